@@ -1,0 +1,1 @@
+"""Pure domain: events, states, timelines, turns, attendance, scoring. Standard library only."""

@@ -1,0 +1,5 @@
+import sys
+
+from meetbot.cli import main
+
+sys.exit(main())

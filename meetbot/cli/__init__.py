@@ -1,0 +1,58 @@
+"""The `meetbot` command. Each subcommand lives in its own module with `register(subparsers)`.
+
+Errors meant for people (MeetbotError) end the program with one line on stderr and exit code 2;
+anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from meetbot import __version__
+from meetbot.errors import MeetbotError
+
+# Subcommand modules, in the order `meetbot --help` lists them.
+COMMANDS = ("config",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="meetbot",
+        description=(
+            "An announced attendance and listening bot for online networking meetings. "
+            "It joins the meeting as a visible participant, keeps only per-second states "
+            "(never video or audio), and posts a respectful recap."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"meetbot {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"meetbot.cli.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(func(args))
+    except MeetbotError as exc:
+        print(f"meetbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("meetbot: interrupted", file=sys.stderr)
+        return 130

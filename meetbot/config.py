@@ -1,0 +1,326 @@
+"""Load and validate configuration: config/default.toml ← chapter file ← environment.
+
+Everything is checked up front, before anything connects, and the first problem is reported in
+one line that names the file, the key and what is allowed — never a traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import enum
+import os
+import tomllib
+import types
+import typing
+import zoneinfo
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from meetbot.errors import ConfigError
+from meetbot.settings import Secrets, Settings
+
+ENV_PREFIX = "MEETBOT_"
+# Secrets come from these variables only; a file holding them is refused so they never end up
+# committed next to the roster.
+SECRET_ENV = {
+    "discord_token": "MEETBOT_DISCORD_TOKEN",
+    "discord_webhook_url": "MEETBOT_DISCORD_WEBHOOK_URL",
+}
+_SECRET_WORDS = ("token", "secret", "password", "webhook_url")
+_NOT_SETTINGS = {"secrets", "source"}
+
+
+# meetbot runs from its checkout (README), so the commented defaults stay where people read them.
+DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config" / "default.toml"
+
+
+def default_config_text() -> str:
+    try:
+        return DEFAULT_FILE.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{DEFAULT_FILE}: cannot read the defaults ({exc})") from exc
+
+
+def data_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where sessions, reports and the outbox live: MEETBOT_HOME, else the user data dir."""
+    env = os.environ if env is None else env
+    if env.get("MEETBOT_HOME"):
+        return Path(env["MEETBOT_HOME"])
+    return Path(platformdirs.user_data_dir("meetbot", appauthor=False))
+
+
+def load(
+    chapter_file: str | Path | None,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    require_discord: bool = False,
+) -> Settings:
+    """Build Settings. `overrides` are dotted keys from the command line ({"meeting.room": 7})."""
+    env = os.environ if env is None else env
+    layers: list[tuple[str, dict[str, Any]]] = [
+        ("config/default.toml", _parse(default_config_text(), "config/default.toml"))
+    ]
+    source = ""
+    if chapter_file is not None:
+        path = Path(chapter_file)
+        source = str(chapter_file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{source}: no such file; copy config/chapter.example.toml") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{source}: cannot read it ({exc})") from exc
+        layers.append((source, _parse(text, source)))
+    layers.append(("environment", _from_env(env)))
+    if overrides:
+        layers.append(("command line", _nest(overrides)))
+
+    merged: dict[str, Any] = {}
+    for where, data in layers:
+        _reject_secrets(data, where)
+        _convert(Settings, data, "", where, partial=True)  # right file in the message
+        _merge(merged, data)
+    settings = _convert(Settings, merged, "", source or "configuration", partial=False)
+    settings = dataclasses.replace(settings, secrets=_secrets(env), source=source)
+    _check_meaning(settings, source or "configuration")
+    if require_discord:
+        check_discord_secrets(settings)
+    return typing.cast(Settings, settings)
+
+
+def check_discord_secrets(settings: Settings) -> None:
+    where = settings.source or "configuration"
+    d, s = settings.discord, settings.secrets
+    if d.use_webhook and not s.discord_webhook_url:
+        raise ConfigError(
+            f"{where}: discord.use_webhook is true but {SECRET_ENV['discord_webhook_url']} is not "
+            "set; export the channel's webhook URL in that variable"
+        )
+    if not d.use_webhook and d.channel_id and not s.discord_token:
+        raise ConfigError(
+            f"{where}: discord.channel_id is set but {SECRET_ENV['discord_token']} is not set; "
+            "export the bot token in that variable, or set discord.use_webhook = true"
+        )
+
+
+def _parse(text: str, where: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML ({exc})") from exc
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """MEETBOT_SECTION__KEY=value overrides one tunable, e.g. MEETBOT_STORAGE__URL."""
+    out: dict[str, Any] = {}
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        out.setdefault(section, {})[key] = _EnvText(value, name)
+    return out
+
+
+class _EnvText(str):
+    """A string from the environment: converted to the field's type instead of type-checked."""
+
+    var: str
+
+    def __new__(cls, value: str, var: str) -> _EnvText:
+        obj = super().__new__(cls, value)
+        obj.var = var
+        return obj
+
+
+def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for dotted, value in flat.items():
+        section, _, key = dotted.partition(".")
+        out.setdefault(section, {})[key] = value
+    return out
+
+
+def _merge(into: dict[str, Any], data: Mapping[str, Any]) -> None:
+    for key, value in data.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _reject_secrets(data: Mapping[str, Any], where: str, path: str = "") -> None:
+    if where == "environment":
+        return
+    for key, value in data.items():
+        full = f"{path}{key}"
+        if isinstance(value, dict):
+            _reject_secrets(value, where, full + ".")
+        elif any(word in key.lower() for word in _SECRET_WORDS):
+            raise ConfigError(
+                f"{where}: {full} looks like a secret; secrets are read only from the "
+                f"environment ({', '.join(SECRET_ENV.values())}); remove it from the file"
+            )
+
+
+def _secrets(env: Mapping[str, str]) -> Secrets:
+    return Secrets(**{field: env.get(var, "") for field, var in SECRET_ENV.items()})
+
+
+def _describe(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if tp is bool:
+        return "true or false"
+    if tp is int:
+        return "a whole number"
+    if tp is float:
+        return "a number"
+    if tp is str:
+        return "a string"
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return "one of " + ", ".join(repr(m.value) for m in tp)
+    if origin is tuple:
+        return "a list"
+    if dataclasses.is_dataclass(tp):
+        return "a table"
+    if origin in (types.UnionType, typing.Union):
+        return " or ".join(_describe(a) for a in typing.get_args(tp) if a is not type(None))
+    return str(tp)
+
+
+def _convert(tp: Any, value: Any, path: str, where: str, *, partial: bool) -> Any:
+    """Turn TOML data into `tp`, raising ConfigError with the file and dotted key on mismatch."""
+    if isinstance(value, _EnvText):
+        where = f"environment {value.var}"
+        value = _from_text(tp, str(value), path, where)
+    origin = typing.get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        for arg in args:
+            try:
+                return _convert(arg, value, path, where, partial=partial)
+            except ConfigError:
+                continue
+        _fail(where, path, tp, value)
+    if dataclasses.is_dataclass(tp):
+        return _convert_table(tp, value, path, where, partial=partial)
+    if origin is tuple:
+        if not isinstance(value, list):
+            _fail(where, path, tp, value)
+        (item_tp, *_) = typing.get_args(tp)
+        return tuple(
+            _convert(item_tp, v, f"{path}[{i}]", where, partial=partial)
+            for i, v in enumerate(value)
+        )
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        try:
+            return tp(value)
+        except ValueError:
+            _fail(where, path, tp, value)
+    if tp is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if tp in (int, str, bool) and type(value) is tp:
+        return value
+    _fail(where, path, tp, value)
+
+
+def _convert_table(tp: Any, value: Any, path: str, where: str, *, partial: bool) -> Any:
+    if not isinstance(value, dict):
+        _fail(where, path, tp, value)
+    hints = typing.get_type_hints(tp)
+    fields = {f.name: f for f in dataclasses.fields(tp) if f.name not in _NOT_SETTINGS}
+    for key in value:
+        if key not in fields:
+            close = difflib.get_close_matches(key, fields, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            allowed = ", ".join(sorted(fields))
+            raise ConfigError(f"{where}: unknown key {path}{key}{hint}; allowed here: {allowed}")
+    kwargs: dict[str, Any] = {}
+    for name, f in fields.items():
+        if name in value:
+            kwargs[name] = _convert(
+                hints[name], value[name], f"{path}{name}", where, partial=partial
+            )
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            if not partial:
+                raise ConfigError(f"{where}: missing key {path}{name} ({_describe(hints[name])})")
+    if partial:
+        return None
+    return tp(**kwargs)
+
+
+def _from_text(tp: Any, text: str, path: str, where: str) -> Any:
+    """Environment values are text; read them as the type the field wants."""
+    args = [a for a in typing.get_args(tp) if a is not type(None)] or [tp]
+    target = args[0]
+    try:
+        if target is bool:
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+        if target is int:
+            return int(text)
+        if target is float:
+            return float(text)
+        if typing.get_origin(target) is tuple:
+            return [part.strip() for part in text.split(",") if part.strip()]
+    except ValueError:
+        _fail(where, path, tp, text)
+    return text
+
+
+def _fail(where: str, path: str, tp: Any, value: Any) -> typing.NoReturn:
+    raise ConfigError(f"{where}: {path} must be {_describe(tp)}, got {value!r}")
+
+
+def _check_meaning(s: Settings, where: str) -> None:
+    """Checks that span several keys or need more than a type."""
+    try:
+        zoneinfo.ZoneInfo(s.chapter.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{where}: chapter.timezone {s.chapter.timezone!r} is not a known time zone; "
+            "use an IANA name such as 'Europe/London'"
+        ) from None
+    positive = {
+        "sampling.fps": s.sampling.fps,
+        "meeting.join_timeout_s": s.meeting.join_timeout_s,
+        "storage.checkpoint_s": s.storage.checkpoint_s,
+        "storage.retention_days": s.storage.retention_days,
+    }
+    for key, number in positive.items():
+        if number <= 0:
+            raise ConfigError(f"{where}: {key} must be greater than 0, got {number}")
+    if s.sampling.fps > 10:
+        raise ConfigError(f"{where}: sampling.fps must be at most 10, got {s.sampling.fps}")
+    if s.meeting.platform != "janus":
+        raise ConfigError(f"{where}: meeting.platform must be 'janus', got {s.meeting.platform!r}")
+    names: dict[str, str] = {}
+    for i, member in enumerate(s.roster):
+        for name in (member.name, *member.aliases):
+            key = name.casefold().strip()
+            if not key:
+                raise ConfigError(f"{where}: roster[{i}] has an empty name or alias")
+            if key in names and names[key] != member.name:
+                raise ConfigError(
+                    f"{where}: roster[{i}] name or alias {name!r} is also used by "
+                    f"{names[key]!r}; each display name must point to one person"
+                )
+            names[key] = member.name
+        if member.discord_id is not None and member.discord_id <= 0:
+            raise ConfigError(f"{where}: roster[{i}].discord_id must be a positive number")
+    roster_names = {m.name for m in s.roster}
+    for i, item in enumerate(s.agenda):
+        if item.speaker not in roster_names:
+            raise ConfigError(
+                f"{where}: agenda[{i}].speaker {item.speaker!r} is not on the roster; "
+                "use a roster name"
+            )
+    if s.chapter.chair and s.chapter.chair not in roster_names:
+        raise ConfigError(f"{where}: chapter.chair {s.chapter.chair!r} is not on the roster")

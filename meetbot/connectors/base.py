@@ -1,0 +1,58 @@
+"""What every meeting platform offers meetbot, whatever its signalling.
+
+A connector joins one room as a visible participant that never publishes, turns the platform's
+signals into domain events (joins, leaves, speech) and hands each remote media track to a
+`TrackSink` (meetbot.media), which samples it. The caller owns the lifetime:
+
+    async with JanusConnector(settings.meeting, clock) as conn:
+        await conn.run(emit, sink)   # returns when the meeting ends or is cancelled
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Protocol, Self
+
+from aiortc.mediastreams import MediaStreamTrack
+
+from meetbot.domain.events import Event, ParticipantId
+from meetbot.domain.states import TrackKind
+
+Emit = Callable[[Event], Awaitable[None]]
+
+
+class Clock(Protocol):
+    """Seconds since the session started. Injected so tests and replays control time."""
+
+    def __call__(self) -> float: ...
+
+
+class TrackSink(Protocol):
+    """Receives remote tracks. Must start draining at once: aiortc's track queue is unbounded."""
+
+    async def track_started(
+        self, participant: ParticipantId, kind: TrackKind, track: MediaStreamTrack
+    ) -> None: ...
+
+    async def track_ended(self, participant: ParticipantId, kind: TrackKind) -> None: ...
+
+
+class Connector(Protocol):
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def run(self, emit: Emit, sink: TrackSink) -> None:
+        """Join, report everything until the meeting ends or the task is cancelled, then leave.
+
+        Raises ConnectError when the room cannot be joined at all (unknown room, bad pin, server
+        unreachable after the join timeout). Drops after a successful join are recovered inside
+        with ConnectionLost / ConnectionRestored events.
+        """
+        ...

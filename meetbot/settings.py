@@ -1,0 +1,114 @@
+"""The whole configuration as typed, frozen dataclasses.
+
+meetbot.config builds a `Settings` from config/default.toml ← chapter file ← environment; the
+field names here ARE the TOML keys, so a new tunable is one field plus one commented line in
+default.toml (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from detectors import DetectorSettings
+from meetbot.domain.chapter import AgendaItem, Chapter, Member
+from meetbot.domain.settings import (
+    AttendanceSettings,
+    ScoringSettings,
+    TimelineSettings,
+    TurnSettings,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterSection:
+    name: str
+    timezone: str = "UTC"
+    chair: str = ""  # roster name of the facilitator
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingSettings:
+    platform: str = "janus"
+    url: str = "ws://127.0.0.1:8188/"  # Janus WebSocket API
+    room: int = 1234
+    pin: str = ""  # room pin; prefer MEETBOT_MEETING__PIN in the environment
+    display_name: str = "meetbot (attendance bot)"
+    announce: str = (
+        "Hi, I'm meetbot. I note attendance and how well the room listens; no video or audio "
+        "is recorded. Members can opt out any time with /meetbot optout."
+    )
+    join_timeout_s: float = 15.0
+    keepalive_s: float = 25.0
+    reconnect_max_backoff_s: float = 30.0
+    ice_servers: tuple[str, ...] = ()  # e.g. "stun:stun.example.org:3478"; none by default
+    audio_level_average: int = 40  # Janus audio_level_average (0-127, lower = louder)
+    audio_active_packets: int = 50  # packets (20 ms) of level above average to say "talking"
+
+
+@dataclass(frozen=True, slots=True)
+class SamplingSettings:
+    fps: float = 1.0  # analysed frames per second per participant
+    max_width: int = 640  # frames are downscaled to this width before detection
+    detector_threads: int = 2  # worker threads shared by all participants
+    audio_speech_db: float = -40.0  # audio-level fallback: louder than this is speech
+    audio_silence_db: float = -50.0  # ... and quieter than this ends it (hysteresis)
+    audio_hold_s: float = 0.8  # speech/silence must hold this long to flip
+
+
+@dataclass(frozen=True, slots=True)
+class StorageSettings:
+    url: str = ""  # empty = SQLite file in the data directory; or postgresql://...
+    retention_days: int = 180  # per-second spans older than this are purged; aggregates stay
+    checkpoint_s: float = 30.0  # closed spans are saved at least this often during a meeting
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordSettings:
+    channel_id: int = 0  # 0 = do not post with the bot; set to your recap channel's id
+    use_webhook: bool = False  # post through MEETBOT_DISCORD_WEBHOOK_URL instead of the bot
+    lead_role: str = "Chapter Lead"  # Discord role allowed to /meetbot compare
+    send_timeout_s: float = 20.0
+    max_attempts: int = 8  # per message per `meetbot post`/`outbox` run before it waits
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSettings:
+    out_dir: str = ""  # empty = <data dir>/reports
+    compare_last: int = 6  # sessions in the lead comparison
+    min_group_for_detail: int = 5  # per-member detail for leads only from this group size
+
+
+@dataclass(frozen=True, slots=True)
+class Secrets:
+    """Only ever read from the environment, never from files."""
+
+    discord_token: str = ""
+    discord_webhook_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    chapter: ChapterSection
+    meeting: MeetingSettings = field(default_factory=MeetingSettings)
+    sampling: SamplingSettings = field(default_factory=SamplingSettings)
+    detector: DetectorSettings = field(default_factory=DetectorSettings)
+    timeline: TimelineSettings = field(default_factory=TimelineSettings)
+    turns: TurnSettings = field(default_factory=TurnSettings)
+    attendance: AttendanceSettings = field(default_factory=AttendanceSettings)
+    scoring: ScoringSettings = field(default_factory=ScoringSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
+    reports: ReportSettings = field(default_factory=ReportSettings)
+    roster: tuple[Member, ...] = ()
+    agenda: tuple[AgendaItem, ...] = ()
+    secrets: Secrets = field(default_factory=Secrets)
+    source: str = ""  # the chapter file this came from, for messages
+
+    def to_chapter(self) -> Chapter:
+        return Chapter(
+            name=self.chapter.name,
+            timezone=self.chapter.timezone,
+            roster=self.roster,
+            agenda=self.agenda,
+            chair=self.chapter.chair or None,
+        )
