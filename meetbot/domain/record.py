@@ -15,7 +15,7 @@ from meetbot.domain.states import Attendance, Role, State, TurnKind
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A stretch [start, end) of one connection in one state. Spans of a connection never overlap."""
+    """A stretch [start, end) of one connection in one state; a connection's spans never overlap."""
 
     participant: ParticipantId
     state: State

@@ -39,3 +39,13 @@ class ScoringSettings:
     min_observable_s: float = 60.0
     # ...or below this share of the others' turns the person was connected for.
     min_observable_share: float = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class DomainSettings:
+    """The tunables the pure domain needs, bundled so one argument carries them."""
+
+    timeline: TimelineSettings = TimelineSettings()
+    turns: TurnSettings = TurnSettings()
+    attendance: AttendanceSettings = AttendanceSettings()
+    scoring: ScoringSettings = ScoringSettings()
