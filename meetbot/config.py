@@ -238,19 +238,30 @@ def _convert_table(tp: Any, value: Any, path: str, where: str, *, partial: bool)
             close = difflib.get_close_matches(key, fields, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             allowed = ", ".join(sorted(fields))
-            raise ConfigError(f"{where}: unknown key {path}{key}{hint}; allowed here: {allowed}")
+            if isinstance(value[key], _EnvText):
+                where = f"environment {value[key].var}"
+            raise ConfigError(
+                f"{where}: unknown key {_key(path, key)}{hint}; allowed here: {allowed}"
+            )
     kwargs: dict[str, Any] = {}
     for name, f in fields.items():
         if name in value:
             kwargs[name] = _convert(
-                hints[name], value[name], f"{path}{name}", where, partial=partial
+                hints[name], value[name], _key(path, name), where, partial=partial
             )
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            if not partial:
-                raise ConfigError(f"{where}: missing key {path}{name} ({_describe(hints[name])})")
+        elif not partial and _required(f):
+            raise ConfigError(f"{where}: missing key {_key(path, name)} ({_describe(hints[name])})")
     if partial:
         return None
     return tp(**kwargs)
+
+
+def _key(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _required(f: dataclasses.Field[Any]) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
 def _from_text(tp: Any, text: str, path: str, where: str) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from detectors import DetectorSettings
+from detectors.settings import DetectorSettings
 from meetbot.domain.chapter import AgendaItem, Chapter, Member
 from meetbot.domain.settings import (
     AttendanceSettings,

@@ -1,0 +1,108 @@
+"""The dependency rules of DESIGN.md, checked on the source: who may import whom.
+
+An AST walk (not import-linter) so that rules can name modules that do not exist yet and
+imports inside functions count too.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# package prefix -> forbidden import prefixes
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "detectors": ("meetbot", "reports", "aiortc", "av", "discord", "sqlalchemy", "aiohttp"),
+    "reports": (
+        "meetbot.media",
+        "meetbot.connectors",
+        "meetbot.publishers",
+        "meetbot.store",
+        "meetbot.session",
+        "meetbot.app",
+        "meetbot.cli",
+        "detectors",
+        "aiortc",
+        "av",
+        "discord",
+        "sqlalchemy",
+        "sqlite3",
+    ),
+    "meetbot.media": ("meetbot.store", "meetbot.publishers", "discord", "sqlalchemy", "reports"),
+    "meetbot.connectors": ("meetbot.store", "meetbot.publishers", "discord", "reports"),
+}
+# meetbot.domain may import only the standard library (minus I/O-ish modules) and itself.
+DOMAIN_FORBIDDEN_STDLIB = ("asyncio", "sqlite3", "socket", "subprocess", "threading", "time")
+
+
+def modules(package: str) -> Iterator[tuple[str, Path]]:
+    base = ROOT.joinpath(*package.split("."))
+    for path in sorted(base.rglob("*.py")):
+        rel = path.relative_to(ROOT).with_suffix("")
+        parts = list(rel.parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        yield ".".join(parts), path
+
+
+def imports(module: str, path: Path) -> Iterator[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    is_pkg = path.name == "__init__.py"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module.split(".")
+                base = base[: len(base) - node.level + (1 if is_pkg else 0)]
+                if node.module:
+                    yield ".".join([*base, node.module])
+                else:  # `from . import x` may import the submodule x
+                    yield from (".".join([*base, alias.name]) for alias in node.names)
+            elif node.module:
+                yield node.module
+
+
+def _hits(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_forbidden_imports(package: str) -> None:
+    bad = [
+        f"{module} imports {name}"
+        for module, path in modules(package)
+        for name in imports(module, path)
+        if _hits(name, FORBIDDEN[package])
+    ]
+    assert bad == []
+
+
+def test_domain_is_pure_standard_library() -> None:
+    bad = []
+    for module, path in modules("meetbot.domain"):
+        for name in imports(module, path):
+            top = name.split(".")[0]
+            if name.startswith("meetbot.domain") or name == "__future__":
+                continue
+            if top not in sys.stdlib_module_names or top in DOMAIN_FORBIDDEN_STDLIB:
+                bad.append(f"{module} imports {name}")
+    assert bad == []
+
+
+def test_the_checker_sees_violations(tmp_path: Path) -> None:
+    """Guard against a rule that can never fail: the walker must see all import forms."""
+    src = tmp_path / "m.py"
+    src.write_text(
+        "import numpy as np\nfrom . import x\ndef f():\n    from meetbot.store import S\n",
+        encoding="utf-8",
+    )
+    found = set(imports("reports.m", src))
+    assert {"numpy", "reports.x", "meetbot.store"} <= found
+    assert _hits("meetbot.store", FORBIDDEN["reports"])

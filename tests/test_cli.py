@@ -1,0 +1,82 @@
+"""The `meetbot` entry points: console script, `python -m meetbot`, and `config check`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from meetbot import __version__
+from meetbot.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "config" / "chapter.example.toml"
+SCRIPT = Path(sys.executable).parent / "meetbot"
+
+
+def test_console_script_prints_version() -> None:
+    out = subprocess.run(
+        [str(SCRIPT), "--version"], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == f"meetbot {__version__}"
+
+
+def test_python_dash_m_checks_the_example_chapter() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "meetbot", "config", "check", str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "ok" in out.stdout
+    assert "Riverside Business Builders" in out.stdout
+
+
+def test_help_lists_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    assert "config" in capsys.readouterr().out
+
+
+def test_no_command_prints_help_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "usage: meetbot" in capsys.readouterr().out
+
+
+def test_broken_copy_fails_with_one_line_naming_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "chapter.toml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    broken.write_text(
+        text.replace("discord_id = 100000000000000002", 'discord_id = "abc"'), encoding="utf-8"
+    )
+    assert main(["config", "check", str(broken)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0, "one line, never a traceback"
+    assert f"{broken}: roster[1].discord_id must be a whole number, got 'abc'" in err
+
+
+def test_config_check_can_require_discord_secrets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MEETBOT_DISCORD_TOKEN", raising=False)
+    chapter = tmp_path / "c.toml"
+    chapter.write_text('[chapter]\nname = "X"\n[discord]\nchannel_id = 42\n', encoding="utf-8")
+    assert main(["config", "check", str(chapter)]) == 0
+    assert main(["config", "check", "--discord", str(chapter)]) == 2
+    assert "MEETBOT_DISCORD_TOKEN" in capsys.readouterr().err
+
+
+def test_config_show_never_prints_secret_values(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEETBOT_DISCORD_TOKEN", "super-secret-token")
+    assert main(["config", "show", str(EXAMPLE)]) == 0
+    out = capsys.readouterr().out
+    assert "super-secret-token" not in out
+    assert '"discord_token": true' in out
