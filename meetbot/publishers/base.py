@@ -1,0 +1,71 @@
+"""What every publisher offers the outbox: deliver one stored message, or say why not.
+
+The outbox owns retrying and bookkeeping; a publisher makes one attempt and either returns a
+`DeliveryReceipt` or raises `DeliveryFailed` saying whether trying again can help and which parts
+of a multi-part message already went out (so a retry resumes instead of repeating them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from meetbot.errors import PublishError
+from reports.post import Post
+
+
+class Status(StrEnum):
+    """Where an outbox message is. Stored in rows, so the values never change."""
+
+    PENDING = "pending"  # waiting for its first or next attempt
+    SENDING = "sending"  # an attempt started; if seen at start-up, the process died mid-send
+    SENT = "sent"
+    FAILED = "failed"  # retrying cannot help until someone fixes the config; --retry resumes
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """One outbox entry as a publisher sees it."""
+
+    id: int
+    destination: str  # "discord" or "console"
+    post: Post
+    nonce: str  # stable across retries and restarts: Discord dedupes a resend carrying it
+    dedupe_key: str
+    attempt: int = 1
+    sent_parts: tuple[str, ...] = ()  # ids of the parts already delivered, in order
+
+    def part_nonce(self, index: int) -> str:
+        """Discord nonces are at most 25 characters; each part needs its own."""
+        return f"{self.nonce}.{index}"[:25]
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReceipt:
+    message_id: int  # the outbox id
+    destination: str
+    status: Status
+    remote_ids: tuple[str, ...] = ()  # Discord message ids, or files written
+    note: str = ""  # one line for people: why it is still pending and what to do
+
+
+class DeliveryFailed(PublishError):
+    """One attempt failed. `retryable` is False when only a config fix can help (bad token, 404)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        sent_parts: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.sent_parts = sent_parts
+
+
+class Publisher(Protocol):
+    async def publish(self, message: OutgoingMessage) -> DeliveryReceipt: ...
