@@ -1,0 +1,80 @@
+"""Post to a channel as the bot (MEETBOT_DISCORD_TOKEN), through discord.py's own HTTP client.
+
+No gateway connection is needed to post: a logged-in `discord.Client` and a PartialMessageable
+for the channel id are enough. The caller owns the client (`async with client:`); the publisher
+logs it in on first use when given the token, so a Discord outage at start-up is an ordinary
+retryable failure of the first message instead of a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import discord
+
+from meetbot.publishers.base import DeliveryFailed, DeliveryReceipt, OutgoingMessage, Status
+from meetbot.publishers.discord_limits import DEFAULT_LIMITS, Limits, split
+from meetbot.publishers.discord_wire import failure, send_kwargs
+
+DESTINATION = "discord"
+
+
+def make_client() -> discord.Client:
+    """A client with the default intents: slash commands and posting need nothing privileged."""
+    return discord.Client(intents=discord.Intents.default())
+
+
+class DiscordBotPublisher:
+    def __init__(
+        self,
+        client: discord.Client,
+        channel_id: int,
+        *,
+        token: str | None = None,
+        timeout_s: float = 20.0,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        self._client = client
+        self._channel_id = channel_id
+        self._token = token
+        self._timeout_s = timeout_s
+        self._limits = limits
+        self._login = asyncio.Lock()
+
+    async def _logged_in(self) -> None:
+        async with self._login:
+            if self._client.user is None:
+                if not self._token:
+                    raise DeliveryFailed(
+                        "the Discord client is not logged in and no token was given; "
+                        "export MEETBOT_DISCORD_TOKEN",
+                        retryable=False,
+                    )
+                await self._client.login(self._token)
+
+    async def publish(self, message: OutgoingMessage) -> DeliveryReceipt:
+        parts = split(message.post, self._limits)
+        sent = list(message.sent_parts)
+        where = f"channel {self._channel_id}"
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                await self._logged_in()
+        except DeliveryFailed:
+            raise
+        except Exception as exc:
+            raise failure(exc, tuple(sent), f"{where} (login)") from exc
+        channel = self._client.get_partial_messageable(self._channel_id)
+        for index, part in enumerate(parts):
+            if index < len(sent):
+                continue  # went out in an earlier attempt
+            try:
+                async with asyncio.timeout(self._timeout_s):
+                    # The nonce makes Discord return the existing message if this very part
+                    # was accepted before a crash or a lost response (enforce_nonce).
+                    posted = await channel.send(
+                        nonce=message.part_nonce(index), **send_kwargs(part)
+                    )
+            except Exception as exc:
+                raise failure(exc, tuple(sent), where) from exc
+            sent.append(str(posted.id))
+        return DeliveryReceipt(message.id, message.destination, Status.SENT, tuple(sent))

@@ -1,0 +1,119 @@
+"""Between our plain messages and discord.py: embeds, files, the API base, and error meaning.
+
+Both the bot and the webhook publisher go through discord.py's own HTTP code; this module only
+builds its arguments and translates its exceptions into `DeliveryFailed`, deciding once what is
+worth retrying (rate limits, 5xx, timeouts, network) and what needs a person (token, 403, 404).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+import discord
+from discord.http import Route
+
+from meetbot.errors import ConfigError
+from meetbot.publishers.base import DeliveryFailed
+from meetbot.publishers.discord_limits import Embed, Message
+
+API_BASE_ENV = "MEETBOT_DISCORD_API_BASE"
+DEFAULT_API_BASE = "https://discord.com/api/v10"
+EMBED_COLOUR = discord.Colour(0x3B82F6)  # a calm blue: recaps are information, not alarms
+
+
+def use_api_base(base: str | None) -> str:
+    """Point discord.py (bot and webhooks alike) at `base`; '' or None restores Discord's.
+
+    For HTTP proxies that speak Discord's API and for tests against a local server.
+    discord.py keeps the base in one class attribute, so this is process-wide.
+    """
+    base = (base or DEFAULT_API_BASE).rstrip("/")
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", base):
+        raise ConfigError(
+            f"{API_BASE_ENV} must be an http(s) URL such as http://127.0.0.1:8080/api/v10, "
+            f"got {base!r}"
+        )
+    if not re.search(r"/api/v\d+$", base):
+        base += "/api/v10"
+    Route.BASE = base
+    return base
+
+
+def current_api_base() -> str:
+    return Route.BASE
+
+
+def api_base_from_env(env: Mapping[str, str] | None = None) -> str:
+    return use_api_base((os.environ if env is None else env).get(API_BASE_ENV))
+
+
+def to_embed(e: Embed) -> discord.Embed:
+    embed = discord.Embed(title=e.title, description=e.description or None, colour=EMBED_COLOUR)
+    for f in e.fields:
+        embed.add_field(name=f.name, value=f.value, inline=f.inline)
+    if e.footer:
+        embed.set_footer(text=e.footer)
+    return embed
+
+
+def send_kwargs(message: Message) -> dict[str, Any]:
+    """Keyword arguments for Messageable.send / Webhook.send; never pings anyone."""
+    kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
+    if message.content:
+        kwargs["content"] = message.content
+    if message.embeds:
+        kwargs["embeds"] = [to_embed(e) for e in message.embeds]
+    if message.attachments:
+        kwargs["files"] = [
+            discord.File(io.BytesIO(a.data), filename=a.filename) for a in message.attachments
+        ]
+    return kwargs
+
+
+def failure(exc: BaseException, sent_parts: tuple[str, ...], where: str) -> DeliveryFailed:
+    """What an exception from discord.py means for the outbox; re-raises anything else (a bug)."""
+
+    def fail(text: str, *, retryable: bool, retry_after: float | None = None) -> DeliveryFailed:
+        return DeliveryFailed(
+            f"{where}: {text}", retryable=retryable, retry_after=retry_after, sent_parts=sent_parts
+        )
+
+    if isinstance(exc, discord.RateLimited):
+        return fail("rate limited", retryable=True, retry_after=exc.retry_after)
+    if isinstance(exc, discord.LoginFailure):
+        return fail("Discord refused the bot token; check MEETBOT_DISCORD_TOKEN", retryable=False)
+    if isinstance(exc, discord.HTTPException):
+        status = exc.status
+        if status == 429:
+            return fail("rate limited (429)", retryable=True, retry_after=_retry_after(exc))
+        if status >= 500:
+            return fail(f"Discord error {status}", retryable=True)
+        advice = {
+            401: "the token or webhook URL is not valid; check MEETBOT_DISCORD_TOKEN or "
+            "MEETBOT_DISCORD_WEBHOOK_URL",
+            403: "the bot may not post there; give it Send Messages, Embed Links and Attach "
+            "Files in that channel",
+            404: "the channel or webhook does not exist; check discord.channel_id or "
+            "MEETBOT_DISCORD_WEBHOOK_URL",
+        }.get(status, f"Discord rejected the message ({exc.text or exc.code})")
+        return fail(f"{status}: {advice}", retryable=False)
+    if isinstance(exc, TimeoutError):
+        return fail("Discord did not answer in time", retryable=True)
+    if isinstance(exc, aiohttp.ClientError | OSError):
+        return fail(f"cannot reach Discord ({exc})", retryable=True)
+    raise exc
+
+
+def _retry_after(exc: discord.HTTPException) -> float | None:
+    # discord.py raises a plain HTTPException for a 429 it will not retry itself (no Via
+    # header); Discord still says how long to wait, in the body or the Retry-After header.
+    header = exc.response.headers.get("Retry-After") if exc.response is not None else None
+    try:
+        return float(header) if header else None
+    except ValueError:
+        return None

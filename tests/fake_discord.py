@@ -1,0 +1,268 @@
+"""A local stand-in for Discord's HTTP API that records every request discord.py makes.
+
+It listens on 127.0.0.1 only and answers the way Discord does where discord.py cares: the
+Content-Type is exactly `application/json` (discord.py compares the header verbatim), 429s carry
+`Via` and a JSON `retry_after` (without Via discord.py takes a 429 for a Cloudflare ban), a
+message created with a nonce it has seen returns the existing message (Discord's enforce_nonce).
+Tests script failures with `fail_next` and wait on `wait_for`, never on the clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+
+from meetbot.publishers.discord_wire import current_api_base, use_api_base
+
+BOT_ID = 900000000000000001
+APP_ID = 900000000000000002
+GUILD_ID = 900000000000000003
+WEBHOOK_ID = 900000000000000004
+WEBHOOK_TOKEN = "w" * 68
+WEBHOOK_URL = f"https://discord.com/api/webhooks/{WEBHOOK_ID}/{WEBHOOK_TOKEN}"
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    method: str
+    path: str  # without the /api/v10 prefix
+    query: dict[str, str]
+    headers: dict[str, str]
+    payload: dict[str, Any] | None  # JSON body, or payload_json of a multipart body
+    files: tuple[tuple[str, bytes], ...] = ()  # (filename, data)
+    status: int = 200  # what the fake answered
+
+
+@dataclass(slots=True)
+class _Failure:
+    status: int
+    retry_after: float = 0.0
+    via: bool = True
+    hang: asyncio.Event | None = None  # answer only once set (a timeout, as the client sees it)
+    after_create: bool = False  # create the message, then fail: the "response lost" case
+
+
+@dataclass(slots=True)
+class FakeDiscord:
+    base: str = ""
+    requests: list[Recorded] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)  # created, in order
+    _failures: dict[str, list[_Failure]] = field(default_factory=dict)
+    _by_nonce: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    def fail_next(
+        self,
+        kind: str,
+        status: int,
+        *,
+        retry_after: float = 0.0,
+        via: bool = True,
+        hang: asyncio.Event | None = None,
+        after_create: bool = False,
+    ) -> None:
+        """Make the next request of `kind` ("message", "webhook", "callback") fail this way."""
+        self._failures.setdefault(kind, []).append(
+            _Failure(status, retry_after, via, hang, after_create)
+        )
+
+    def sent(self, prefix: str = "", method: str = "POST") -> list[Recorded]:
+        return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]
+
+    async def wait_for(
+        self, predicate: Callable[[list[Recorded]], bool], within_s: float = 10.0
+    ) -> list[Recorded]:
+        async with asyncio.timeout(within_s), self._changed:
+            await self._changed.wait_for(lambda: predicate(self.requests))
+        return self.requests
+
+    # -- the HTTP side ---------------------------------------------------------------------
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/api/v10/users/@me", self._me)
+        app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
+        app.router.add_post("/api/v10/channels/{channel}/messages", self._create_message)
+        app.router.add_post("/api/v10/webhooks/{wid}/{token}", self._execute_webhook)
+        app.router.add_post("/api/v10/interactions/{iid}/{token}/callback", self._callback)
+        app.router.add_patch("/api/v10/webhooks/{wid}/{token}/messages/{mid}", self._edit)
+        return app
+
+    async def _record(self, request: web.Request, status: int) -> Recorded:
+        payload: dict[str, Any] | None = None
+        files: list[tuple[str, bytes]] = []
+        if request.content_type.startswith("multipart/"):
+            reader = await request.multipart()
+            async for part in reader:
+                assert isinstance(part, BodyPartReader)  # discord.py never nests multiparts
+                data = await part.read()
+                if part.name == "payload_json":
+                    payload = json.loads(data)
+                else:
+                    files.append((part.filename or "", bytes(data)))
+        elif request.can_read_body:
+            payload = json.loads(await request.read())
+        path = request.path.removeprefix("/api/v10")
+        rec = Recorded(
+            request.method,
+            path,
+            dict(request.query),
+            dict(request.headers),
+            payload,
+            tuple(files),
+            status,
+        )
+        async with self._changed:
+            self.requests.append(rec)
+            self._changed.notify_all()
+        return rec
+
+    async def _scripted(self, kind: str) -> _Failure | None:
+        queue = self._failures.get(kind)
+        return queue.pop(0) if queue else None
+
+    async def _answer(
+        self, request: web.Request, kind: str, ok: Callable[[Recorded], Any]
+    ) -> web.Response:
+        failure = await self._scripted(kind)
+        if failure is None:
+            rec = await self._record(request, 200)
+            return _json(ok(rec))
+        rec = await self._record(request, failure.status)
+        if failure.after_create:
+            ok(rec)
+        if failure.hang is not None:
+            await failure.hang.wait()
+        if failure.status == 429:
+            headers = {"Via": "1.1 google"} if failure.via else {}
+            body = {
+                "message": "You are being rate limited.",
+                "retry_after": failure.retry_after,
+                "global": False,
+            }
+            return _json(body, status=429, headers=headers)
+        return _json({"message": "scripted failure", "code": 0}, status=failure.status)
+
+    async def _me(self, request: web.Request) -> web.Response:
+        await self._record(request, 200)
+        return _json(user(BOT_ID, "meetbot", bot=True))
+
+    async def _application(self, request: web.Request) -> web.Response:
+        await self._record(request, 200)
+        return _json(
+            {
+                "id": str(APP_ID),
+                "name": "meetbot",
+                "description": "",
+                "icon": None,
+                "bot_public": False,
+                "bot_require_code_grant": False,
+                "owner": user(1, "owner"),
+                "verify_key": "0" * 64,
+                "flags": 0,
+            }
+        )
+
+    async def _create_message(self, request: web.Request) -> web.Response:
+        channel = int(request.match_info["channel"])
+        return await self._answer(request, "message", lambda rec: self._store(rec, channel))
+
+    async def _execute_webhook(self, request: web.Request) -> web.Response:
+        kind = "followup" if int(request.match_info["wid"]) == APP_ID else "webhook"
+        response = await self._answer(request, kind, lambda rec: self._store(rec, 555))
+        if (
+            request.query.get("wait") in (None, "false")
+            and kind == "webhook"
+            and response.status == 200
+        ):
+            return web.Response(status=204)
+        return response
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        failure = await self._scripted("callback")
+        rec = await self._record(request, failure.status if failure else 204)
+        if failure:
+            return _json({"message": "scripted failure", "code": 0}, status=failure.status)
+        del rec
+        return web.Response(status=204)
+
+    async def _edit(self, request: web.Request) -> web.Response:
+        rec = await self._record(request, 200)
+        return _json(self._message(rec, 555))
+
+    def _store(self, rec: Recorded, channel: int) -> dict[str, Any]:
+        nonce = (rec.payload or {}).get("nonce")
+        if nonce is not None and nonce in self._by_nonce:
+            return self._by_nonce[nonce]  # Discord's enforce_nonce: the existing message
+        message = self._message(rec, channel)
+        self.messages.append(message)
+        if nonce is not None:
+            self._by_nonce[nonce] = message
+        return message
+
+    def _message(self, rec: Recorded, channel: int) -> dict[str, Any]:
+        payload = rec.payload or {}
+        return {
+            "id": str(next(self._ids)),
+            "channel_id": str(channel),
+            "author": user(BOT_ID, "meetbot", bot=True),
+            "content": payload.get("content") or "",
+            "timestamp": "2026-01-05T18:00:00+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": payload.get("embeds") or [],
+            "pinned": False,
+            "type": 0,
+            "nonce": payload.get("nonce"),
+            "flags": payload.get("flags", 0),
+        }
+
+
+def user(uid: int, name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": str(uid),
+        "username": name,
+        "discriminator": "0",
+        "global_name": name,
+        "avatar": None,
+        "bot": bot,
+    }
+
+
+def _json(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # Exactly "application/json": discord.py does not parse "application/json; charset=utf-8".
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+@contextlib.asynccontextmanager
+async def serve(fake: FakeDiscord | None = None) -> AsyncIterator[FakeDiscord]:
+    """Run `fake` on 127.0.0.1 (a free port) and point discord.py at it for the duration."""
+    fake = fake or FakeDiscord()
+    runner = web.AppRunner(fake.app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    previous = current_api_base()
+    fake.base = use_api_base(f"http://{host}:{port}/api/v10")
+    try:
+        yield fake
+    finally:
+        use_api_base(previous)
+        await runner.cleanup()
