@@ -188,28 +188,44 @@ class FakeDiscord:
 
     async def _callback(self, request: web.Request) -> web.Response:
         failure = await self._scripted("callback")
-        rec = await self._record(request, failure.status if failure else 204)
+        rec = await self._record(request, failure.status if failure else 200)
         if failure:
             return _json({"message": "scripted failure", "code": 0}, status=failure.status)
-        del rec
-        return web.Response(status=204)
+        # discord.py 2.7 asks with_response=1 and reads back the callback and its resource.
+        payload = rec.payload or {}
+        kind = payload.get("type", 4)
+        flags = (payload.get("data") or {}).get("flags", 0)
+        resource: dict[str, Any] = {"type": kind}
+        if kind == 4:
+            resource["message"] = self._message(payload.get("data"), 555)
+        return _json(
+            {
+                "interaction": {
+                    "id": request.match_info["iid"],
+                    "type": 2,
+                    "response_message_loading": kind == 5,
+                    "response_message_ephemeral": bool(flags & 64),
+                },
+                "resource": resource,
+            }
+        )
 
     async def _edit(self, request: web.Request) -> web.Response:
         rec = await self._record(request, 200)
-        return _json(self._message(rec, 555))
+        return _json(self._message(rec.payload, 555))
 
     def _store(self, rec: Recorded, channel: int) -> dict[str, Any]:
         nonce = (rec.payload or {}).get("nonce")
         if nonce is not None and nonce in self._by_nonce:
             return self._by_nonce[nonce]  # Discord's enforce_nonce: the existing message
-        message = self._message(rec, channel)
+        message = self._message(rec.payload, channel)
         self.messages.append(message)
         if nonce is not None:
             self._by_nonce[nonce] = message
         return message
 
-    def _message(self, rec: Recorded, channel: int) -> dict[str, Any]:
-        payload = rec.payload or {}
+    def _message(self, payload: dict[str, Any] | None, channel: int) -> dict[str, Any]:
+        payload = payload or {}
         return {
             "id": str(next(self._ids)),
             "channel_id": str(channel),

@@ -1,0 +1,202 @@
+"""The `/meetbot` slash commands: each member's own card, leads' comparisons, opt-out, forget.
+
+Who is asking is always the Discord account that ran the command, matched to the roster by
+`discord_id`; no command takes a member's name, so nobody can ask for somebody else's figures.
+Private answers are ephemeral; anything slower than a lookup is deferred first (Discord drops an
+interaction that is not answered within 3 s). Data comes through one seam, `ChapterData`, so the
+store and the report renderers stay outside this module and tests can hand in small records.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+import discord
+from discord import app_commands
+
+from meetbot.domain.chapter import Member
+from meetbot.domain.states import Role
+from meetbot.errors import SessionNotFound
+from meetbot.publishers.discord_limits import DEFAULT_LIMITS, Limits, split
+from meetbot.publishers.discord_wire import send_kwargs
+from reports.post import Post
+
+log = logging.getLogger(__name__)
+
+NOT_ON_ROSTER = (
+    "Sorry, your Discord account isn't linked to a member of this chapter, so there is nothing "
+    "of yours to show or change. Ask your chapter lead to add your Discord id to the roster."
+)
+LEADS_ONLY = (
+    "Sorry, comparisons across sessions are for chapter leads. You can always see your own "
+    "figures with /meetbot myscore."
+)
+SOMETHING_WRONG = (
+    "Sorry, that didn't work on our side. Nothing was changed; please try again later or let "
+    "your chapter lead know."
+)
+
+
+class ChapterData(Protocol):
+    """What the commands need from the store and the report renderers."""
+
+    async def member_card(self, person: str, session: str | None) -> Post:
+        """`person`'s private card for `session` (an id or prefix; None = the latest).
+
+        Raises SessionNotFound, with a message fit for the member, for an unknown session;
+        any other error is answered with a generic apology and logged."""
+        ...
+
+    async def comparison(self, sessions: int) -> Post:
+        """The leads' comparison of the last `sessions` sessions, with its chart.
+
+        Raises SessionNotFound when there is nothing to compare yet."""
+        ...
+
+    async def set_opt_out(self, person: str, opted_out: bool) -> None: ...
+
+    async def forget(self, person: str) -> int:
+        """Delete everything stored about `person`; returns how many sessions it touched."""
+        ...
+
+
+def roster_member(roster: Sequence[Member], discord_id: int) -> Member | None:
+    return next((m for m in roster if m.discord_id == discord_id), None)
+
+
+def is_lead(member: Member | None, user: discord.abc.User, lead_role: str) -> bool:
+    """A lead by the roster's role, or by holding the configured Discord role."""
+    if member is not None and member.role is Role.LEAD:
+        return True
+    roles = getattr(user, "roles", ())  # only a guild Member has roles; DMs have none
+    return bool(lead_role) and any(r.name == lead_role for r in roles)
+
+
+class MeetbotCommands(app_commands.Group):
+    def __init__(
+        self,
+        data: ChapterData,
+        roster: Sequence[Member],
+        *,
+        lead_role: str = "Chapter Lead",
+        compare_last: int = 6,
+    ) -> None:
+        super().__init__(name="meetbot", description="Your attendance and listening figures")
+        self._data = data
+        self._roster = tuple(roster)
+        self._lead_role = lead_role
+        self._compare_last = compare_last
+
+    def _caller(self, interaction: discord.Interaction) -> Member | None:
+        return roster_member(self._roster, interaction.user.id)
+
+    @app_commands.command(
+        name="myscore", description="Your own card for a session; only you see it"
+    )
+    @app_commands.describe(session="Session id or its first characters (default: the latest)")
+    async def myscore(self, interaction: discord.Interaction, session: str | None = None) -> None:
+        member = self._caller(interaction)
+        if member is None:
+            await interaction.response.send_message(NOT_ON_ROSTER, ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            post = await self._data.member_card(member.name, session)
+        except SessionNotFound as exc:  # the member's own typo: say so; anything else is ours
+            await interaction.followup.send(str(exc), ephemeral=True)
+            return
+        await reply(interaction, post)
+
+    @app_commands.command(name="compare", description="Leads: compare recent sessions")
+    @app_commands.describe(sessions="How many recent sessions (default from the config)")
+    async def compare(
+        self,
+        interaction: discord.Interaction,
+        sessions: app_commands.Range[int, 2, 52] | None = None,
+    ) -> None:
+        if not is_lead(self._caller(interaction), interaction.user, self._lead_role):
+            await interaction.response.send_message(LEADS_ONLY, ephemeral=True)
+            return
+        # Rendering the chart takes longer than Discord's 3 s: acknowledge first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            post = await self._data.comparison(sessions or self._compare_last)
+        except SessionNotFound as exc:  # the member's own typo: say so; anything else is ours
+            await interaction.followup.send(str(exc), ephemeral=True)
+            return
+        await reply(interaction, post)
+
+    @app_commands.command(name="optout", description="Stop being analysed from the next meeting")
+    async def optout(self, interaction: discord.Interaction) -> None:
+        member = self._caller(interaction)
+        if member is None:
+            await interaction.response.send_message(NOT_ON_ROSTER, ephemeral=True)
+            return
+        await self._data.set_opt_out(member.name, True)
+        await interaction.response.send_message(
+            "Done: meetbot will not analyse you from now on; you still count as present. "
+            "/meetbot forget deletes what is already stored, /meetbot optin undoes this.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="optin", description="Be analysed again (undo optout)")
+    async def optin(self, interaction: discord.Interaction) -> None:
+        member = self._caller(interaction)
+        if member is None:
+            await interaction.response.send_message(NOT_ON_ROSTER, ephemeral=True)
+            return
+        await self._data.set_opt_out(member.name, False)
+        await interaction.response.send_message(
+            "Welcome back: from the next meeting your listening figures are kept again, and "
+            "only you can see them with /meetbot myscore.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="forget", description="Delete everything meetbot stored about you")
+    async def forget(self, interaction: discord.Interaction) -> None:
+        member = self._caller(interaction)
+        if member is None:
+            await interaction.response.send_message(NOT_ON_ROSTER, ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        touched = await self._data.forget(member.name)
+        sessions = "1 session" if touched == 1 else f"{touched} sessions"
+        await interaction.followup.send(
+            f"Deleted your figures from {sessions}. Future meetings still note attendance; "
+            "use /meetbot optout to stop being analysed.",
+            ephemeral=True,
+        )
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        # A storage or rendering failure: say so politely, privately, and keep the traceback.
+        log.error(
+            "/meetbot %s failed", interaction.command and interaction.command.name, exc_info=error
+        )
+        if interaction.response.is_done():
+            await interaction.followup.send(SOMETHING_WRONG, ephemeral=True)
+        else:
+            await interaction.response.send_message(SOMETHING_WRONG, ephemeral=True)
+
+
+async def reply(interaction: discord.Interaction, post: Post, *, ephemeral: bool = True) -> None:
+    """Follow up a deferred interaction with `post`, cut to Discord's limits."""
+    limits = Limits(file_size=interaction.filesize_limit or DEFAULT_LIMITS.file_size)
+    for message in split(post, limits):
+        await interaction.followup.send(ephemeral=ephemeral, **send_kwargs(message))
+
+
+def build_tree(
+    client: discord.Client,
+    data: ChapterData,
+    roster: Sequence[Member],
+    *,
+    lead_role: str = "Chapter Lead",
+    compare_last: int = 6,
+) -> app_commands.CommandTree[discord.Client]:
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+    tree.add_command(MeetbotCommands(data, roster, lead_role=lead_role, compare_last=compare_last))
+    return tree
