@@ -50,7 +50,19 @@ class DiscordBotPublisher:
                         "export MEETBOT_DISCORD_TOKEN",
                         retryable=False,
                     )
-                await self._client.login(self._token)
+                try:
+                    await self._client.login(self._token)
+                except BaseException:
+                    await self._forget_failed_login()
+                    raise
+
+    async def _forget_failed_login(self) -> None:
+        # discord.py opens a new aiohttp session on every login attempt and keeps only the
+        # last; close the failed one so retries do not leak sessions, and drop its connector
+        # (closed with the session) so the next attempt builds a fresh one.
+        if self._client.user is None:
+            await self._client.http.close()
+            self._client.http.connector = discord.utils.MISSING
 
     async def publish(self, message: OutgoingMessage) -> DeliveryReceipt:
         parts = split(message.post, self._limits)

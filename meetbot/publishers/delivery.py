@@ -1,0 +1,144 @@
+"""From settings to delivered messages: which publishers exist, and the recap after a meeting.
+
+`deliver_recap` is what `meetbot post SESSION` and `meetbot join` call once the record is saved.
+It stores the recap in the outbox first, then tries to deliver everything pending. It never
+raises because Discord is down, slow or misconfigured: the message stays in the outbox and the
+receipt's note says, in one line, that `meetbot outbox --retry` will finish it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+from typing import TextIO
+
+import aiohttp
+
+from meetbot.config import data_dir
+from meetbot.domain.record import SessionRecord
+from meetbot.errors import MeetbotError
+from meetbot.publishers import console
+from meetbot.publishers.base import DeliveryReceipt, Publisher, Status
+from meetbot.publishers.discord_bot import DiscordBotPublisher, make_client
+from meetbot.publishers.discord_webhook import DiscordWebhookPublisher
+from meetbot.publishers.discord_wire import api_base_from_env
+from meetbot.publishers.outbox import Outbox, Sleep
+from meetbot.settings import Settings
+from reports.post import Post
+from reports.recap import recap
+
+log = logging.getLogger(__name__)
+
+DISCORD = "discord"
+CONSOLE = console.DESTINATION
+
+
+def discord_configured(settings: Settings) -> bool:
+    """Whether the config and the environment say where on Discord to post."""
+    d, s = settings.discord, settings.secrets
+    if d.use_webhook:
+        return bool(s.discord_webhook_url)
+    return bool(d.channel_id and s.discord_token)
+
+
+def destination(settings: Settings) -> str:
+    return DISCORD if discord_configured(settings) else CONSOLE
+
+
+def report_dir(settings: Settings, env: Mapping[str, str] | None = None) -> Path:
+    return Path(settings.reports.out_dir) if settings.reports.out_dir else data_dir(env) / "reports"
+
+
+@contextlib.asynccontextmanager
+async def open_publishers(
+    settings: Settings,
+    *,
+    env: Mapping[str, str] | None = None,
+    stream: TextIO | None = None,
+) -> AsyncIterator[dict[str, Publisher]]:
+    """The publishers this configuration can use, with their HTTP sessions open meanwhile.
+
+    "console" is always there; "discord" only when configured (bot token + channel, or webhook).
+    MEETBOT_DISCORD_API_BASE redirects discord.py (proxies, tests).
+    """
+    publishers: dict[str, Publisher] = {
+        CONSOLE: console.ConsolePublisher(report_dir(settings, env), stream=stream)
+    }
+    d, s = settings.discord, settings.secrets
+    async with contextlib.AsyncExitStack() as stack:
+        if discord_configured(settings):
+            api_base_from_env(env)
+            if d.use_webhook:
+                session = await stack.enter_async_context(aiohttp.ClientSession())
+                publishers[DISCORD] = DiscordWebhookPublisher(
+                    s.discord_webhook_url,
+                    session,
+                    username=settings.meeting.display_name,
+                    timeout_s=d.send_timeout_s,
+                )
+            else:
+                client = await stack.enter_async_context(make_client())
+                publishers[DISCORD] = DiscordBotPublisher(
+                    client, d.channel_id, token=s.discord_token, timeout_s=d.send_timeout_s
+                )
+        yield publishers
+
+
+def render_recap(record: SessionRecord, settings: Settings) -> Post:
+    return recap(
+        record,
+        timezone=settings.chapter.timezone,
+        min_group=settings.reports.min_group_for_detail,
+    )
+
+
+async def deliver_recap(
+    record: SessionRecord,
+    settings: Settings,
+    outbox: Outbox,
+    *,
+    render: Callable[[SessionRecord, Settings], Post] = render_recap,
+    env: Mapping[str, str] | None = None,
+    stream: TextIO | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> list[DeliveryReceipt]:
+    """Store the recap of `record` (once per session), then deliver everything pending."""
+    where = destination(settings)
+    message_id = outbox.enqueue(where, render(record, settings), f"recap:{record.session_id}")
+    return await deliver_pending(settings, outbox, env=env, stream=stream, sleep=sleep) or [
+        # Already delivered by an earlier run: say so rather than nothing.
+        DeliveryReceipt(message_id, where, outbox.get(message_id).status, note="already sent")
+    ]
+
+
+async def deliver_pending(
+    settings: Settings,
+    outbox: Outbox,
+    *,
+    retry_failed: bool = False,
+    env: Mapping[str, str] | None = None,
+    stream: TextIO | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> list[DeliveryReceipt]:
+    """Deliver what the outbox holds; problems become notes on pending receipts, not errors."""
+    try:
+        async with open_publishers(settings, env=env, stream=stream) as publishers:
+            receipts = await outbox.deliver_pending(
+                publishers,
+                max_attempts=settings.discord.max_attempts,
+                retry_failed=retry_failed,
+                sleep=sleep,
+            )
+    except MeetbotError as exc:  # e.g. a malformed webhook URL or API base
+        note = f"{exc}; the message is kept, run `meetbot outbox --retry` once that is fixed"
+        receipts = [
+            DeliveryReceipt(e.id, e.destination, e.status, e.sent_parts, note)
+            for e in outbox.pending(include_failed=retry_failed)
+        ]
+    for r in receipts:
+        if r.status is not Status.SENT and r.note:
+            log.warning("outbox message %s (%s): %s", r.message_id, r.destination, r.note)
+    return receipts
