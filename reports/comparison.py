@@ -1,0 +1,188 @@
+"""The lead comparison: sessions side by side, trends over them, and a chart.
+
+For chapter leads only. Per-member detail is opt-in (`detail=True`) and is given only when the
+group has at least `min_group` members: in a smaller group even leads get group figures only,
+because "the average of three" is three individual scores in disguise. Members in the detail
+are listed alphabetically: a comparison, never a ranking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from meetbot.domain.record import SessionRecord
+from meetbot.domain.states import Attendance
+from reports import wording
+from reports.chart import chart_png
+from reports.post import Attachment, Audience, Post
+from reports.summary import IN_PERSON, MEMBER_ATTENDANCE, SessionSummary, chronological, summarize
+
+NAME_WIDTH = 22  # detail table column; longer names are shortened with an ellipsis
+CHART_NAME = "comparison.png"
+
+
+@dataclass(frozen=True, slots=True)
+class MemberDetail:
+    name: str
+    sessions: int  # sessions in which they were on the roster (and not opted out)
+    attended: int
+    average: float | None
+    latest: float | None
+
+
+def comparison(
+    records: Sequence[SessionRecord],
+    *,
+    detail: bool = False,
+    min_group: int = 5,
+    timezone: str = "UTC",
+) -> Post:
+    """Compare `records` (any order; shown oldest first) for the chapter's leads."""
+    if not records:
+        raise ValueError("comparison needs at least one session record; none were given")
+    ordered = chronological(records)
+    summaries = [summarize(r) for r in ordered]
+    latest = summaries[-1]
+    lines = [
+        f"**{wording.md_name(latest.chapter)}**: "
+        f"{wording.plural(len(summaries), 'session')} side by side, oldest first.",
+        "```text",
+        *table(summaries, min_group, timezone),
+        "```",
+    ]
+    if len(summaries) > 1:
+        lines.append("**Trends** (first → latest)")
+        lines.extend(f"- {line}" for line in trends(summaries, min_group))
+    if detail:
+        lines.append("")
+        if latest.members >= min_group:
+            lines.append("**Members** (alphabetical, not a ranking; for leads only)")
+            lines.append("```text")
+            lines.extend(_detail_table(member_details(ordered)))
+            lines.append("```")
+        else:
+            lines.append(
+                f"_Per-member detail is shown only for groups of at least {min_group} members; "
+                f"this one has {latest.members}._"
+            )
+    first = wording.short_date(summaries[0].started_at, timezone)
+    last = wording.short_date(latest.started_at, timezone)
+    return Post(
+        audience=Audience.LEADS,
+        title=f"Chapter comparison — {first} to {last}"
+        if len(summaries) > 1
+        else f"Chapter comparison — {last}",
+        body="\n".join(lines),
+        footer=(
+            "For chapter leads. Listening is the room's figure: attentive time during members' "
+            f"turns over the time that could be judged, shown when at least {min_group} people "
+            "were scored."
+        ),
+        attachments=(
+            Attachment(CHART_NAME, chart_png(ordered, timezone=timezone, min_group=min_group)),
+        ),
+    )
+
+
+def table(summaries: Sequence[SessionSummary], min_group: int, timezone: str) -> list[str]:
+    """A fixed-width table (one row per session) that reads the same in a code block and a file."""
+    rows: list[tuple[str, ...]] = [("date", "attendance", "late", "listening", "turns", "visitors")]
+    for s in summaries:
+        rows.append(
+            (
+                wording.short_date(s.started_at, timezone),
+                wording.percent(s.attendance_rate),
+                str(s.late),
+                wording.percent(room_listening(s, min_group)),
+                str(s.member_turns),
+                str(len(s.visitors)),
+            )
+        )
+    return aligned(rows)
+
+
+def trends(summaries: Sequence[SessionSummary], min_group: int) -> list[str]:
+    first, last = summaries[0], summaries[-1]
+    visitors = sum(len(s.visitors) for s in summaries)
+    return [
+        f"Attendance: {_change(first.attendance_rate, last.attendance_rate)}",
+        "Room listening: "
+        + _change(room_listening(first, min_group), room_listening(last, min_group)),
+        f"Late arrivals: {first.late} → {last.late}",
+        f"Member turns: {first.member_turns} → {last.member_turns}",
+        f"Visitors: {wording.plural(visitors, 'visitor')} over these sessions",
+    ]
+
+
+def room_listening(s: SessionSummary, min_group: int) -> float | None:
+    """The room's figure, withheld when so few were scored that it would reveal someone."""
+    return s.listening if s.scored >= min_group else None
+
+
+def member_details(ordered: Sequence[SessionRecord]) -> list[MemberDetail]:
+    """Per roster member over `ordered` (oldest first), alphabetical by name."""
+    seen: dict[str, list[tuple[bool, float | None]]] = {}
+    for record in ordered:
+        for a in record.attendees:
+            if a.attendance not in MEMBER_ATTENDANCE or a.attendance is Attendance.OPTED_OUT:
+                continue
+            value = a.score.value if a.score is not None else None
+            seen.setdefault(a.person, []).append((a.attendance in IN_PERSON, value))
+    last_people = {a.person: (a.score.value if a.score else None) for a in ordered[-1].attendees}
+    out = []
+    for name in sorted(seen, key=str.casefold):
+        marks = seen[name]
+        values = [v for _, v in marks if v is not None]
+        out.append(
+            MemberDetail(
+                name=name,
+                sessions=len(marks),
+                attended=sum(1 for present, _ in marks if present),
+                average=sum(values) / len(values) if values else None,
+                latest=last_people.get(name),
+            )
+        )
+    return out
+
+
+def _detail_table(details: Sequence[MemberDetail]) -> list[str]:
+    rows: list[tuple[str, ...]] = [("member", "attended", "avg listening", "latest")]
+    for d in details:
+        rows.append(
+            (
+                _cell_name(d.name),
+                f"{d.attended} of {d.sessions}",
+                wording.percent(d.average),
+                wording.percent(d.latest),
+            )
+        )
+    return aligned(rows)
+
+
+def aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Columns padded to their widest cell: text left-aligned, figures right-aligned."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(
+            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)
+        ).rstrip()
+        for row in rows
+    ]
+
+
+def _cell_name(name: str) -> str:
+    # Inside a code block Markdown is inert, but a backtick would end the block.
+    text = wording.plain_name(name).replace("`", "'")
+    return text if len(text) <= NAME_WIDTH else text[: NAME_WIDTH - 1] + "…"
+
+
+def _change(before: float | None, after: float | None) -> str:
+    if before is None or after is None:
+        return f"{wording.percent(before)} → {wording.percent(after)}"
+    delta = int(after + 0.5) - int(before + 0.5)
+    if delta == 0:
+        how = "steady"
+    else:
+        how = f"{'up' if delta > 0 else 'down'} {abs(delta)} point{'s' if abs(delta) != 1 else ''}"
+    return f"{wording.percent(before)} → {wording.percent(after)} ({how})"

@@ -1,0 +1,145 @@
+"""Group-level figures of one session, computed once and shared by every renderer.
+
+PALMS attendance as chapters count it: a roster member is there in person (present, late or
+left early), represented by a substitute, or absent; visitors and substitutes are guests, not
+members. The listening figure of the room is time-weighted (all attentive seconds over all
+judged seconds of the scored attendees), so a member with little judged time moves it less
+than one who was watched for the whole meeting, and nobody's figure can be read back from it
+once enough people are scored (see `recap`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from meetbot.domain.record import Attendee, SessionRecord
+from meetbot.domain.states import Attendance, TurnKind
+
+IN_PERSON = frozenset({Attendance.PRESENT, Attendance.LATE, Attendance.LEFT_EARLY})
+MEMBER_ATTENDANCE = IN_PERSON | {Attendance.ABSENT, Attendance.OPTED_OUT}
+
+
+@dataclass(frozen=True, slots=True)
+class Substitute:
+    name: str
+    substitute_for: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    session_id: str
+    chapter: str
+    started_at: datetime
+    duration_s: float
+    complete: bool
+    members: int  # roster members in the record, opted-out ones included
+    attended: int  # roster members there in person (present, late or left early)
+    late: int
+    left_early: int
+    covered: int  # members away but represented by a substitute
+    absent: int  # members neither there nor represented
+    substitutes: tuple[Substitute, ...]
+    visitors: tuple[str, ...]
+    member_turns: int
+    member_turn_s: float
+    feature_presenters: tuple[str, ...]
+    feature_s: float
+    scored: int  # attendees with a listening score (not None)
+    attentive_s: float
+    observable_s: float
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """Percent of members there in person or represented; None without members."""
+        expected = self.attended + self.covered + self.absent
+        if expected == 0:
+            return None
+        return 100.0 * (self.attended + self.covered) / expected
+
+    @property
+    def listening(self) -> float | None:
+        """The room's listening figure in percent, or None when nobody could be scored."""
+        if self.scored == 0 or self.observable_s <= 0:
+            return None
+        return 100.0 * self.attentive_s / self.observable_s
+
+
+def summarize(record: SessionRecord) -> SessionSummary:
+    members = [a for a in record.attendees if a.attendance in MEMBER_ATTENDANCE]
+    subs = tuple(
+        Substitute(a.person, a.substitute_for)
+        for a in record.attendees
+        if a.attendance is Attendance.SUBSTITUTE
+    )
+    represented = {s.substitute_for for s in subs if s.substitute_for}
+    away = [a for a in members if a.attendance is Attendance.ABSENT]
+    covered = sum(1 for a in away if a.person in represented)
+    scored = [a for a in record.attendees if _has_score(a)]
+    member_turns = [t for t in record.turns if t.kind is TurnKind.MEMBER]
+    features = [t for t in record.turns if t.kind is TurnKind.FEATURE]
+    presenters: list[str] = []
+    for turn in features:
+        name = turn.person or turn.label
+        if name and name not in presenters:
+            presenters.append(name)
+    return SessionSummary(
+        session_id=record.session_id,
+        chapter=record.chapter,
+        started_at=record.started_at,
+        duration_s=record.duration_s,
+        complete=record.complete,
+        members=len(members),
+        attended=sum(1 for a in members if a.attendance in IN_PERSON),
+        late=sum(1 for a in members if is_late(a)),
+        left_early=sum(1 for a in members if left_early(a)),
+        covered=covered,
+        absent=len(away) - covered,
+        substitutes=subs,
+        visitors=tuple(a.person for a in record.attendees if a.attendance is Attendance.VISITOR),
+        member_turns=len(member_turns),
+        member_turn_s=sum(t.duration for t in member_turns),
+        feature_presenters=tuple(presenters),
+        feature_s=sum(t.duration for t in features),
+        scored=len(scored),
+        attentive_s=sum(a.score.attentive_s for a in scored if a.score),
+        observable_s=sum(a.score.observable_s for a in scored if a.score),
+    )
+
+
+def chronological(records: Sequence[SessionRecord]) -> list[SessionRecord]:
+    """Oldest first, ties broken by id, so the same sessions always render in the same order."""
+    return sorted(records, key=lambda r: (r.started_at, r.session_id))
+
+
+def find(record: SessionRecord, person: str) -> Attendee | None:
+    """The attendee `person` names: exact roster name first, then case-insensitively by name
+    or one of the display names they joined under. Ambiguity matches nobody."""
+    for a in record.attendees:
+        if a.person == person:
+            return a
+    key = person.casefold().strip()
+    hits = [
+        a
+        for a in record.attendees
+        if a.person.casefold() == key or any(d.casefold() == key for d in a.display_names)
+    ]
+    return hits[0] if len(hits) == 1 else None
+
+
+def is_late(a: Attendee) -> bool:
+    """PALMS keeps one category per person; `late` also marks a late arrival who left early."""
+    return a.attendance is Attendance.LATE or (a.late and a.attendance in IN_PERSON)
+
+
+def left_early(a: Attendee) -> bool:
+    return a.attendance is Attendance.LEFT_EARLY or (a.left_early and a.attendance in IN_PERSON)
+
+
+def _has_score(a: Attendee) -> bool:
+    return (
+        a.score is not None
+        and a.score.value is not None
+        and a.attendance is not Attendance.OPTED_OUT
+    )
