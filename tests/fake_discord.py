@@ -35,7 +35,7 @@ class Recorded:
     path: str  # without the /api/v10 prefix
     query: dict[str, str]
     headers: dict[str, str]
-    payload: dict[str, Any] | None  # JSON body, or payload_json of a multipart body
+    payload: Any  # the JSON body (an object, or a list for bulk commands), or payload_json
     files: tuple[tuple[str, bytes], ...] = ()  # (filename, data)
     status: int = 200  # what the fake answered
 
@@ -94,6 +94,8 @@ class FakeDiscord:
         app.router.add_post("/api/v10/webhooks/{wid}/{token}", self._execute_webhook)
         app.router.add_post("/api/v10/interactions/{iid}/{token}/callback", self._callback)
         app.router.add_patch("/api/v10/webhooks/{wid}/{token}/messages/{mid}", self._edit)
+        app.router.add_put("/api/v10/applications/{app}/commands", self._commands)
+        app.router.add_put("/api/v10/applications/{app}/guilds/{guild}/commands", self._commands)
         return app
 
     async def _record(self, request: web.Request, status: int) -> Recorded:
@@ -152,8 +154,7 @@ class FakeDiscord:
         return _json({"message": "scripted failure", "code": 0}, status=failure.status)
 
     async def _me(self, request: web.Request) -> web.Response:
-        await self._record(request, 200)
-        return _json(user(BOT_ID, "meetbot", bot=True))
+        return await self._answer(request, "me", lambda rec: user(BOT_ID, "meetbot", bot=True))
 
     async def _application(self, request: web.Request) -> web.Response:
         await self._record(request, 200)
@@ -209,6 +210,23 @@ class FakeDiscord:
                 "resource": resource,
             }
         )
+
+    async def _commands(self, request: web.Request) -> web.Response:
+        """Bulk-overwrite of application commands: echo them back with ids, as Discord does."""
+        rec = await self._record(request, 200)
+        guild = request.match_info.get("guild")
+        commands = [
+            {
+                "id": str(next(self._ids)),
+                "application_id": str(APP_ID),
+                "version": "1",
+                "default_member_permissions": None,
+                **({"guild_id": guild} if guild else {}),
+                **command,
+            }
+            for command in (rec.payload or [])
+        ]
+        return _json(commands)
 
     async def _edit(self, request: web.Request) -> web.Response:
         rec = await self._record(request, 200)

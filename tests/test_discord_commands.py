@@ -17,7 +17,7 @@ from fake_discord import APP_ID, GUILD_ID, FakeDiscord, Recorded, serve, user
 
 from meetbot.domain.chapter import Member
 from meetbot.domain.states import Role
-from meetbot.errors import SessionNotFound, StorageError
+from meetbot.errors import ConfigError, SessionNotFound, StorageError
 from meetbot.publishers.discord_bot import make_client
 from meetbot.publishers.discord_commands import (
     LEADS_ONLY,
@@ -25,6 +25,7 @@ from meetbot.publishers.discord_commands import (
     SOMETHING_WRONG,
     build_tree,
 )
+from meetbot.publishers.discord_service import start
 from reports.post import Attachment, Audience, Field, Post
 
 EPHEMERAL = 64
@@ -206,7 +207,7 @@ async def bot() -> AsyncIterator[Bot]:
 
 def callback(reqs: list[Recorded]) -> dict[str, Any]:
     (cb,) = [r for r in reqs if r.path.endswith("/callback")]
-    assert cb.payload is not None
+    assert isinstance(cb.payload, dict)
     return cb.payload
 
 
@@ -318,3 +319,29 @@ async def test_a_storage_failure_gets_a_polite_private_apology(
     (logged,) = [r for r in caplog.records if r.name == "meetbot.publishers.discord_commands"]
     assert logged.exc_info is not None
     assert "database is locked" in str(logged.exc_info[1])
+
+
+async def test_start_logs_in_and_registers_the_command_group_in_one_server() -> None:
+    async with serve() as fake, make_client() as client:
+        tree = build_tree(client, ChapterFake(), ROSTER)
+        synced = await start(client, tree, "bot-token-for-tests", GUILD_ID)
+    assert [c.name for c in synced] == ["meetbot"]
+    (put,) = fake.sent(f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands", method="PUT")
+    (group,) = put.payload
+    assert group["name"] == "meetbot"
+    subcommands = {o["name"]: o for o in group["options"]}
+    assert list(subcommands) == ["myscore", "compare", "optout", "optin", "forget"]
+    assert all(o["type"] == 1 for o in group["options"])
+    (session,) = subcommands["myscore"]["options"]
+    assert (session["name"], session["type"], session["required"]) == ("session", 3, False)
+    (sessions,) = subcommands["compare"]["options"]
+    assert (sessions["type"], sessions["min_value"], sessions["max_value"]) == (4, 2, 52)
+
+
+async def test_start_explains_a_refused_token() -> None:
+    fake = FakeDiscord()
+    fake.fail_next("me", 401)
+    async with serve(fake), make_client() as client:
+        tree = build_tree(client, ChapterFake(), ROSTER)
+        with pytest.raises(ConfigError, match="Discord refused MEETBOT_DISCORD_TOKEN"):
+            await start(client, tree, "wrong", None)

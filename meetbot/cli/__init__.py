@@ -16,7 +16,7 @@ from meetbot import __version__
 from meetbot.errors import MeetbotError
 
 # Subcommand modules, in the order `meetbot --help` lists them.
-COMMANDS = ("config",)
+COMMANDS = ("config", "discord_bot", "outbox")
 
 
 def build_parser() -> argparse.ArgumentParser:

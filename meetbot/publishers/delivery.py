@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import TextIO
 
 import aiohttp
+import sqlalchemy as sa
 
 from meetbot.config import data_dir
 from meetbot.domain.record import SessionRecord
-from meetbot.errors import MeetbotError
+from meetbot.errors import MeetbotError, StorageError
 from meetbot.publishers import console
 from meetbot.publishers.base import DeliveryReceipt, Publisher, Status
 from meetbot.publishers.discord_bot import DiscordBotPublisher, make_client
@@ -32,6 +33,7 @@ from reports.recap import recap
 
 log = logging.getLogger(__name__)
 
+SQLITE_FILE = "meetbot.sqlite"
 DISCORD = "discord"
 CONSOLE = console.DESTINATION
 
@@ -46,6 +48,25 @@ def discord_configured(settings: Settings) -> bool:
 
 def destination(settings: Settings) -> str:
     return DISCORD if discord_configured(settings) else CONSOLE
+
+
+def outbox_engine(settings: Settings, env: Mapping[str, str] | None = None) -> sa.Engine:
+    """The database the outbox shares with the session store.
+
+    Same rule as the store: storage.url, else the SQLite file in the data directory. Callers
+    that already hold a `Store` pass `Outbox(store.engine)` instead.
+    """
+    if settings.storage.url:
+        return sa.create_engine(settings.storage.url)
+    folder = data_dir(env)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(
+            f"cannot create the data folder {folder} ({exc.strerror}); set MEETBOT_HOME to a "
+            "writable folder"
+        ) from exc
+    return sa.create_engine(f"sqlite:///{folder / SQLITE_FILE}")
 
 
 def report_dir(settings: Settings, env: Mapping[str, str] | None = None) -> Path:

@@ -21,6 +21,8 @@ DESTINATION = "discord"
 
 def make_client() -> discord.Client:
     """A client with the default intents: slash commands and posting need nothing privileged."""
+    # meetbot never joins voice; without this every run warns that PyNaCl/davey are missing.
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
     return discord.Client(intents=discord.Intents.default())
 
 

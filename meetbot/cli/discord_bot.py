@@ -1,0 +1,52 @@
+"""`meetbot discord --config FILE`: the Discord bot answering /meetbot commands.
+
+Needs MEETBOT_DISCORD_TOKEN. With --guild the commands are registered in that server and appear
+at once; without, globally (Discord takes up to an hour to show them everywhere).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+
+from meetbot import config
+from meetbot.errors import MeetbotError
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "discord",
+        help="run the Discord bot (/meetbot myscore, compare, optout, optin, forget)",
+        description="Run the Discord bot. Needs MEETBOT_DISCORD_TOKEN in the environment.",
+    )
+    parser.add_argument("--config", metavar="FILE", required=True, help="chapter TOML file")
+    parser.add_argument(
+        "--guild",
+        type=int,
+        metavar="ID",
+        help="register the commands in this server only (they appear at once)",
+    )
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: discord.py takes a while to import and every other
+    # `meetbot` command would pay for it.
+    from meetbot.publishers.delivery import outbox_engine
+    from meetbot.publishers.discord_service import run_bot
+    from meetbot.publishers.outbox import Outbox
+
+    settings = config.load(args.config)
+    try:
+        from meetbot.publishers.chapter_data import StoreChapterData
+    except ImportError as exc:  # the session store is not part of this build yet
+        raise MeetbotError(
+            f"the Discord bot needs the session store ({exc.name} is missing); "
+            "use `meetbot outbox --retry` to post recaps meanwhile"
+        ) from exc
+    data = StoreChapterData.open(settings)
+    outbox = Outbox(outbox_engine(settings))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_bot(settings, data, outbox=outbox, guild_id=args.guild))
+    return 0

@@ -1,0 +1,69 @@
+"""`meetbot outbox [--retry]`: what is waiting to be delivered, and delivering it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from meetbot import config
+
+if TYPE_CHECKING:
+    from meetbot.publishers.outbox import OutboxEntry
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "outbox",
+        help="show and retry messages not yet delivered",
+        description=(
+            "Every recap is stored here before it is sent; this lists what has not been "
+            "delivered yet. --retry sends it now (including messages that failed for a config "
+            "reason you have since fixed); nothing is ever sent twice."
+        ),
+    )
+    parser.add_argument("--config", metavar="FILE", help="chapter TOML file (Discord settings)")
+    parser.add_argument("--retry", action="store_true", help="deliver what is pending now")
+    parser.add_argument("--all", action="store_true", help="also list recently sent messages")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    # Imported here: publishing pulls in discord.py, which every other command would pay for.
+    from meetbot.publishers.base import Status
+    from meetbot.publishers.delivery import deliver_pending, outbox_engine
+    from meetbot.publishers.outbox import Outbox
+
+    settings = config.load(args.config)
+    outbox = Outbox(outbox_engine(settings))
+    if args.retry:
+        receipts = asyncio.run(deliver_pending(settings, outbox, retry_failed=True))
+        if not receipts:
+            print("outbox: nothing to deliver")
+        for r in receipts:
+            where = ", ".join(r.remote_ids) if r.status is Status.SENT else r.note
+            print(f"#{r.message_id} {r.status.value} via {r.destination}: {where}")
+        return 0 if all(r.status is Status.SENT for r in receipts) else 1
+    entries = outbox.entries() if args.all else outbox.pending()
+    if not entries:
+        print("outbox: nothing pending" if not args.all else "outbox: empty")
+        return 0
+    for e in entries:
+        print(_line(e))
+    waiting = sum(e.status is not Status.SENT for e in entries)
+    if waiting:
+        print(f"{waiting} not delivered; `meetbot outbox --retry` sends them")
+    return 0
+
+
+def _line(e: OutboxEntry) -> str:
+    when = datetime.fromtimestamp(e.created_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = (
+        f"#{e.id} {e.status.value:<7} {e.destination:<8} {e.dedupe_key}  {e.post.title!r}  {when}"
+    )
+    if e.attempts:
+        text += f"  tries {e.attempts}"
+    if e.last_error and e.sent_at is None:
+        text += f"  last error: {e.last_error}"
+    return text

@@ -1,0 +1,93 @@
+"""`meetbot outbox [--retry]` as a user runs it: a separate process on the same data folder."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from fake_discord import FakeDiscord, serve
+
+from meetbot import config
+from meetbot.cli import main
+from meetbot.publishers.delivery import outbox_engine
+from meetbot.publishers.outbox import Outbox
+from reports.post import Audience, Post
+
+CHANNEL = 424242424242424242
+RECAP = Post(Audience.PUBLIC, "Meeting recap — 5 January", "Thanks, everyone.")
+
+
+@pytest.fixture
+def chapter(tmp_path: Path) -> Path:
+    path = tmp_path / "chapter.toml"
+    path.write_text(
+        f'[chapter]\nname = "Riverside"\n\n[discord]\nchannel_id = {CHANNEL}\n', encoding="utf-8"
+    )
+    return path
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with serve() as server:
+        yield server
+
+
+def outbox_for(chapter: Path) -> Outbox:
+    return Outbox(outbox_engine(config.load(chapter)))
+
+
+async def meetbot(*args: str, **env: str) -> tuple[int, str, str]:
+    """Run the real `meetbot` in a child process, while this loop keeps serving the fake."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "meetbot",
+        *args,
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(60):
+        out, err = await proc.communicate()
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+def test_empty_outbox(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["outbox"]) == 0
+    assert capsys.readouterr().out == "outbox: nothing pending\n"
+
+
+def test_lists_what_is_pending_and_how_to_send_it(
+    chapter: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outbox_for(chapter).enqueue("discord", RECAP, "recap:s1")
+    assert main(["outbox", "--config", str(chapter)]) == 0
+    first, hint = capsys.readouterr().out.splitlines()
+    assert first.startswith("#1 pending discord  recap:s1  'Meeting recap — 5 January'")
+    assert hint == "1 not delivered; `meetbot outbox --retry` sends them"
+
+
+async def test_retry_sends_it_once_through_the_bot(chapter: Path, fake: FakeDiscord) -> None:
+    outbox_for(chapter).enqueue("discord", RECAP, "recap:s1")
+    env = {"MEETBOT_DISCORD_TOKEN": "bot-token", "MEETBOT_DISCORD_API_BASE": fake.base}
+    code, out, err = await meetbot("outbox", "--config", str(chapter), "--retry", **env)
+    assert (code, err) == (0, "")
+    assert out == f"#1 sent via discord: {fake.messages[0]['id']}\n"
+    code, out, _ = await meetbot("outbox", "--config", str(chapter), "--retry", **env)
+    assert (code, out) == (0, "outbox: nothing to deliver\n")
+    assert len(fake.sent(f"/channels/{CHANNEL}/messages")) == 1
+
+
+async def test_retry_without_discord_configured_keeps_it_and_says_why(chapter: Path) -> None:
+    outbox_for(chapter).enqueue("discord", RECAP, "recap:s1")
+    code, out, _ = await meetbot("outbox", "--config", str(chapter), "--retry")
+    assert code == 1
+    assert (
+        out
+        == "#1 pending via discord: no publisher for 'discord' is configured; it stays pending\n"
+    )
