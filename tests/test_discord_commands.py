@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 from fake_discord import APP_ID, GUILD_ID, FakeDiscord, Recorded, serve, user
+from test_publishers_chapter_data import SETTINGS, MemoryStore, session
 
 from meetbot.domain.chapter import Member
 from meetbot.domain.states import Role
 from meetbot.errors import ConfigError, SessionNotFound, StorageError
+from meetbot.publishers.chapter_data import StoreChapterData
 from meetbot.publishers.discord_bot import make_client
 from meetbot.publishers.discord_commands import (
     LEADS_ONLY,
@@ -345,3 +347,26 @@ async def test_start_explains_a_refused_token() -> None:
         tree = build_tree(client, ChapterFake(), ROSTER)
         with pytest.raises(ConfigError, match="Discord refused MEETBOT_DISCORD_TOKEN"):
             await start(client, tree, "wrong", None)
+
+
+async def test_real_cards_and_comparison_from_stored_records() -> None:
+    data = StoreChapterData(MemoryStore([session(w) for w in range(3)]), SETTINGS)
+    roster = tuple(
+        Member(name, role=Role.LEAD if name == "Cara Chen" else Role.MEMBER, discord_id=did)
+        for name, did in (("Ana Alves", ANA), ("Ben Brook", BEN), ("Cara Chen", CARA))
+    )
+    async with serve() as fake, make_client() as client:
+        await client.login("bot-token-for-tests")
+        build_tree(client, data, roster)
+        bot = Bot(fake, ChapterFake(), client._connection)
+        (card,) = followups(await bot.run(BEN, "myscore", requests=2))
+        (chart,) = followups(await bot.run(CARA, "compare", requests=2))
+    assert isinstance(card.payload, dict)
+    text = str(card.payload["embeds"])
+    assert card.payload["embeds"][0]["title"] == "Your meeting on Monday 19 January 2026"
+    assert "Ana Alves" not in text
+    assert "Cara Chen" not in text
+    assert card.payload["flags"] & EPHEMERAL
+    ((name, png),) = chart.files
+    assert name == "comparison.png"
+    assert png.startswith(b"\x89PNG")

@@ -33,19 +33,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: discord.py takes a while to import and every other
     # `meetbot` command would pay for it.
+    from meetbot.publishers.chapter_data import StoreChapterData
     from meetbot.publishers.delivery import outbox_engine
     from meetbot.publishers.discord_service import run_bot
     from meetbot.publishers.outbox import Outbox
 
     settings = config.load(args.config)
     try:
-        from meetbot.publishers.chapter_data import StoreChapterData
-    except ImportError as exc:  # the session store is not part of this build yet
+        data = StoreChapterData.open(settings)
+    except ImportError as exc:  # a build without the session store
         raise MeetbotError(
             f"the Discord bot needs the session store ({exc.name} is missing); "
             "use `meetbot outbox --retry` to post recaps meanwhile"
         ) from exc
-    data = StoreChapterData.open(settings)
     outbox = Outbox(outbox_engine(settings))
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_bot(settings, data, outbox=outbox, guild_id=args.guild))

@@ -1,0 +1,86 @@
+"""`ChapterData` from the session store and the report renderers: what /meetbot answers with.
+
+Store calls are synchronous (SQLAlchemy), so each runs in a worker thread; rendering a chart
+takes a moment too. The store is any object with the methods of `SessionStore`, so the bot does
+not care whether it is SQLite or PostgreSQL, and tests can hand in small in-memory records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import reports
+from meetbot.domain.record import SessionRecord
+from meetbot.errors import SessionNotFound
+from meetbot.settings import Settings
+from reports.post import Post
+
+TREND_SESSIONS = 5  # earlier sessions a member card compares with
+
+
+class SessionStore(Protocol):
+    def load(self, session: str) -> SessionRecord:
+        """A session by id or unique id prefix; raises SessionNotFound."""
+        ...
+
+    def list_sessions(self, chapter: str, limit: int) -> Sequence[Any]:
+        """The newest `limit` sessions of `chapter`, newest first; items have `session_id`."""
+        ...
+
+    def history(self, person: str, chapter: str, limit: int) -> Sequence[SessionRecord]: ...
+
+    def set_opt_out(self, person: str, chapter: str, opted_out: bool) -> None: ...
+
+    def forget(self, person: str) -> int: ...
+
+
+class StoreChapterData:
+    def __init__(self, store: SessionStore, settings: Settings) -> None:
+        self._store = store
+        self._chapter = settings.chapter.name
+        self._timezone = settings.chapter.timezone
+        self._min_group = settings.reports.min_group_for_detail
+
+    @classmethod
+    def open(cls, settings: Settings) -> StoreChapterData:
+        from meetbot.store import Store  # type: ignore[import-not-found,unused-ignore]
+
+        return cls(Store.open(settings), settings)
+
+    async def member_card(self, person: str, session: str | None) -> Post:
+        return await asyncio.to_thread(self._member_card, person, session)
+
+    def _member_card(self, person: str, session: str | None) -> Post:
+        record = self._store.load(session) if session else self._latest()
+        history = [
+            r
+            for r in self._store.history(person, self._chapter, TREND_SESSIONS + 1)
+            if r.session_id != record.session_id and r.started_at < record.started_at
+        ][:TREND_SESSIONS]
+        return reports.member_card(record, person, history, timezone=self._timezone)
+
+    async def comparison(self, sessions: int) -> Post:
+        return await asyncio.to_thread(self._comparison, sessions)
+
+    def _comparison(self, sessions: int) -> Post:
+        listed = self._store.list_sessions(self._chapter, sessions)
+        if not listed:
+            raise SessionNotFound(f"no sessions of {self._chapter} are stored yet")
+        records = [self._store.load(s.session_id) for s in listed]
+        return reports.comparison(
+            records, detail=True, min_group=self._min_group, timezone=self._timezone
+        )
+
+    async def set_opt_out(self, person: str, opted_out: bool) -> None:
+        await asyncio.to_thread(self._store.set_opt_out, person, self._chapter, opted_out)
+
+    async def forget(self, person: str) -> int:
+        return await asyncio.to_thread(self._store.forget, person)
+
+    def _latest(self) -> SessionRecord:
+        listed = self._store.list_sessions(self._chapter, 1)
+        if not listed:
+            raise SessionNotFound(f"no sessions of {self._chapter} are stored yet")
+        return self._store.load(listed[0].session_id)
