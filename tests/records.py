@@ -69,7 +69,7 @@ def states(
 
 
 def pid(name: str) -> ParticipantId:
-    return ParticipantId("feed-" + name.split()[0].lower())
+    return ParticipantId("feed-" + "-".join(name.lower().split()[:1]))
 
 
 def there(
