@@ -107,6 +107,18 @@ async def test_a_429_with_via_is_waited_out_by_discord_py(fake: FakeDiscord, db:
     assert len(fake.messages) == 1
 
 
+async def test_a_long_rate_limit_is_scheduled_by_the_outbox(
+    fake: FakeDiscord, db: sa.Engine
+) -> None:
+    # Longer than 30 s: discord.py hands it back (RateLimited) instead of hanging the request.
+    fake.fail_next("message", 429, retry_after=45.0)
+    Outbox(db).enqueue("discord", RECAP, "recap:s1")
+    sleep = NoWait()
+    assert await deliver_with_bot(db, sleep=sleep) == [Status.SENT]
+    assert sleep.delays == [45.0]
+    assert [r.status for r in fake.sent("/channels/")] == [429, 200]
+
+
 async def test_a_429_discord_py_will_not_retry_is_retried_by_the_outbox(
     fake: FakeDiscord, db: sa.Engine
 ) -> None:

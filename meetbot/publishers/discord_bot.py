@@ -13,8 +13,8 @@ import asyncio
 import discord
 
 from meetbot.publishers.base import DeliveryFailed, DeliveryReceipt, OutgoingMessage, Status
-from meetbot.publishers.discord_limits import DEFAULT_LIMITS, Limits, split
-from meetbot.publishers.discord_wire import failure, send_kwargs
+from meetbot.publishers.discord_limits import DEFAULT_LIMITS, Limits
+from meetbot.publishers.discord_wire import cut, failure, send_kwargs
 
 DESTINATION = "discord"
 
@@ -23,7 +23,9 @@ def make_client() -> discord.Client:
     """A client with the default intents: slash commands and posting need nothing privileged."""
     # meetbot never joins voice; without this every run warns that PyNaCl/davey are missing.
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
-    return discord.Client(intents=discord.Intents.default())
+    # Rate-limit waits longer than 30 s (discord.py's minimum for this) come back as
+    # RateLimited, so the outbox schedules the retry instead of a request hanging that long.
+    return discord.Client(intents=discord.Intents.default(), max_ratelimit_timeout=30.0)
 
 
 class DiscordBotPublisher:
@@ -67,7 +69,7 @@ class DiscordBotPublisher:
             self._client.http.connector = discord.utils.MISSING
 
     async def publish(self, message: OutgoingMessage) -> DeliveryReceipt:
-        parts = split(message.post, self._limits)
+        parts = cut(message.post, self._limits)
         sent = list(message.sent_parts)
         where = f"channel {self._channel_id}"
         try:

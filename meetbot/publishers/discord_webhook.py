@@ -15,8 +15,8 @@ import discord
 
 from meetbot.errors import ConfigError
 from meetbot.publishers.base import DeliveryReceipt, OutgoingMessage, Status
-from meetbot.publishers.discord_limits import DEFAULT_LIMITS, Limits, split
-from meetbot.publishers.discord_wire import failure, send_kwargs
+from meetbot.publishers.discord_limits import DEFAULT_LIMITS, Limits
+from meetbot.publishers.discord_wire import cut, failure, send_kwargs
 
 DESTINATION = "discord"
 
@@ -47,7 +47,7 @@ class DiscordWebhookPublisher:
         self._limits = limits
 
     async def publish(self, message: OutgoingMessage) -> DeliveryReceipt:
-        parts = split(message.post, self._limits)
+        parts = cut(message.post, self._limits)
         sent = list(message.sent_parts)
         for index, part in enumerate(parts):
             if index < len(sent):

@@ -17,9 +17,10 @@ import aiohttp
 import discord
 from discord.http import Route
 
-from meetbot.errors import ConfigError
+from meetbot.errors import ConfigError, PublishError
 from meetbot.publishers.base import DeliveryFailed
-from meetbot.publishers.discord_limits import Embed, Message
+from meetbot.publishers.discord_limits import Embed, Limits, Message, split
+from reports.post import Post
 
 API_BASE_ENV = "MEETBOT_DISCORD_API_BASE"
 DEFAULT_API_BASE = "https://discord.com/api/v10"
@@ -50,6 +51,14 @@ def current_api_base() -> str:
 
 def api_base_from_env(env: Mapping[str, str] | None = None) -> str:
     return use_api_base((os.environ if env is None else env).get(API_BASE_ENV))
+
+
+def cut(post: Post, limits: Limits) -> tuple[Message, ...]:
+    """`split`, with a failed size check reported as a bug no retry can fix."""
+    try:
+        return split(post, limits)
+    except PublishError as exc:
+        raise DeliveryFailed(f"{exc} (a meetbot bug: please report it)", retryable=False) from exc
 
 
 def to_embed(e: Embed) -> discord.Embed:

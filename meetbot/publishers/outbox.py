@@ -24,7 +24,7 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -150,7 +150,6 @@ class Outbox:
         *,
         max_attempts: int = 8,
         retry_failed: bool = False,
-        only: Sequence[int] | None = None,
         backoff: Backoff = Backoff(),
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
@@ -163,8 +162,6 @@ class Outbox:
         rng = rng or random.Random()
         receipts: list[DeliveryReceipt] = []
         for entry in self.pending(include_failed=retry_failed):
-            if only is not None and entry.id not in only:
-                continue
             if entry.status is Status.FAILED and not retry_failed:
                 continue
             publisher = publishers.get(entry.destination)
