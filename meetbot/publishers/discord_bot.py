@@ -16,8 +16,6 @@ from meetbot.publishers.base import DeliveryFailed, DeliveryReceipt, OutgoingMes
 from meetbot.publishers.discord_limits import DEFAULT_LIMITS, Limits
 from meetbot.publishers.discord_wire import cut, failure, send_kwargs
 
-DESTINATION = "discord"
-
 
 def make_client() -> discord.Client:
     """A client with the default intents: slash commands and posting need nothing privileged."""

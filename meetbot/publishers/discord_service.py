@@ -18,7 +18,7 @@ from meetbot.publishers.delivery import deliver_pending
 from meetbot.publishers.discord_bot import make_client
 from meetbot.publishers.discord_commands import ChapterData, build_tree
 from meetbot.publishers.discord_wire import api_base_from_env
-from meetbot.publishers.outbox import Outbox
+from meetbot.publishers.outbox import Outbox, Sleep
 from meetbot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -90,9 +90,15 @@ async def run_bot(
 
 
 async def keep_delivering(
-    settings: Settings, outbox: Outbox, env: Mapping[str, str] | None = None
+    settings: Settings,
+    outbox: Outbox,
+    env: Mapping[str, str] | None = None,
+    *,
+    every_s: float = OUTBOX_EVERY_S,
+    sleep: Sleep = asyncio.sleep,
 ) -> None:
+    """Deliver what is pending now and every `every_s` seconds, until cancelled."""
     while True:
-        for r in await deliver_pending(settings, outbox, env=env):
+        for r in await deliver_pending(settings, outbox, env=env, sleep=sleep):
             log.info("outbox #%s: %s %s", r.message_id, r.status.value, r.note)
-        await asyncio.sleep(OUTBOX_EVERY_S)
+        await sleep(every_s)

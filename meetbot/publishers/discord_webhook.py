@@ -18,8 +18,6 @@ from meetbot.publishers.base import DeliveryReceipt, OutgoingMessage, Status
 from meetbot.publishers.discord_limits import DEFAULT_LIMITS, Limits
 from meetbot.publishers.discord_wire import cut, failure, send_kwargs
 
-DESTINATION = "discord"
-
 
 def parse_webhook(url: str, session: aiohttp.ClientSession) -> discord.Webhook:
     try:
