@@ -65,7 +65,9 @@ def chart_png(
         top.set_ylabel("percent")
         top.grid(axis="y", color="#dddddd", linewidth=0.6)
         top.legend(loc="lower left", frameon=False, ncols=2)
-        top.set_title(f"{summaries[-1].chapter}: last {wording.plural(len(xs), 'session')}")
+        # A '$' pair in a chapter name would switch matplotlib to math mode.
+        chapter = summaries[-1].chapter.replace("$", r"\$")
+        top.set_title(f"{chapter}: last {wording.plural(len(xs), 'session')}")
         width = 0.38
         bottom.bar(
             [x - width / 2 for x in xs],

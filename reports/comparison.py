@@ -20,6 +20,10 @@ from reports.summary import IN_PERSON, MEMBER_ATTENDANCE, SessionSummary, chrono
 
 NAME_WIDTH = 22  # detail table column; longer names are shortened with an ellipsis
 CHART_NAME = "comparison.png"
+DETAIL_NAME = "comparison-members.txt"
+# Discord's embed description limit, the tightest place a comparison is posted to. The body
+# never depends on a publisher splitting a code block.
+BODY_LIMIT = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +58,25 @@ def comparison(
     if len(summaries) > 1:
         lines.append("**Trends** (first → latest)")
         lines.extend(f"- {line}" for line in trends(summaries, min_group))
+    attachments = [
+        Attachment(CHART_NAME, chart_png(ordered, timezone=timezone, min_group=min_group))
+    ]
     if detail:
         lines.append("")
         if latest.members >= min_group:
+            details = member_details(ordered)
             lines.append("**Members** (alphabetical, not a ranking; for leads only)")
-            lines.append("```text")
-            lines.extend(_detail_table(member_details(ordered)))
-            lines.append("```")
+            block = ["```text", *_detail_table(details, NAME_WIDTH), "```"]
+            if len("\n".join([*lines, *block])) <= BODY_LIMIT:
+                lines.extend(block)
+            else:
+                # A big chapter's table would be cut or split mid-block by the publisher:
+                # it travels as a file instead, with full names.
+                lines.append(f"{wording.plural(len(details), 'member')}: see {DETAIL_NAME}.")
+                text = "\n".join(_detail_table(details, None)) + "\n"
+                attachments.append(
+                    Attachment(DETAIL_NAME, text.encode("utf-8"), "text/plain; charset=utf-8")
+                )
         else:
             lines.append(
                 f"_Per-member detail is shown only for groups of at least {min_group} members; "
@@ -79,9 +95,7 @@ def comparison(
             f"turns over the time that could be judged, shown when at least {min_group} people "
             "were scored."
         ),
-        attachments=(
-            Attachment(CHART_NAME, chart_png(ordered, timezone=timezone, min_group=min_group)),
-        ),
+        attachments=tuple(attachments),
     )
 
 
@@ -146,12 +160,12 @@ def member_details(ordered: Sequence[SessionRecord]) -> list[MemberDetail]:
     return out
 
 
-def _detail_table(details: Sequence[MemberDetail]) -> list[str]:
+def _detail_table(details: Sequence[MemberDetail], width: int | None) -> list[str]:
     rows: list[tuple[str, ...]] = [("member", "attended", "avg listening", "latest")]
     for d in details:
         rows.append(
             (
-                _cell_name(d.name),
+                _cell_name(d.name, width),
                 f"{d.attended} of {d.sessions}",
                 wording.percent(d.average),
                 wording.percent(d.latest),
@@ -171,10 +185,10 @@ def aligned(rows: Sequence[Sequence[str]]) -> list[str]:
     ]
 
 
-def _cell_name(name: str) -> str:
+def _cell_name(name: str, width: int | None) -> str:
     # Inside a code block Markdown is inert, but a backtick would end the block.
     text = wording.plain_name(name).replace("`", "'")
-    return text if len(text) <= NAME_WIDTH else text[: NAME_WIDTH - 1] + "…"
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
 def _change(before: float | None, after: float | None) -> str:

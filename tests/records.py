@@ -260,3 +260,54 @@ def small_session() -> SessionRecord:
         ),
         turns=(Turn(100, 160, "Ann Lee"), Turn(160, 220, "Bo Chen")),
     )
+
+
+def large_session(members: int = 60, weeks_before: int = 0) -> SessionRecord:
+    """A big chapter: `members` roster members with long names, every 7th absent, every 5th
+    late, three visitors. Figures follow simple arithmetic on the member's index."""
+    attendees: list[Attendee] = []
+    turns: list[Turn] = []
+    for i in range(members):
+        name = f"Member Number {i:02d} Longname-Doublebarrel"
+        if i % 7 == 3:
+            attendees.append(away(name))
+            continue
+        late = i % 5 == 1
+        joined = 420.0 if late else 0.0
+        value_s = 1800.0 + 10 * i + 5 * weeks_before
+        attendees.append(
+            there(
+                name,
+                Attendance.LATE if late else Attendance.PRESENT,
+                joined,
+                LENGTH,
+                states(LENGTH - joined - 200, 200),
+                50,
+                score(value_s, 2400, 2460),
+            )
+        )
+        turns.append(Turn(600 + 55 * i, 650 + 55 * i, name))
+    for v in range(3):
+        attendees.append(
+            there(
+                f"Visitor {v} of Some Company Ltd",
+                Attendance.VISITOR,
+                0,
+                LENGTH,
+                states(LENGTH),
+                45,
+                None,
+                role=Role.VISITOR,
+            )
+        )
+    started = START - timedelta(weeks=weeks_before)
+    return SessionRecord(
+        session_id=f"{started:%Y-%m-%d}-large",
+        chapter="A Chapter With A Fairly Long Name Indeed",
+        started_at=started,
+        duration_s=LENGTH,
+        platform="janus",
+        room="1",
+        attendees=tuple(attendees),
+        turns=(*turns, Turn(4000, 4600, attendees[0].person, TurnKind.FEATURE)),
+    )
