@@ -13,12 +13,21 @@ import contextlib
 from meetbot import config
 from meetbot.errors import MeetbotError
 
+ENVIRONMENT = """environment:
+  MEETBOT_DISCORD_TOKEN        the bot's token (posting as the bot, slash commands)
+  MEETBOT_DISCORD_WEBHOOK_URL  a channel webhook, used when [discord] use_webhook = true
+  MEETBOT_DISCORD_API_BASE     send Discord API calls here instead of https://discord.com/api/v10,
+                               e.g. an HTTP proxy that speaks Discord's API, or a local test
+                               server (http://127.0.0.1:PORT/api/v10)"""
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "discord",
         help="run the Discord bot (/meetbot myscore, compare, optout, optin, forget)",
         description="Run the Discord bot. Needs MEETBOT_DISCORD_TOKEN in the environment.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--config", metavar="FILE", required=True, help="chapter TOML file")
     parser.add_argument(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from meetbot import config
+from meetbot.cli.discord_bot import ENVIRONMENT
 
 if TYPE_CHECKING:
     from meetbot.publishers.outbox import OutboxEntry
@@ -22,6 +23,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "delivered yet. --retry sends it now (including messages that failed for a config "
             "reason you have since fixed); nothing is ever sent twice."
         ),
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--config", metavar="FILE", help="chapter TOML file (Discord settings)")
     parser.add_argument("--retry", action="store_true", help="deliver what is pending now")
