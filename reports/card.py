@@ -81,7 +81,7 @@ def member_card(
             audience=Audience.MEMBER,
             title=f"Your meeting on {date}",
             body=REASONS["opted_out"] + " To opt back in, ask a chapter lead.",
-            footer=_footer(record),
+            footer="Only you can see this.",
         )
     lines = [f"Attendance: **{attendance_words(attendee, wording.md_name)}**", ""]
     trend = Field("Trend", _trend(record, attendee, history))
@@ -184,7 +184,7 @@ def _trend(record: SessionRecord, a: Attendee, history: Sequence[SessionRecord])
         return "No earlier scores yet: the trend starts with your next meeting."
     listed = ", ".join(str(int(v + 0.5)) for v in past)
     average = sum(past) / len(past)
-    recent = f"your recent average of {average:.0f} (last {len(past)}: {listed})"
+    recent = f"your recent average of {int(average + 0.5)} (last {len(past)}: {listed})"
     now = _value(a.score)
     if now is None:
         return recent[0].upper() + recent[1:]
