@@ -30,7 +30,9 @@ def recap(record: SessionRecord, *, timezone: str = "UTC", min_group: int = 5) -
     s = summarize(record)
     date = wording.long_date(s.started_at, timezone)
     show_listening = s.scored >= min_group and s.listening is not None
-    lines = [f"**{wording.md_name(s.chapter)}** met on {date}, {wording.duration(s.duration_s)}."]
+    lines = [
+        f"**{wording.md_name(s.chapter)}** met on {date} for {wording.duration(s.duration_s)}."
+    ]
     lines.append("")
     lines.append(f"**Attendance:** {_attendance(s)}")
     if s.substitutes:
@@ -49,6 +51,11 @@ def recap(record: SessionRecord, *, timezone: str = "UTC", min_group: int = 5) -
         lines.append(
             f"**Feature presentation:** thank you, {who}, "
             f"for {wording.duration(s.feature_s)} on your business!"
+        )
+    elif s.feature_s:
+        lines.append(
+            f"**Feature presentation:** thank you to our presenter for "
+            f"{wording.duration(s.feature_s)} on their business!"
         )
     if show_listening:
         lines.append(

@@ -44,7 +44,7 @@ class SessionSummary:
     visitors: tuple[str, ...]
     member_turns: int
     member_turn_s: float
-    feature_presenters: tuple[str, ...]
+    feature_presenters: tuple[str, ...]  # empty when the feature speaker is not named
     feature_s: float
     scored: int  # attendees with a listening score (not None)
     attentive_s: float
@@ -81,9 +81,10 @@ def summarize(record: SessionRecord) -> SessionSummary:
     features = [t for t in record.turns if t.kind is TurnKind.FEATURE]
     presenters: list[str] = []
     for turn in features:
-        name = turn.person or turn.label
-        if name and name not in presenters:
-            presenters.append(name)
+        # Only a known person is thanked by name: a turn without one may be an opted-out
+        # speaker, whose label must not end up in a public post.
+        if turn.person and turn.person not in presenters:
+            presenters.append(turn.person)
     return SessionSummary(
         session_id=record.session_id,
         chapter=record.chapter,

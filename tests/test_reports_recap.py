@@ -144,3 +144,13 @@ def test_no_display_name_can_produce_a_mention(names: list[str]) -> None:
     for name in names:
         for ch in set(name) & set("*_`~|[]()>#"):
             assert f"\\{ch}" in text, (name, ch)
+
+
+def test_an_unnamed_feature_speaker_is_thanked_without_a_name() -> None:
+    record = records.chapter_session()
+    feature = dataclasses.replace(record.turns[-1], person=None, label="Farid Haddad (phone)")
+    body = reports.recap(
+        dataclasses.replace(record, turns=(*record.turns[:-1], feature)), timezone=TZ
+    ).body
+    assert "thank you to our presenter for 10 min on their business!" in body
+    assert "Farid" not in body
