@@ -13,17 +13,25 @@ import asyncio
 import contextlib
 import itertools
 import json
+import zlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from meetbot.publishers.discord_wire import current_api_base, use_api_base
+from meetbot.publishers.discord_wire import (
+    current_api_base,
+    current_gateway,
+    use_api_base,
+    use_gateway,
+)
 
 BOT_ID = 900000000000000001
 APP_ID = 900000000000000002
 GUILD_ID = 900000000000000003
+LEAD_ROLE_ID = 700
+MEMBER_ROLE_ID = 701
 WEBHOOK_ID = 900000000000000004
 WEBHOOK_TOKEN = "w" * 68
 WEBHOOK_URL = f"https://discord.com/api/webhooks/{WEBHOOK_ID}/{WEBHOOK_TOKEN}"
@@ -58,6 +66,10 @@ class FakeDiscord:
     _by_nonce: dict[str, dict[str, Any]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    gateway: str = ""  # ws:// URL of the fake gateway
+    frames: list[dict[str, Any]] = field(default_factory=list)  # what the bot sent the gateway
+    _socket: Callable[[dict[str, Any]], Any] | None = None
+    _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def fail_next(
         self,
@@ -84,10 +96,21 @@ class FakeDiscord:
             await self._changed.wait_for(lambda: predicate(self.requests))
         return self.requests
 
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway DISPATCH (op 0) to the connected bot, as Discord does."""
+        assert self._socket is not None, "no bot is connected to the gateway"
+        await self._socket({"op": 0, "t": event, "s": next(self._seq), "d": data})
+
+    async def wait_for_frame(self, op: int, within_s: float = 10.0) -> dict[str, Any]:
+        async with asyncio.timeout(within_s), self._changed:
+            await self._changed.wait_for(lambda: any(f["op"] == op for f in self.frames))
+        return next(f for f in self.frames if f["op"] == op)
+
     # -- the HTTP side ---------------------------------------------------------------------
 
     def app(self) -> web.Application:
         app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
         app.router.add_get("/api/v10/users/@me", self._me)
         app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
         app.router.add_post("/api/v10/channels/{channel}/messages", self._create_message)
@@ -152,6 +175,47 @@ class FakeDiscord:
             }
             return _json(body, status=429, headers=headers)
         return _json({"message": "scripted failure", "code": 0}, status=failure.status)
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        """A one-session gateway: HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeat ACKs.
+
+        discord.py asks for zlib-stream: every frame is one zlib stream, flushed per message.
+        """
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        assert request.query.get("compress") == "zlib-stream"
+        deflate = zlib.compressobj()
+        lock = asyncio.Lock()
+
+        async def send(payload: dict[str, Any]) -> None:
+            async with lock:  # one zlib stream: frames must leave in the order compressed
+                data = deflate.compress(json.dumps(payload).encode())
+                await ws.send_bytes(data + deflate.flush(zlib.Z_SYNC_FLUSH))
+
+        self._socket = send
+        await send({"op": 10, "s": None, "t": None, "d": {"heartbeat_interval": 45000}})
+        async for msg in ws:
+            frame = json.loads(msg.data)
+            async with self._changed:
+                self.frames.append(frame)
+                self._changed.notify_all()
+            if frame["op"] == 1:
+                await send({"op": 11, "s": None, "t": None, "d": None})
+            elif frame["op"] == 2:
+                await self.dispatch(
+                    "READY",
+                    {
+                        "v": 10,
+                        "user": user(BOT_ID, "meetbot", bot=True),
+                        "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                        "session_id": "fake-session",
+                        "resume_gateway_url": self.gateway,
+                        "application": {"id": str(APP_ID), "flags": 0},
+                    },
+                )
+                await self.dispatch("GUILD_CREATE", guild_create())
+        self._socket = None
+        return ws
 
     async def _me(self, request: web.Request) -> web.Response:
         return await self._answer(request, "me", lambda rec: user(BOT_ID, "meetbot", bot=True))
@@ -264,6 +328,50 @@ class FakeDiscord:
         }
 
 
+def guild_create() -> dict[str, Any]:
+    """The chapter's server as GUILD_CREATE brings it: the roles are what /meetbot reads."""
+
+    def role(rid: int, name: str, position: int) -> dict[str, Any]:
+        return {
+            "id": str(rid),
+            "name": name,
+            "color": 0,
+            "hoist": False,
+            "position": position,
+            "permissions": "0",
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
+
+    return {
+        "id": str(GUILD_ID),
+        "name": "Chapter",
+        "icon": None,
+        "owner_id": "1",
+        "roles": [
+            role(GUILD_ID, "@everyone", 0),
+            role(LEAD_ROLE_ID, "Chapter Lead", 2),
+            role(MEMBER_ROLE_ID, "Member", 1),
+        ],
+        "emojis": [],
+        "features": [],
+        "member_count": 4,
+        "members": [],
+        "channels": [],
+        "threads": [],
+        "stickers": [],
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "mfa_level": 0,
+        "premium_tier": 0,
+        "system_channel_flags": 0,
+        "preferred_locale": "en-US",
+        "unavailable": False,
+    }
+
+
 def user(uid: int, name: str, *, bot: bool = False) -> dict[str, Any]:
     return {
         "id": str(uid),
@@ -286,17 +394,20 @@ def _json(data: Any, *, status: int = 200, headers: dict[str, str] | None = None
 
 @contextlib.asynccontextmanager
 async def serve(fake: FakeDiscord | None = None) -> AsyncIterator[FakeDiscord]:
-    """Run `fake` on 127.0.0.1 (a free port) and point discord.py at it for the duration."""
+    """Run `fake` on 127.0.0.1 (a free port) and point discord.py (HTTP and gateway) at it."""
     fake = fake or FakeDiscord()
     runner = web.AppRunner(fake.app())
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     host, port = runner.addresses[0][:2]
-    previous = current_api_base()
+    previous, previous_gateway = current_api_base(), current_gateway()
     fake.base = use_api_base(f"http://{host}:{port}/api/v10")
+    # Never the real gateway from a test: the fake one unless a test says otherwise.
+    fake.gateway = use_gateway(f"ws://{host}:{port}/gateway")
     try:
         yield fake
     finally:
         use_api_base(previous)
+        use_gateway(previous_gateway)
         await runner.cleanup()

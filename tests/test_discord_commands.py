@@ -13,7 +13,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from fake_discord import APP_ID, GUILD_ID, FakeDiscord, Recorded, serve, user
+from fake_discord import (
+    APP_ID,
+    GUILD_ID,
+    LEAD_ROLE_ID,
+    MEMBER_ROLE_ID,
+    FakeDiscord,
+    Recorded,
+    guild_create,
+    serve,
+    user,
+)
 from test_publishers_chapter_data import SETTINGS, MemoryStore, session
 
 from meetbot.domain.chapter import Member
@@ -31,8 +41,6 @@ from meetbot.publishers.discord_service import start
 from reports.post import Attachment, Audience, Field, Post
 
 EPHEMERAL = 64
-LEAD_ROLE_ID = 700
-OTHER_ROLE_ID = 701
 ANA, BEN, CARA, STRANGER = 111111111111111111, 222222222222222222, 333333333333333333, 999
 ROSTER = (
     Member("Ana Alves", discord_id=ANA),
@@ -155,48 +163,6 @@ def interaction(
     return payload
 
 
-def guild_create() -> dict[str, Any]:
-    def role(rid: int, name: str, position: int) -> dict[str, Any]:
-        return {
-            "id": str(rid),
-            "name": name,
-            "color": 0,
-            "hoist": False,
-            "position": position,
-            "permissions": "0",
-            "managed": False,
-            "mentionable": False,
-            "flags": 0,
-        }
-
-    return {
-        "id": str(GUILD_ID),
-        "name": "Chapter",
-        "icon": None,
-        "owner_id": str(CARA),
-        "roles": [
-            role(GUILD_ID, "@everyone", 0),
-            role(LEAD_ROLE_ID, "Chapter Lead", 2),
-            role(OTHER_ROLE_ID, "Member", 1),
-        ],
-        "emojis": [],
-        "features": [],
-        "member_count": 4,
-        "members": [],
-        "channels": [],
-        "threads": [],
-        "stickers": [],
-        "verification_level": 0,
-        "default_message_notifications": 0,
-        "explicit_content_filter": 0,
-        "mfa_level": 0,
-        "premium_tier": 0,
-        "system_channel_flags": 0,
-        "preferred_locale": "en-US",
-        "unavailable": False,
-    }
-
-
 @pytest.fixture
 async def bot() -> AsyncIterator[Bot]:
     data = ChapterFake()
@@ -259,7 +225,7 @@ async def test_a_member_never_receives_another_members_figures(bot: Bot) -> None
 
 
 async def test_compare_is_refused_to_members(bot: Bot) -> None:
-    reqs = await bot.run(ANA, "compare", roles=(OTHER_ROLE_ID,))
+    reqs = await bot.run(ANA, "compare", roles=(MEMBER_ROLE_ID,))
     answer = callback(reqs)
     assert (answer["type"], answer["data"]["flags"]) == (4, EPHEMERAL)
     assert answer["data"]["content"] == LEADS_ONLY

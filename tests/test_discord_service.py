@@ -1,4 +1,4 @@
-"""The long-running bot's parts that run without a gateway: start-up checks, the outbox loop."""
+"""The long-running bot: start-up checks, the outbox loop, and a whole run on a fake gateway."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from test_discord_commands import ChapterFake
+from fake_discord import APP_ID, GUILD_ID, LEAD_ROLE_ID, serve
+from test_discord_commands import BEN, ROSTER, ChapterFake, interaction
 
 from meetbot.errors import ConfigError
 from meetbot.publishers.base import Status
 from meetbot.publishers.discord_service import keep_delivering, run_bot
 from meetbot.publishers.outbox import Outbox
-from meetbot.settings import ChapterSection, ReportSettings, Settings
+from meetbot.settings import ChapterSection, ReportSettings, Secrets, Settings
 from reports.post import Audience, Post
 
 
@@ -50,3 +51,31 @@ async def test_the_outbox_loop_delivers_pending_messages_then_waits(tmp_path: Pa
     assert ticks.waits == [300.0]
     assert outbox.get(1).status is Status.SENT
     assert (tmp_path / "recap-s1.md").exists()
+
+
+async def test_the_bot_logs_in_registers_joins_the_gateway_and_answers(tmp_path: Path) -> None:
+    settings = Settings(
+        chapter=ChapterSection("Riverside"),
+        roster=ROSTER,
+        reports=ReportSettings(out_dir=str(tmp_path)),
+        secrets=Secrets(discord_token="bot-token-for-tests"),
+    )
+    outbox = Outbox(sa.create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"))
+    outbox.enqueue("console", Post(Audience.PUBLIC, "Recap", "Thanks."), "recap:s1")
+    data = ChapterFake()
+    async with serve() as fake:
+        env = {"MEETBOT_DISCORD_API_BASE": fake.base, "MEETBOT_DISCORD_GATEWAY": fake.gateway}
+        async with asyncio.TaskGroup() as tg:
+            bot = tg.create_task(run_bot(settings, data, outbox=outbox, guild_id=GUILD_ID, env=env))
+            identify = await fake.wait_for_frame(2)
+            # Ben holds the "Chapter Lead" Discord role, known only from GUILD_CREATE.
+            ask = interaction("77", BEN, "compare", [], roles=(LEAD_ROLE_ID,))
+            await fake.dispatch("INTERACTION_CREATE", ask)
+            await fake.wait_for(lambda reqs: any("/tok-77" in r.path for r in reqs))
+            bot.cancel()
+    assert identify["d"]["token"] == "bot-token-for-tests"
+    privileged = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
+    assert identify["d"]["intents"] & privileged == 0
+    assert fake.sent(f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands", method="PUT")
+    assert data.calls == [("comparison", "6")]
+    assert outbox.get(1).status is Status.SENT  # the outbox loop ran alongside

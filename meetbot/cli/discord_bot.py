@@ -18,7 +18,9 @@ ENVIRONMENT = """environment:
   MEETBOT_DISCORD_WEBHOOK_URL  a channel webhook, used when [discord] use_webhook = true
   MEETBOT_DISCORD_API_BASE     send Discord API calls here instead of https://discord.com/api/v10,
                                e.g. an HTTP proxy that speaks Discord's API, or a local test
-                               server (http://127.0.0.1:PORT/api/v10)"""
+                               server (http://127.0.0.1:PORT/api/v10)
+  MEETBOT_DISCORD_GATEWAY      the bot's gateway WebSocket instead of wss://gateway.discord.gg/
+                               (discord.py does not derive it from the API base)"""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

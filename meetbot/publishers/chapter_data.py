@@ -45,7 +45,7 @@ class StoreChapterData:
 
     @classmethod
     def open(cls, settings: Settings) -> StoreChapterData:
-        from meetbot.store import Store  # type: ignore[import-not-found,unused-ignore]
+        from meetbot.store import Store  # type: ignore[attr-defined,import-not-found,unused-ignore]
 
         return cls(Store.open(settings), settings)
 

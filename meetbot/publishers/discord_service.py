@@ -17,7 +17,7 @@ from meetbot.errors import ConfigError, MeetbotError
 from meetbot.publishers.delivery import deliver_pending
 from meetbot.publishers.discord_bot import make_client
 from meetbot.publishers.discord_commands import ChapterData, build_tree
-from meetbot.publishers.discord_wire import api_base_from_env
+from meetbot.publishers.discord_wire import api_base_from_env, gateway_from_env
 from meetbot.publishers.outbox import Outbox, Sleep
 from meetbot.settings import Settings
 
@@ -72,6 +72,7 @@ async def run_bot(
             "portal (Bot → Reset Token) in that variable"
         )
     api_base_from_env(env)
+    gateway_from_env(env)
     client = make_client()
     tree = build_tree(
         client,

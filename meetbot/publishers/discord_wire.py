@@ -15,6 +15,8 @@ from typing import Any
 
 import aiohttp
 import discord
+import yarl
+from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from meetbot.errors import ConfigError, PublishError
@@ -24,6 +26,8 @@ from reports.post import Post
 
 API_BASE_ENV = "MEETBOT_DISCORD_API_BASE"
 DEFAULT_API_BASE = "https://discord.com/api/v10"
+GATEWAY_ENV = "MEETBOT_DISCORD_GATEWAY"
+DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
 EMBED_COLOUR = discord.Colour(0x3B82F6)  # a calm blue: recaps are information, not alarms
 
 
@@ -49,8 +53,31 @@ def current_api_base() -> str:
     return Route.BASE
 
 
+def use_gateway(url: str | None) -> str:
+    """Point the bot's gateway WebSocket at `url`; '' or None restores Discord's.
+
+    discord.py does not derive the gateway from the API base (it has its own class default),
+    so a test server or a proxy that also relays the gateway sets both.
+    """
+    url = url or DEFAULT_GATEWAY
+    if not re.fullmatch(r"wss?://[^\s/]+(/\S*)?", url):
+        raise ConfigError(
+            f"{GATEWAY_ENV} must be a ws(s) URL such as ws://127.0.0.1:8080/gateway, got {url!r}"
+        )
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+    return url
+
+
+def current_gateway() -> str:
+    return str(DiscordWebSocket.DEFAULT_GATEWAY)
+
+
 def api_base_from_env(env: Mapping[str, str] | None = None) -> str:
     return use_api_base((os.environ if env is None else env).get(API_BASE_ENV))
+
+
+def gateway_from_env(env: Mapping[str, str] | None = None) -> str:
+    return use_gateway((os.environ if env is None else env).get(GATEWAY_ENV))
 
 
 def cut(post: Post, limits: Limits) -> tuple[Message, ...]:
