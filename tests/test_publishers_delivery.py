@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from meetbot.domain.record import Attendee, ListeningScore, SessionRecord, Turn
 from meetbot.domain.states import Attendance, Role
 from meetbot.publishers.base import Status
 from meetbot.publishers.delivery import deliver_pending, deliver_recap, destination
+from meetbot.publishers.discord_wire import current_api_base, use_api_base
 from meetbot.publishers.outbox import Outbox
 from meetbot.settings import ChapterSection, DiscordSettings, ReportSettings, Secrets, Settings
 from reports.post import Audience, Post
@@ -65,6 +66,14 @@ def settings_for(tmp_path: Path, **discord: object) -> Settings:
         reports=ReportSettings(out_dir=str(tmp_path / "reports")),
         secrets=Secrets(discord_token="bot-token", discord_webhook_url=WEBHOOK_URL),
     )
+
+
+@pytest.fixture(autouse=True)
+def restore_api_base() -> Iterator[None]:
+    """deliver_* point discord.py at the env's base; later tests must not inherit it."""
+    before = current_api_base()
+    yield
+    use_api_base(before)
 
 
 @pytest.fixture
