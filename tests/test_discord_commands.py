@@ -206,8 +206,15 @@ async def test_myscore_passes_the_session_and_reports_an_unknown_one(bot: Bot) -
 
 
 async def test_someone_not_on_the_roster_gets_a_polite_refusal_and_no_data(bot: Bot) -> None:
-    for command in ("myscore", "optout", "optin", "forget", "compare"):
-        reqs = await bot.run(STRANGER, command)
+    confirm = [{"name": "confirm", "type": 5, "value": True}]
+    for command, options in (
+        ("myscore", []),
+        ("optout", []),
+        ("optin", []),
+        ("forget", confirm),
+        ("compare", []),
+    ):
+        reqs = await bot.run(STRANGER, command, options)
         answer = callback(reqs)
         assert answer["type"] == 4
         assert answer["data"]["flags"] == EPHEMERAL
@@ -263,7 +270,10 @@ async def test_optout_optin_and_forget_change_only_the_callers_data(bot: Bot) ->
     back = callback(await bot.run(ANA, "optin"))
     assert "Welcome back" in back["data"]["content"]
     assert bot.data.opted_out == set()
-    reqs = await bot.run(BEN, "forget", requests=2)
+    kept = callback(await bot.run(BEN, "forget", [{"name": "confirm", "type": 5, "value": False}]))
+    assert kept["data"]["content"].startswith("Nothing was deleted.")
+    confirm = [{"name": "confirm", "type": 5, "value": True}]
+    reqs = await bot.run(BEN, "forget", confirm, requests=2)
     assert callback(reqs) == {"type": 5, "data": {"flags": EPHEMERAL}}
     (done,) = followups(reqs)
     assert done.payload is not None
@@ -300,6 +310,8 @@ async def test_start_logs_in_and_registers_the_command_group_in_one_server() -> 
     subcommands = {o["name"]: o for o in group["options"]}
     assert list(subcommands) == ["myscore", "compare", "optout", "optin", "forget"]
     assert all(o["type"] == 1 for o in group["options"])
+    (confirm,) = subcommands["forget"]["options"]
+    assert (confirm["name"], confirm["type"], confirm["required"]) == ("confirm", 5, True)
     (session,) = subcommands["myscore"]["options"]
     assert (session["name"], session["type"], session["required"]) == ("session", 3, False)
     (sessions,) = subcommands["compare"]["options"]

@@ -155,10 +155,17 @@ class MeetbotCommands(app_commands.Group):
         )
 
     @app_commands.command(name="forget", description="Delete everything meetbot stored about you")
-    async def forget(self, interaction: discord.Interaction) -> None:
+    @app_commands.describe(confirm="True to delete it all now; this cannot be undone")
+    async def forget(self, interaction: discord.Interaction, confirm: bool) -> None:
         member = self._caller(interaction)
         if member is None:
             await interaction.response.send_message(NOT_ON_ROSTER, ephemeral=True)
+            return
+        if not confirm:
+            await interaction.response.send_message(
+                "Nothing was deleted. Run /meetbot forget confirm:True to delete your figures.",
+                ephemeral=True,
+            )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         touched = await self._data.forget(member.name)
