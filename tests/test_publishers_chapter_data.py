@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from meetbot.domain.events import ParticipantId
 from meetbot.domain.record import Attendee, ListeningScore, SessionRecord, Turn
 from meetbot.domain.states import Attendance, Role
 from meetbot.errors import SessionNotFound
 from meetbot.publishers.chapter_data import StoreChapterData
+from meetbot.publishers.outbox import Outbox
 from meetbot.settings import ChapterSection, Settings
+from meetbot.store import Store
 from reports.post import Audience
 
 NAMES = ("Ana Alves", "Ben Brook", "Cara Chen", "Dev Dole", "Eli Eze", "Fay Fox")
@@ -55,6 +59,7 @@ def session(week: int) -> SessionRecord:
 @dataclass(frozen=True)
 class Listed:
     session_id: str
+    status: str = "saved"
 
 
 @dataclass
@@ -125,7 +130,7 @@ async def test_comparison_brings_its_chart(data: StoreChapterData) -> None:
 
 async def test_nothing_stored_yet() -> None:
     empty = StoreChapterData(MemoryStore([]), SETTINGS)
-    with pytest.raises(SessionNotFound, match="no sessions of Riverside are stored yet"):
+    with pytest.raises(SessionNotFound, match="no finished sessions of Riverside are stored yet"):
         await empty.comparison(6)
     with pytest.raises(SessionNotFound):
         await empty.member_card("Ana Alves", None)
@@ -138,3 +143,25 @@ async def test_opt_out_and_forget_reach_the_store() -> None:
     assert store.opt_outs == {"Ana Alves": True}
     assert await data.forget("Ana Alves") == 2
     assert all("Ana Alves" not in [a.person for a in r.attendees] for r in store.records)
+
+
+async def test_with_the_real_store_on_sqlite_beside_the_outbox(tmp_path: Path) -> None:
+    store = Store.open("", data_dir=tmp_path)
+    for week in range(3):
+        store.save(session(week))
+    # A meeting in progress is newer than all of them, but has no figures yet.
+    store.begin("2026-01-26-riverside", "Riverside", session(3).started_at, "janus", "1234")
+    data = StoreChapterData(store, SETTINGS)
+    card = await data.member_card("Cara Chen", None)
+    assert card.title == "Your meeting on Monday 19 January 2026"
+    assert any(f.name == "Trend" for f in card.fields)
+    post = await data.comparison(6)
+    assert post.attachments[0].data.startswith(b"\x89PNG")
+    await data.set_opt_out("Cara Chen", True)
+    assert store.opted_out("Riverside") == {"Cara Chen"}
+    assert await data.forget("Cara Chen") == 3
+    # The outbox shares the database file.
+    outbox = Outbox(store.engine)
+    outbox.enqueue("console", card, "card:test")
+    assert sa.inspect(store.engine).has_table("outbox_messages")
+    store.close()

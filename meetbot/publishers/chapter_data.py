@@ -26,7 +26,8 @@ class SessionStore(Protocol):
         ...
 
     def list_sessions(self, chapter: str, limit: int) -> Sequence[Any]:
-        """The newest `limit` sessions of `chapter`, newest first; items have `session_id`."""
+        """The newest `limit` sessions of `chapter`, newest first; items have `session_id`
+        and `status` ("running" while a meeting is still being recorded)."""
         ...
 
     def history(self, person: str, chapter: str, limit: int) -> Sequence[SessionRecord]: ...
@@ -45,9 +46,9 @@ class StoreChapterData:
 
     @classmethod
     def open(cls, settings: Settings) -> StoreChapterData:
-        from meetbot.store import Store  # type: ignore[attr-defined,import-not-found,unused-ignore]
+        from meetbot.store import Store  # here: only the running bot needs the real store
 
-        return cls(Store.open(settings), settings)
+        return cls(Store.open(settings.storage.url), settings)
 
     async def member_card(self, person: str, session: str | None) -> Post:
         return await asyncio.to_thread(self._member_card, person, session)
@@ -65,10 +66,7 @@ class StoreChapterData:
         return await asyncio.to_thread(self._comparison, sessions)
 
     def _comparison(self, sessions: int) -> Post:
-        listed = self._store.list_sessions(self._chapter, sessions)
-        if not listed:
-            raise SessionNotFound(f"no sessions of {self._chapter} are stored yet")
-        records = [self._store.load(s.session_id) for s in listed]
+        records = [self._store.load(sid) for sid in self._finished(sessions)]
         return reports.comparison(
             records, detail=True, min_group=self._min_group, timezone=self._timezone
         )
@@ -80,7 +78,13 @@ class StoreChapterData:
         return await asyncio.to_thread(self._store.forget, person)
 
     def _latest(self) -> SessionRecord:
-        listed = self._store.list_sessions(self._chapter, 1)
-        if not listed:
-            raise SessionNotFound(f"no sessions of {self._chapter} are stored yet")
-        return self._store.load(listed[0].session_id)
+        return self._store.load(self._finished(1)[0])
+
+    def _finished(self, limit: int) -> list[str]:
+        """Ids of the newest `limit` finished sessions (a meeting in progress is skipped)."""
+        # At most one meeting of a chapter runs at a time, so one extra row is enough.
+        listed = self._store.list_sessions(self._chapter, limit + 1)
+        ids = [s.session_id for s in listed if getattr(s, "status", "") != "running"][:limit]
+        if not ids:
+            raise SessionNotFound(f"no finished sessions of {self._chapter} are stored yet")
+        return ids

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from meetbot.config import data_dir
 from meetbot.domain.record import SessionRecord
-from meetbot.errors import MeetbotError, StorageError
+from meetbot.errors import MeetbotError
 from meetbot.publishers import console
 from meetbot.publishers.base import DeliveryReceipt, Publisher, Status
 from meetbot.publishers.discord_bot import DiscordBotPublisher, make_client
@@ -28,12 +28,12 @@ from meetbot.publishers.discord_webhook import DiscordWebhookPublisher
 from meetbot.publishers.discord_wire import api_base_from_env
 from meetbot.publishers.outbox import Outbox, Sleep
 from meetbot.settings import Settings
+from meetbot.store import engine_url
 from reports.post import Post
 from reports.recap import recap
 
 log = logging.getLogger(__name__)
 
-SQLITE_FILE = "meetbot.sqlite"
 DISCORD = "discord"
 CONSOLE = console.DESTINATION
 
@@ -51,22 +51,11 @@ def destination(settings: Settings) -> str:
 
 
 def outbox_engine(settings: Settings, env: Mapping[str, str] | None = None) -> sa.Engine:
-    """The database the outbox shares with the session store.
+    """The session store's database, where the outbox keeps its table.
 
-    Same rule as the store: storage.url, else the SQLite file in the data directory. Callers
-    that already hold a `Store` pass `Outbox(store.engine)` instead.
+    Callers that already hold a `Store` use `Outbox(store.engine)` instead.
     """
-    if settings.storage.url:
-        return sa.create_engine(settings.storage.url)
-    folder = data_dir(env)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StorageError(
-            f"cannot create the data folder {folder} ({exc.strerror}); set MEETBOT_HOME to a "
-            "writable folder"
-        ) from exc
-    return sa.create_engine(f"sqlite:///{folder / SQLITE_FILE}")
+    return sa.create_engine(engine_url(settings.storage.url, data_dir(env)))
 
 
 def report_dir(settings: Settings, env: Mapping[str, str] | None = None) -> Path:
