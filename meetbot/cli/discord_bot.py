@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 
 from meetbot import config
-from meetbot.errors import MeetbotError
 
 ENVIRONMENT = """environment:
   MEETBOT_DISCORD_TOKEN        the bot's token (posting as the bot, slash commands)
@@ -45,19 +44,13 @@ def _run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: discord.py takes a while to import and every other
     # `meetbot` command would pay for it.
     from meetbot.publishers.chapter_data import StoreChapterData
-    from meetbot.publishers.delivery import outbox_engine
-    from meetbot.publishers.discord_service import run_bot
+    from meetbot.publishers.discord_service import bot_token, run_bot
     from meetbot.publishers.outbox import Outbox
+    from meetbot.store import Store
 
     settings = config.load(args.config)
-    try:
-        data = StoreChapterData.open(settings)
-    except ImportError as exc:  # a build without the session store
-        raise MeetbotError(
-            f"the Discord bot needs the session store ({exc.name} is missing); "
-            "use `meetbot outbox --retry` to post recaps meanwhile"
-        ) from exc
-    outbox = Outbox(outbox_engine(settings))
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_bot(settings, data, outbox=outbox, guild_id=args.guild))
+    bot_token(settings)  # before touching the database: the commonest mistake, said first
+    with Store.open(settings.storage.url) as store, contextlib.suppress(KeyboardInterrupt):
+        data = StoreChapterData(store, settings)
+        asyncio.run(run_bot(settings, data, outbox=Outbox(store.engine), guild_id=args.guild))
     return 0

@@ -44,12 +44,6 @@ class StoreChapterData:
         self._timezone = settings.chapter.timezone
         self._min_group = settings.reports.min_group_for_detail
 
-    @classmethod
-    def open(cls, settings: Settings) -> StoreChapterData:
-        from meetbot.store import Store  # here: only the running bot needs the real store
-
-        return cls(Store.open(settings.storage.url), settings)
-
     async def member_card(self, person: str, session: str | None) -> Post:
         return await asyncio.to_thread(self._member_card, person, session)
 

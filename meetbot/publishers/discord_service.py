@@ -26,6 +26,15 @@ log = logging.getLogger(__name__)
 OUTBOX_EVERY_S = 300.0  # while the bot runs, pending recaps are retried this often
 
 
+def bot_token(settings: Settings) -> str:
+    if not settings.secrets.discord_token:
+        raise ConfigError(
+            "MEETBOT_DISCORD_TOKEN is not set; export the bot token from the Discord developer "
+            "portal (Bot → Reset Token) in that variable"
+        )
+    return settings.secrets.discord_token
+
+
 async def start(
     client: discord.Client,
     tree: app_commands.CommandTree[discord.Client],
@@ -65,12 +74,7 @@ async def run_bot(
     guild_id: int | None = None,
     env: Mapping[str, str] | None = None,
 ) -> None:
-    token = settings.secrets.discord_token
-    if not token:
-        raise ConfigError(
-            "MEETBOT_DISCORD_TOKEN is not set; export the bot token from the Discord developer "
-            "portal (Bot → Reset Token) in that variable"
-        )
+    token = bot_token(settings)
     api_base_from_env(env)
     gateway_from_env(env)
     client = make_client()
