@@ -18,6 +18,8 @@ class Member:
     discord_id: int | None = None
     camera_exempt: bool = False  # accommodation: camera metrics never count against them
     opted_out: bool = False  # never analysed, never stored beyond "opted out"
+    # Display names of people who regularly stand in for this member (PALMS "substitute").
+    substitutes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

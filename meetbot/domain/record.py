@@ -36,6 +36,9 @@ class Turn:
     person: str | None
     kind: TurnKind = TurnKind.MEMBER
     label: str = ""  # agenda label or display name
+    # The connections whose speech made this turn; lets scoring tell "someone else's turn"
+    # even when `person` is unknown. Empty for an opted-out speaker (never named).
+    participants: tuple[ParticipantId, ...] = ()
 
     @property
     def duration(self) -> float:
@@ -53,6 +56,7 @@ class ListeningScore:
     camera_off_s: float  # during others' turns; excluded from observable_s if camera_exempt
     camera_exempt: bool = False
     reason: str = ""  # e.g. "not_enough_data", "opted_out"
+    unknown_s: float = 0.0  # during others' turns while connected; never in observable_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,8 @@ class Attendee:
     person: str  # roster name, or the cleaned display name of a visitor
     role: Role
     attendance: Attendance
+    # One entry per connection: display_names[i] is the name participants[i] joined under
+    # (so repeats are possible; see `names` for the distinct ones).
     display_names: tuple[str, ...] = ()
     participants: tuple[ParticipantId, ...] = ()
     joined_at: float | None = None
@@ -74,6 +80,15 @@ class Attendee:
     score: ListeningScore | None = None
     discord_id: int | None = None
     substitute_for: str | None = None
+    # Facts behind the one PALMS category (a member can be both late and leave early).
+    late: bool = False
+    left_early: bool = False
+    camera_exempt: bool = False  # from the roster, kept so a reclassification can rescore
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The distinct display names, in the order first seen."""
+        return tuple(dict.fromkeys(self.display_names))
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,8 @@ class TimelineSettings:
     stale_after_s: float = 5.0
     # Readings below this confidence count as unknown.
     min_confidence: float = 0.5
+    # A connection that shows no video at all this long after joining had its camera off.
+    no_video_after_s: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,8 @@ class TurnSettings:
     min_turn_s: float = 8.0  # shorter bursts are interjections, not turns
     merge_gap_s: float = 3.0  # pauses shorter than this stay inside one turn
     chair_min_turn_s: float = 30.0  # the chair's remarks only count when this long
+    # Without a feature slot in the agenda, the longest member turn this long is the feature.
+    feature_min_s: float = 240.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,112 @@
+"""Build the immutable SessionRecord at the end of a meeting: the single entry point.
+
+The live session, offline analysis and the demo call `assemble` with every event; crash recovery
+calls `assemble_from_spans` with the spans checkpointed so far plus the non-observation events
+(joins, leaves, speech), which is all the rest of the record needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from meetbot.domain import attendance, timeline, turns
+from meetbot.domain.chapter import Chapter
+from meetbot.domain.events import Event, MeetingEnded, Observation
+from meetbot.domain.record import SessionRecord, Span
+from meetbot.domain.settings import DomainSettings
+
+
+def assemble(
+    *,
+    session_id: str,
+    chapter: Chapter,
+    started_at: datetime,
+    platform: str,
+    room: str,
+    events: Sequence[Event],
+    settings: DomainSettings,
+    end_at: float,
+    complete: bool = True,
+) -> SessionRecord:
+    """Fold every event of a session into its record (spans, turns, attendees, scores)."""
+    spans = timeline.fold(events, settings.timeline, _end(events, end_at))
+    return assemble_from_spans(
+        session_id=session_id,
+        chapter=chapter,
+        started_at=started_at,
+        platform=platform,
+        room=room,
+        spans=spans,
+        events=events,
+        settings=settings,
+        end_at=end_at,
+        complete=complete,
+    )
+
+
+def assemble_from_spans(
+    *,
+    session_id: str,
+    chapter: Chapter,
+    started_at: datetime,
+    platform: str,
+    room: str,
+    spans: Sequence[Span],
+    events: Sequence[Event],
+    settings: DomainSettings,
+    end_at: float,
+    complete: bool = False,
+) -> SessionRecord:
+    """A record from already-closed spans plus the join/leave/speech events.
+
+    Observations among `events` are ignored (the spans already hold what they said), so the
+    crash-recovery path may pass the checkpointed events as they are. Spans are clipped to
+    `end_at`, touching equal spans merged, and spans of opted-out members dropped.
+    """
+    end = _end(events, end_at)
+    if end < 0:
+        raise ValueError(f"end_at must be 0 or later (seconds since the start), got {end_at}")
+    rest = [e for e in events if not isinstance(e, Observation)]
+    parties = attendance.group(attendance.connections(rest, end), chapter)
+    hidden = {
+        c.participant
+        for p in parties
+        if p.member is not None and p.member.opted_out
+        for c in p.connections
+    }
+    kept = timeline.merge_adjacent(
+        Span(s.participant, s.state, s.start, min(s.end, end))
+        for s in spans
+        if s.participant not in hidden and s.start < end
+    )
+    spoken = turns.fold(rest, settings.turns, attendance.people(parties), chapter, end_at=end)
+    covered = attendance.covered(parties)
+    attendees = [
+        attendance.attendee(
+            p, spans=kept, turns=spoken, covered=covered, settings=settings, end_at=end
+        )
+        for p in parties
+    ]
+    notes: tuple[str, ...] = ()
+    if not complete:
+        notes = (f"rebuilt from data saved up to {end:.0f} s; later minutes are missing",)
+    return SessionRecord(
+        session_id=session_id,
+        chapter=chapter.name,
+        started_at=started_at,
+        duration_s=end,
+        platform=platform,
+        room=room,
+        attendees=tuple(a for a in attendees if a is not None),
+        turns=spoken,
+        spans=kept,
+        complete=complete,
+        notes=notes,
+    )
+
+
+def _end(events: Sequence[Event], end_at: float) -> float:
+    """The meeting ends at end_at, or earlier if a MeetingEnded event says so."""
+    ended = [e.at for e in events if isinstance(e, MeetingEnded)]
+    return float(min([end_at, *ended]))

@@ -1,0 +1,252 @@
+"""Fold events into per-connection state spans, with dwell times so blips do not flip states.
+
+Rules, per connection (ParticipantId):
+
+- A connection's spans start at ParticipantJoined and end at ParticipantLeft (or at the meeting
+  end); together they cover exactly the time it was connected and never overlap.
+- It starts `unknown`: nothing has been judged yet. Leaving `unknown` needs no dwell, because
+  `unknown` is an absence of data, not a claim to protect.
+- A reading (Observation) of another state only takes over once readings of that state have held
+  for the state's dwell time; the switch is then dated back to the first such reading, so the
+  span lengths stay true. A glance at notes shorter than the dwell stays `engaged`.
+- Readings below `min_confidence` or saying `unknown` are no reading at all. A connection with
+  video but no usable reading for `stale_after_s` is `unknown` from the moment the last reading
+  expired (a stalled stream or a failing detector is never absence).
+- TrackEnded(video) makes the connection `camera_off` once the camera has stayed off for
+  `camera_off_dwell_s` (dated from the TrackEnded). A connection that shows no video at all within
+  `no_video_after_s` of joining had its camera off from the start.
+- ConnectionLost (the bot itself dropped) makes everyone connected `unknown` at once until
+  ConnectionRestored; never absence.
+
+`TimelineFolder` is incremental so the live session can checkpoint spans as they close; `fold`
+runs it over a whole event list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from meetbot.domain.events import (
+    ConnectionLost,
+    ConnectionRestored,
+    Event,
+    MeetingEnded,
+    Observation,
+    ParticipantId,
+    ParticipantJoined,
+    ParticipantLeft,
+    TrackEnded,
+    TrackStarted,
+)
+from meetbot.domain.record import Span
+from meetbot.domain.settings import TimelineSettings
+from meetbot.domain.states import State, TrackKind
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """A state readings point to that has not yet held long enough to take over."""
+
+    state: State
+    since: float  # first reading (or TrackEnded) of this state
+    seen_until: float  # latest evidence that it still holds
+    from_track: bool  # camera off because the video track ended: holds until TrackStarted
+
+
+@dataclass(slots=True)
+class _Connection:
+    state: State
+    since: float  # start of the open span
+    joined_at: float
+    video: bool | None  # None until TrackStarted or a reading says there is video
+    last_reading: float  # last usable reading, or when staleness was last reset
+    candidate: _Candidate | None = None
+
+
+class TimelineFolder:
+    """Incremental, pure folder: feed events in arrival order, collect the spans they close."""
+
+    def __init__(self, settings: TimelineSettings) -> None:
+        self._s = settings
+        self._open: dict[ParticipantId, _Connection] = {}
+        self._now = float("-inf")
+        self._lost = False
+        self._ended = False
+
+    @property
+    def now(self) -> float:
+        """The latest time seen; events stamped earlier are treated as happening now."""
+        return self._now
+
+    def feed(self, event: Event) -> list[Span]:
+        """Apply one event; return the spans it closed (including ones closed by time passing)."""
+        if self._ended:
+            return []
+        # Late events (a detector answer stamped at frame time) never rewrite closed spans.
+        now = max(float(event.at), self._now)
+        closed = self._advance(now)
+        match event:
+            case ParticipantJoined(participant=pid):
+                if pid not in self._open:
+                    state = State.UNKNOWN
+                    self._open[pid] = _Connection(state, now, now, None, now)
+            case ParticipantLeft(participant=pid):
+                conn = self._open.pop(pid, None)
+                if conn is not None:
+                    closed += _span(pid, conn.state, conn.since, now)
+            case TrackStarted(participant=pid, kind=TrackKind.VIDEO):
+                if (conn := self._open.get(pid)) is not None:
+                    self._video_on(conn, now)
+            case TrackEnded(participant=pid, kind=TrackKind.VIDEO):
+                conn = self._open.get(pid)
+                if conn is not None and not self._lost:
+                    conn.video = False
+                    conn.candidate = _Candidate(State.CAMERA_OFF, now, now, from_track=True)
+                    closed += self._confirm(pid, conn)
+            case Observation(participant=pid):
+                conn = self._open.get(pid)
+                if conn is not None and not self._lost:
+                    closed += self._read(pid, conn, event, now)
+            case ConnectionLost():
+                self._lost = True
+                for pid, conn in self._open.items():
+                    conn.candidate = None
+                    closed += self._switch(pid, conn, State.UNKNOWN, now)
+            case ConnectionRestored():
+                self._lost = False
+                for conn in self._open.values():
+                    conn.last_reading = now  # staleness counts from when we could see again
+            case MeetingEnded():
+                closed += self.close(now)
+            case _:
+                pass  # audio tracks and speech do not change what a camera shows
+        return closed
+
+    def close(self, at: float) -> list[Span]:
+        """End the meeting at `at`: close every open span. Further events are ignored."""
+        if self._ended:
+            return []
+        now = max(float(at), self._now)
+        closed = self._advance(now)
+        for pid, conn in sorted(self._open.items()):
+            closed += _span(pid, conn.state, conn.since, now)
+        self._open.clear()
+        self._ended = True
+        return closed
+
+    def open_states(self) -> dict[ParticipantId, State]:
+        """The state of every connected participant now (for a live view)."""
+        return {pid: conn.state for pid, conn in self._open.items()}
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _advance(self, now: float) -> list[Span]:
+        """Apply what time passing alone decides: camera off holding, readings going stale."""
+        self._now = now
+        closed: list[Span] = []
+        if self._lost:
+            return closed
+        s = self._s
+        for pid, conn in sorted(self._open.items()):
+            cand = conn.candidate
+            if cand is not None and cand.from_track:
+                cand.seen_until = now
+                closed += self._confirm(pid, conn)
+            if conn.video is None and now - conn.joined_at >= s.no_video_after_s:
+                conn.video = False
+                conn.candidate = None
+                closed += self._switch(pid, conn, State.CAMERA_OFF, conn.joined_at)
+            if conn.video is not False and conn.state is not State.UNKNOWN:
+                expires = conn.last_reading + s.stale_after_s
+                if now > expires:  # a reading exactly at expiry still arrives in time
+                    conn.candidate = None
+                    closed += self._switch(pid, conn, State.UNKNOWN, expires)
+        return closed
+
+    def _video_on(self, conn: _Connection, now: float) -> None:
+        conn.video = True
+        if conn.candidate is not None and conn.candidate.from_track:
+            conn.candidate = None  # back on within the dwell: a glitch, not camera off
+        conn.last_reading = max(conn.last_reading, now)
+
+    def _read(
+        self, pid: ParticipantId, conn: _Connection, obs: Observation, now: float
+    ) -> list[Span]:
+        state = obs.state
+        if state is State.NOT_CONNECTED or obs.confidence < self._s.min_confidence:
+            state = State.UNKNOWN
+        if state is State.UNKNOWN:
+            return []  # no usable reading: staleness decides
+        if state is not State.CAMERA_OFF and conn.video is not True:
+            self._video_on(conn, now)  # a judged face means frames are flowing
+        conn.last_reading = now
+        if state is conn.state:
+            conn.candidate = None
+            return []
+        if conn.state is State.UNKNOWN:
+            conn.candidate = None
+            return self._switch(pid, conn, state, now)
+        cand = conn.candidate
+        if cand is None or cand.state is not state or cand.from_track:
+            conn.candidate = _Candidate(state, now, now, from_track=False)
+        else:
+            cand.seen_until = now
+        return self._confirm(pid, conn)
+
+    def _confirm(self, pid: ParticipantId, conn: _Connection) -> list[Span]:
+        cand = conn.candidate
+        if cand is None or cand.seen_until - cand.since < self._dwell(cand.state):
+            return []
+        conn.candidate = None
+        return self._switch(pid, conn, cand.state, cand.since)
+
+    def _switch(self, pid: ParticipantId, conn: _Connection, state: State, at: float) -> list[Span]:
+        if state is conn.state:
+            return []
+        at = max(at, conn.since)
+        closed = _span(pid, conn.state, conn.since, at)
+        conn.state, conn.since = state, at
+        return closed
+
+    def _dwell(self, state: State) -> float:
+        s = self._s
+        return {
+            State.ENGAGED: s.engaged_dwell_s,
+            State.LOOKING_AWAY: s.looking_away_dwell_s,
+            State.ABSENT: s.absent_dwell_s,
+            State.CAMERA_OFF: s.camera_off_dwell_s,
+        }.get(state, 0.0)
+
+
+def _span(pid: ParticipantId, state: State, start: float, end: float) -> list[Span]:
+    # A switch dated at the span's own start replaces its state instead of leaving 0 s behind.
+    return [Span(pid, state, start, end)] if end > start else []
+
+
+def merge_adjacent(spans: Iterable[Span]) -> tuple[Span, ...]:
+    """Join touching spans of one connection in the same state; order by start, participant.
+
+    The incremental folder can emit two such spans when a switch lands exactly on the instant
+    a span opened (the earlier one was already handed out for checkpointing); this makes the
+    stored timeline canonical whichever way it was built.
+    """
+    by_pid: dict[ParticipantId, list[Span]] = {}
+    for span in sorted(spans, key=lambda s: (s.participant, s.start, s.end)):
+        run = by_pid.setdefault(span.participant, [])
+        if run and run[-1].state is span.state and run[-1].end == span.start:
+            run[-1] = Span(span.participant, span.state, run[-1].start, span.end)
+        else:
+            run.append(span)
+    merged = [span for run in by_pid.values() for span in run]
+    return tuple(sorted(merged, key=lambda s: (s.start, s.participant, s.end)))
+
+
+def fold(events: Iterable[Event], settings: TimelineSettings, end_at: float) -> tuple[Span, ...]:
+    """All spans of a whole meeting, ordered by start time then participant."""
+    folder = TimelineFolder(settings)
+    spans: list[Span] = []
+    for event in events:
+        spans += folder.feed(event)
+    spans += folder.close(end_at)
+    return merge_adjacent(spans)
