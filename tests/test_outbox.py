@@ -9,8 +9,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from meetbot.publishers.base import DeliveryFailed, DeliveryReceipt, OutgoingMessage, Status
-from meetbot.publishers.outbox import Backoff, Outbox, post_from_json, post_to_json
+from meetbot.publishers.base import (
+    DeliveryFailed,
+    DeliveryReceipt,
+    OutgoingMessage,
+    Status,
+    post_from_json,
+    post_to_json,
+)
+from meetbot.publishers.outbox import Backoff, Outbox
 from reports.post import Attachment, Audience, Field, Post
 
 POST = Post(

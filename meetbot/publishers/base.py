@@ -7,12 +7,14 @@ of a multi-part message already went out (so a retry resumes instead of repeatin
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
 from meetbot.errors import PublishError
-from reports.post import Post
+from reports.post import Attachment, Audience, Field, Post
 
 
 class Status(StrEnum):
@@ -69,3 +71,36 @@ class DeliveryFailed(PublishError):
 
 class Publisher(Protocol):
     async def publish(self, message: OutgoingMessage) -> DeliveryReceipt: ...
+
+
+# How a Post is kept in the outbox row until it is delivered (charts as base64).
+def post_to_json(post: Post) -> str:
+    return json.dumps(
+        {
+            "audience": post.audience.value,
+            "title": post.title,
+            "body": post.body,
+            "fields": [[f.name, f.value, f.inline] for f in post.fields],
+            "footer": post.footer,
+            "attachments": [
+                [a.filename, base64.b64encode(a.data).decode("ascii"), a.content_type]
+                for a in post.attachments
+            ],
+        },
+        ensure_ascii=False,
+    )
+
+
+def post_from_json(text: str) -> Post:
+    data = json.loads(text)
+    return Post(
+        audience=Audience(data["audience"]),
+        title=data["title"],
+        body=data["body"],
+        fields=tuple(Field(n, v, bool(i)) for n, v, i in data["fields"]),
+        footer=data["footer"],
+        attachments=tuple(
+            Attachment(name, base64.b64decode(blob), ctype)
+            for name, blob, ctype in data["attachments"]
+        ),
+    )

@@ -18,7 +18,6 @@ Delivery guarantee, honestly:
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 import random
@@ -36,8 +35,10 @@ from meetbot.publishers.base import (
     OutgoingMessage,
     Publisher,
     Status,
+    post_from_json,
+    post_to_json,
 )
-from reports.post import Attachment, Audience, Field, Post
+from reports.post import Post
 
 log = logging.getLogger(__name__)
 
@@ -279,35 +280,3 @@ class Outbox:
             )
             for r in rows
         ]
-
-
-def post_to_json(post: Post) -> str:
-    return json.dumps(
-        {
-            "audience": post.audience.value,
-            "title": post.title,
-            "body": post.body,
-            "fields": [[f.name, f.value, f.inline] for f in post.fields],
-            "footer": post.footer,
-            "attachments": [
-                [a.filename, base64.b64encode(a.data).decode("ascii"), a.content_type]
-                for a in post.attachments
-            ],
-        },
-        ensure_ascii=False,
-    )
-
-
-def post_from_json(text: str) -> Post:
-    data = json.loads(text)
-    return Post(
-        audience=Audience(data["audience"]),
-        title=data["title"],
-        body=data["body"],
-        fields=tuple(Field(n, v, bool(i)) for n, v, i in data["fields"]),
-        footer=data["footer"],
-        attachments=tuple(
-            Attachment(name, base64.b64decode(blob), ctype)
-            for name, blob, ctype in data["attachments"]
-        ),
-    )
