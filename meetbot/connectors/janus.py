@@ -1,0 +1,346 @@
+"""The Janus VideoRoom connector: the bot in a real meeting.
+
+    async with JanusConnector(settings.meeting, clock) as conn:
+        print(conn.announce)
+        await conn.run(emit, sink)
+
+It joins `meeting.room` on `meeting.url` as a participant that never publishes, under a display
+name that says what it is, subscribes to every publisher's video (and audio when asked, for the
+audio-level fallback), hands each remote track to the sink at once, and turns Janus's room
+events into domain events: ParticipantJoined/Left, TrackStarted/Ended, SpeechChanged and
+MeetingEnded(ROOM_CLOSED).
+
+Recovery: if the connection drops or Janus restarts after a successful join, it emits
+ConnectionLost (the gap is unknown for everyone, never absence), rejoins with capped exponential
+backoff, emits ConnectionRestored, re-emits joins for everyone there and a LOST leave for anyone
+who vanished meanwhile.
+
+Talking events need room settings only the organiser can set (Janus cannot change them on an
+existing room): `audiolevel_ext = true`, `audiolevel_event = true`, `audio_level_average = 40`
+and `audio_active_packets = 50` in the room's janus.plugin.videoroom.jcfg entry or `create`
+request. The connector logs a warning when a public room lacks them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Self
+
+import aiohttp
+from aiortc.mediastreams import MediaStreamTrack
+
+from meetbot.connectors.base import Clock, Emit, TrackSink
+from meetbot.connectors.janus_session import JanusError, JanusHandle, JanusSession
+from meetbot.connectors.janus_videoroom import (
+    NO_SUCH_ROOM,
+    UNAUTHORIZED,
+    Feed,
+    FeedGone,
+    FeedsPublished,
+    FeedSubscription,
+    Joined,
+    RoomDestroyed,
+    TalkingChanged,
+    join_room,
+    room_events,
+    room_listing,
+)
+from meetbot.domain.events import (
+    ConnectionLost,
+    ConnectionRestored,
+    MeetingEnded,
+    ParticipantId,
+    ParticipantJoined,
+    ParticipantLeft,
+    SpeechChanged,
+    TrackEnded,
+    TrackStarted,
+)
+from meetbot.domain.states import EndReason, LeaveReason, TrackKind
+from meetbot.errors import ConnectError
+from meetbot.settings import MeetingSettings
+
+log = logging.getLogger(__name__)
+
+
+def participant_id(feed_id: int) -> ParticipantId:
+    return ParticipantId(f"janus:{feed_id}")
+
+
+@dataclass(slots=True)
+class _Watched:
+    """A feed the bot follows; `exit` says how its end is reported (None: silently)."""
+
+    feed: Feed
+    task: asyncio.Task[None] | None = None
+    talking: bool = False
+    exit: tuple[float, LeaveReason] | None = None
+
+
+@dataclass(slots=True)
+class _Stay:
+    """One successful join of the room, from join to loss."""
+
+    session: JanusSession
+    control: JanusHandle
+    joined: Joined
+    watched: dict[int, _Watched] = field(default_factory=dict)
+
+
+class JanusConnector:
+    def __init__(
+        self,
+        settings: MeetingSettings,
+        clock: Clock,
+        *,
+        subscribe_audio: bool = False,
+        http: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.kinds = frozenset(
+            {TrackKind.VIDEO, TrackKind.AUDIO} if subscribe_audio else {TrackKind.VIDEO}
+        )
+        self.talking_events: bool | None = None  # does the room send talking events? None: unknown
+        self._http = http
+        self._own_http: aiohttp.ClientSession | None = None
+        self._present: set[ParticipantId] = set()  # who the domain was last told is here
+
+    @property
+    def announce(self) -> str:
+        """What the bot tells the room about itself (Janus VideoRoom has no chat to post it in)."""
+        return self.settings.announce
+
+    async def __aenter__(self) -> Self:
+        if self._http is None:
+            self._own_http = self._http = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._own_http is not None:
+            await self._own_http.close()
+            self._own_http = self._http = None
+
+    async def run(self, emit: Emit, sink: TrackSink) -> None:
+        """Attend until the room is destroyed or the task is cancelled (see Connector.run)."""
+        backoff = 0.5
+        joined_once = False
+        while True:
+            async with AsyncExitStack() as stack:
+                stay: _Stay | None = None
+                try:
+                    stay = await self._join(stack, retry_until_deadline=not joined_once)
+                except ConnectError as exc:
+                    if not joined_once:
+                        raise
+                    log.warning("rejoin failed (%s); next try in %.1f s", exc, backoff)
+                if stay is not None:
+                    if joined_once:
+                        await emit(ConnectionRestored(self.clock()))
+                    joined_once = True
+                    backoff = 0.5
+                    if await self._attend(stay, emit, sink):
+                        return
+                    log.warning("lost the meeting (%s); rejoining", stay.session.lost_reason)
+            # Backoff between rejoin attempts: there is nothing to wait on but time.
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self.settings.reconnect_max_backoff_s)
+
+    async def _join(self, stack: AsyncExitStack, *, retry_until_deadline: bool) -> _Stay:
+        """Open a session and join the room. The first join retries an unreachable server
+        until join_timeout_s; a missing room or a wrong pin fails at once."""
+        s = self.settings
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + s.join_timeout_s
+        while True:
+            try:
+                async with AsyncExitStack() as attempt:
+                    session = await attempt.enter_async_context(
+                        JanusSession(
+                            s.url,
+                            http=self._http,
+                            keepalive_s=s.keepalive_s,
+                            timeout_s=s.join_timeout_s,
+                        )
+                    )
+                    control = await session.attach()
+                    joined = await self._join_room(control)
+                    await self._check_room(control)
+                    stack.push_async_exit(attempt.pop_all())
+                    log.info("joined room %s on %s as %r", s.room, s.url, s.display_name)
+                    log.info("announce: %s", self.announce)
+                    return _Stay(session, control, joined)
+            except _Refused:
+                raise
+            except ConnectError:
+                if not retry_until_deadline or loop.time() >= deadline:
+                    raise
+            await asyncio.sleep(0.5)  # Janus may still be starting: try again until the deadline
+
+    async def _join_room(self, control: JanusHandle) -> Joined:
+        s = self.settings
+        try:
+            return await join_room(control, s.room, s.display_name, s.pin)
+        except JanusError as exc:
+            if exc.code == NO_SUCH_ROOM:
+                raise _Refused(
+                    f"room {s.room} does not exist on {s.url}; check meeting.room"
+                ) from exc
+            if exc.code == UNAUTHORIZED:
+                raise _Refused(
+                    f"room {s.room} on {s.url} refused the pin; check meeting.pin "
+                    "(or set MEETBOT_MEETING__PIN)"
+                ) from exc
+            raise _Refused(f"cannot join room {s.room} on {s.url}: {exc}") from exc
+
+    async def _check_room(self, control: JanusHandle) -> None:
+        listing = await room_listing(control, self.settings.room)
+        if listing is None:
+            self.talking_events = None
+            log.info(
+                "room %s is private: cannot check its talking-event settings", self.settings.room
+            )
+            return
+        self.talking_events = bool(listing.get("audiolevel_event"))
+        if not self.talking_events:
+            log.warning(
+                "room %s sends no talking events, so speaking turns come only from the "
+                "audio-level fallback; ask the organiser to set audiolevel_ext = true, "
+                "audiolevel_event = true, audio_level_average = %d, audio_active_packets = %d",
+                self.settings.room,
+                self.settings.audio_level_average,
+                self.settings.audio_active_packets,
+            )
+
+    async def _attend(self, stay: _Stay, emit: Emit, sink: TrackSink) -> bool:
+        """Follow the room until the session is lost (False) or the room is destroyed (True)."""
+        at = self.clock()
+        here = {participant_id(feed.id) for feed in stay.joined.feeds}
+        for gone in sorted(self._present - here):  # left while we were away
+            self._present.discard(gone)
+            await emit(ParticipantLeft(at, gone, LeaveReason.LOST))
+        async with asyncio.TaskGroup() as group:
+            try:
+                await self._publish(stay, group, stay.joined.feeds, emit, sink)
+                async for event in room_events(stay.control):
+                    match event:
+                        case FeedsPublished(feeds):
+                            await self._publish(stay, group, feeds, emit, sink)
+                        case FeedGone(feed_id, reason):
+                            await self._drop(stay, feed_id, self.clock(), reason, emit)
+                        case TalkingChanged(feed_id, talking):
+                            await self._talking(stay, feed_id, talking, emit)
+                        case RoomDestroyed():
+                            at = self.clock()
+                            for feed_id in list(stay.watched):
+                                await self._drop(stay, feed_id, at, LeaveReason.LEFT, emit)
+                            await emit(MeetingEnded(at, EndReason.ROOM_CLOSED))
+                            return True
+                await emit(ConnectionLost(self.clock(), stay.session.lost_reason))
+                return False
+            finally:
+                for watched in stay.watched.values():
+                    if watched.task is not None:
+                        watched.task.cancel()  # exit stays None: tracks end without events
+
+    async def _publish(
+        self,
+        stay: _Stay,
+        group: asyncio.TaskGroup,
+        feeds: tuple[Feed, ...],
+        emit: Emit,
+        sink: TrackSink,
+    ) -> None:
+        for feed in feeds:
+            if feed.id in stay.watched:
+                continue  # a stream update of someone we already follow
+            watched = _Watched(feed)
+            stay.watched[feed.id] = watched
+            pid = participant_id(feed.id)
+            self._present.add(pid)
+            await emit(ParticipantJoined(self.clock(), pid, feed.display))
+            if any(s.kind in self.kinds and not s.disabled for s in feed.streams):
+                watched.task = group.create_task(self._follow(stay, watched, emit, sink))
+
+    async def _follow(self, stay: _Stay, watched: _Watched, emit: Emit, sink: TrackSink) -> None:
+        """Own one feed's subscription; report its end as `watched.exit` says."""
+        pid = participant_id(watched.feed.id)
+        started: list[TrackKind] = []
+
+        async def track_started(kind: TrackKind, track: MediaStreamTrack) -> None:
+            await sink.track_started(pid, kind, track)  # the sink starts draining at once
+            started.append(kind)
+            await emit(TrackStarted(self.clock(), pid, kind))
+
+        try:
+            async with FeedSubscription(
+                stay.session,
+                room=self.settings.room,
+                private_id=stay.joined.private_id,
+                feed=watched.feed,
+                kinds=self.kinds,
+                ice_servers=self.settings.ice_servers,
+                pin=self.settings.pin,
+                on_track=track_started,
+            ) as subscription:
+                why = await subscription.watch()
+            if not stay.session.lost.is_set():
+                log.info("%s (%s) lost: %s", pid, watched.feed.display, why)
+                watched.exit = (self.clock(), LeaveReason.LOST)
+        except ConnectError as exc:
+            if not stay.session.lost.is_set():
+                log.warning("cannot subscribe to %s (%s): %s", pid, watched.feed.display, exc)
+        finally:
+            for kind in started:
+                await sink.track_ended(pid, kind)
+            if stay.watched.get(watched.feed.id) is watched:
+                del stay.watched[watched.feed.id]
+            if watched.exit is not None:
+                at, reason = watched.exit
+                for kind in started:
+                    await emit(TrackEnded(at, pid, kind))
+                await self._report_left(watched, at, reason, emit)
+
+    async def _drop(
+        self, stay: _Stay, feed_id: int, at: float, reason: LeaveReason, emit: Emit
+    ) -> None:
+        watched = stay.watched.get(feed_id)
+        if watched is None:
+            return  # already gone (e.g. `unpublished` then `leaving`)
+        watched.exit = (at, reason)
+        if watched.task is None:
+            del stay.watched[feed_id]
+            await self._report_left(watched, at, reason, emit)
+            return
+        watched.task.cancel()
+        # Wait for the feed to finish reporting, so a re-publish under the same id comes after.
+        await asyncio.wait([watched.task])
+
+    async def _report_left(
+        self, watched: _Watched, at: float, reason: LeaveReason, emit: Emit
+    ) -> None:
+        pid = participant_id(watched.feed.id)
+        if watched.talking:
+            await emit(SpeechChanged(at, pid, False))
+        self._present.discard(pid)
+        await emit(ParticipantLeft(at, pid, reason))
+
+    async def _talking(self, stay: _Stay, feed_id: int, talking: bool, emit: Emit) -> None:
+        watched = stay.watched.get(feed_id)
+        if watched is None or watched.talking == talking:
+            return
+        watched.talking = talking
+        await emit(SpeechChanged(self.clock(), participant_id(feed_id), talking))
+
+
+class _Refused(ConnectError):
+    """Janus answered and said no (unknown room, wrong pin): retrying would not help."""

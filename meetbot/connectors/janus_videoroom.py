@@ -1,0 +1,280 @@
+"""The Janus VideoRoom as the bot sees it: wire types, the room participant, feed subscriptions.
+
+Wire types (Feed, FeedStream and the RoomEvent union) are parsed from Janus JSON here and
+nowhere else; the connector maps them onto domain events.
+
+The bot joins as a participant that never publishes: that gives it `publishers`,
+`unpublished`, `leaving`, `talking` and `destroyed` events. Each feed it watches gets its own
+subscriber handle and RTCPeerConnection (`FeedSubscription`). One connection per feed instead
+of one multistream connection for all: when Janus re-uses an m-line for a new feed, aiortc 1.16
+keeps the SSRC it first learned and silently drops the new packets (see reference/janus-spike
+aiortc_patches.py); a connection per feed never re-uses an m-line, needs no patch to aiortc,
+and a feed's tracks end exactly when its connection closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+from aiortc import (
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamTrack
+
+from meetbot.connectors.janus_session import JanusHandle, JanusSession, JsonObject, plugin_data
+from meetbot.domain.states import LeaveReason, TrackKind
+
+log = logging.getLogger(__name__)
+
+OnTrack = Callable[[TrackKind, MediaStreamTrack], Awaitable[None]]
+
+NO_SUCH_ROOM = 426  # JANUS_VIDEOROOM_ERROR_NO_SUCH_ROOM
+UNAUTHORIZED = 433  # JANUS_VIDEOROOM_ERROR_UNAUTHORIZED (wrong pin)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStream:
+    mid: str
+    kind: TrackKind
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A publisher in the room: Janus's participant id doubles as its feed id."""
+
+    id: int
+    display: str
+    streams: tuple[FeedStream, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedsPublished:
+    feeds: tuple[Feed, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedGone:
+    feed_id: int
+    reason: LeaveReason
+
+
+@dataclass(frozen=True, slots=True)
+class TalkingChanged:
+    feed_id: int
+    talking: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RoomDestroyed:
+    room: int
+
+
+RoomEvent = FeedsPublished | FeedGone | TalkingChanged | RoomDestroyed
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """The answer to the bot's own join: who it is and who already publishes."""
+
+    id: int
+    private_id: int
+    feeds: tuple[Feed, ...]
+
+
+def parse_feeds(items: Iterable[JsonObject]) -> tuple[Feed, ...]:
+    feeds = []
+    for item in items:
+        if item.get("dummy"):
+            continue  # placeholder publishers of rooms with dummy_publisher
+        streams = tuple(
+            FeedStream(str(s["mid"]), TrackKind(s["type"]), bool(s.get("disabled", False)))
+            for s in item.get("streams", ())
+            if s.get("type") in ("audio", "video")
+        )
+        feeds.append(Feed(int(item["id"]), str(item.get("display", "")), streams))
+    return tuple(feeds)
+
+
+def parse_room_event(data: JsonObject) -> list[RoomEvent]:
+    """Room events in one VideoRoom `event` payload; unknown ones are ignored."""
+    kind = data.get("videoroom")
+    if kind in ("talking", "stopped-talking"):
+        return [TalkingChanged(int(data["id"]), kind == "talking")]
+    if kind == "destroyed":
+        return [RoomDestroyed(int(data.get("room", 0)))]
+    events: list[RoomEvent] = []
+    if data.get("publishers"):
+        events.append(FeedsPublished(parse_feeds(data["publishers"])))
+    # "unpublished": "ok" / "leaving": "ok" answer our own requests; ids mean someone else.
+    if isinstance(data.get("unpublished"), int):
+        events.append(FeedGone(data["unpublished"], LeaveReason.UNPUBLISHED))
+    if isinstance(data.get("leaving"), int):
+        events.append(FeedGone(data["leaving"], LeaveReason.LEFT))
+    if isinstance(data.get("kicked"), int):
+        events.append(FeedGone(data["kicked"], LeaveReason.LEFT))
+    return events
+
+
+async def join_room(handle: JanusHandle, room: int, display: str, pin: str = "") -> Joined:
+    """Join as a participant that never publishes. Raises JanusError (code 426, 433...)."""
+    body: JsonObject = {"request": "join", "ptype": "publisher", "room": room, "display": display}
+    if pin:
+        body["pin"] = pin
+    data = plugin_data(await handle.message(body))
+    return Joined(int(data["id"]), int(data["private_id"]), parse_feeds(data.get("publishers", ())))
+
+
+async def room_events(handle: JanusHandle) -> AsyncIterator[RoomEvent]:
+    """Room events for the bot's participant handle, until the session is lost."""
+    async for msg in handle.events():
+        if msg.get("janus") == "event":
+            for event in parse_room_event(plugin_data(msg)):
+                yield event
+
+
+async def room_listing(handle: JanusHandle, room: int) -> JsonObject | None:
+    """The room's public settings (None for a private room, which `list` hides)."""
+    data = plugin_data(await handle.message({"request": "list"}))
+    for item in data.get("list", ()):
+        if item.get("room") == room:
+            return dict(item)
+    return None
+
+
+def peer_connection(ice_servers: Iterable[str]) -> RTCPeerConnection:
+    # iceServers must be explicit: aiortc's default asks a public STUN server. MAX_BUNDLE
+    # because BALANCED misroutes a second video m-line when audio and video interleave.
+    servers = [RTCIceServer(urls=url) for url in ice_servers]
+    return RTCPeerConnection(
+        RTCConfiguration(iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+    )
+
+
+class FeedSubscription:
+    """One subscriber handle + one RTCPeerConnection receiving the chosen streams of one feed.
+
+        async with FeedSubscription(session, ...) as sub:
+            reason = await sub.watch()   # returns when the connection fails
+
+    `on_track(kind, track)` is awaited for every remote track, also ones a later
+    renegotiation adds; it must start draining the track at once.
+    """
+
+    def __init__(
+        self,
+        session: JanusSession,
+        *,
+        room: int,
+        private_id: int,
+        feed: Feed,
+        kinds: frozenset[TrackKind],
+        ice_servers: tuple[str, ...] = (),
+        pin: str = "",
+        on_track: OnTrack | None = None,
+    ) -> None:
+        self.session = session
+        self.room = room
+        self.private_id = private_id
+        self.feed = feed
+        self.kinds = kinds
+        self.pin = pin
+        self.on_track = on_track
+        self.tracks: list[tuple[TrackKind, MediaStreamTrack]] = []
+        self._pc = peer_connection(ice_servers)
+        self._handle: JanusHandle | None = None
+        self._failed = asyncio.Event()
+        self._failure = ""
+
+        @self._pc.on("connectionstatechange")
+        def _state() -> None:
+            if self._pc.connectionState in ("failed", "closed"):
+                self._fail(f"connection {self._pc.connectionState}")
+
+    async def __aenter__(self) -> FeedSubscription:
+        try:
+            await self._open()
+        except BaseException:
+            await self._close()
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._close()
+
+    async def _open(self) -> None:
+        streams = [
+            {"feed": self.feed.id, "mid": s.mid}
+            for s in self.feed.streams
+            if s.kind in self.kinds and not s.disabled
+        ]
+        self._handle = await self.session.attach()
+        body: JsonObject = {
+            "request": "join",
+            "ptype": "subscriber",
+            "room": self.room,
+            "private_id": self.private_id,
+            "streams": streams,
+        }
+        if self.pin:
+            body["pin"] = self.pin
+        await self._answer(await self._handle.message(body))
+
+    async def _answer(self, offer: JsonObject) -> None:
+        """Apply Janus's offer and answer it with `start`; collect any new remote tracks."""
+        jsep = offer.get("jsep")
+        if not jsep or self._handle is None:
+            return
+        await self._pc.setRemoteDescription(RTCSessionDescription(jsep["sdp"], jsep["type"]))
+        await self._pc.setLocalDescription(await self._pc.createAnswer())
+        local = self._pc.localDescription
+        await self._handle.message(
+            {"request": "start"}, jsep={"type": local.type, "sdp": local.sdp}
+        )
+        known = {id(track) for _, track in self.tracks}
+        for transceiver in self._pc.getTransceivers():
+            track = transceiver.receiver.track
+            if track is not None and id(track) not in known and track.kind in ("audio", "video"):
+                self.tracks.append((TrackKind(track.kind), track))
+                if self.on_track is not None:
+                    await self.on_track(TrackKind(track.kind), track)
+
+    async def watch(self) -> str:
+        """Follow Janus's renegotiations until the connection fails; return why it failed."""
+        async with asyncio.TaskGroup() as group:
+            follow = group.create_task(self._follow_updates())
+            await self._failed.wait()
+            follow.cancel()
+        return self._failure
+
+    async def _follow_updates(self) -> None:
+        assert self._handle is not None
+        async for msg in self._handle.events():
+            kind = msg.get("janus")
+            if kind == "hangup":
+                self._fail(f"Janus hung up ({msg.get('reason', 'no reason')})")
+            elif kind == "event" and msg.get("jsep"):
+                # Janus re-offers when the publisher's streams change; without an answer the
+                # changed streams would never flow.
+                await self._answer(msg)
+        self._fail("Janus session lost")
+
+    def _fail(self, reason: str) -> None:
+        if not self._failed.is_set():
+            self._failure = reason
+            self._failed.set()
+
+    async def _close(self) -> None:
+        self._fail("closed")
+        await self._pc.close()
+        if self._handle is not None:
+            with contextlib.suppress(Exception):  # best effort: Janus may already be gone
+                await self._handle.detach()

@@ -1,0 +1,263 @@
+"""A private, throw-away Janus for tests and the demo.
+
+    async with JanusServer() as janus:            # inside scripts/in-sandbox
+        await janus.create_room(1234)
+        ... connect to janus.url ...
+        await janus.restart()                     # same url, rooms re-created
+
+The config is rendered from meetbot/lab/janus_conf/ into a temporary folder: WebSocket API on
+127.0.0.1 with a free port, no HTTP transport, no STUN/TURN, IPv6 off, mDNS ignored, and ICE only
+on the sandbox's veth (Janus never uses loopback for ICE, so media needs the veth that
+scripts/in-sandbox makes). Janus runs in the foreground (`janus -F DIR -C DIR/janus.jcfg -o`),
+its log goes to `log_path`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import glob
+import logging
+import os
+import shutil
+import socket
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from string import Template
+from types import TracebackType
+from typing import Any, Self
+
+import aiohttp
+
+from meetbot.connectors.janus_session import JanusSession, server_info
+from meetbot.errors import ConnectError
+
+log = logging.getLogger(__name__)
+
+SANDBOX_INTERFACE = "mv0"  # made by scripts/in-sandbox, 10.77.0.1/24
+_CONF = Path(__file__).with_name("janus_conf")
+
+
+def sandbox_problem() -> str | None:
+    """Why real-Janus tests cannot run here, or None when they can."""
+    if os.environ.get("MEETBOT_SANDBOX") != "1":
+        return "not inside the test network namespace; run: scripts/in-sandbox .venv/bin/pytest"
+    if not Path(f"/sys/class/net/{SANDBOX_INTERFACE}").exists():
+        return f"no {SANDBOX_INTERFACE} interface; run the command through scripts/in-sandbox"
+    if shutil.which("janus") is None:
+        return "janus is not installed; apt-get install janus"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class RoomSpec:
+    """A VideoRoom as the lab creates it. Audio-level settings make Janus send talking events."""
+
+    room: int
+    pin: str = ""
+    publishers: int = 64
+    description: str = "meetbot lab room"
+    audio_level_average: int = 40
+    audio_active_packets: int = 50
+    bitrate: int = 256_000
+
+
+class JanusServer:
+    def __init__(
+        self,
+        *,
+        interface: str = SANDBOX_INTERFACE,
+        debug_level: int = 3,
+        start_timeout_s: float = 10.0,
+        rtp_port_range: str = "20000-40000",
+    ) -> None:
+        self.interface = interface
+        self.debug_level = debug_level
+        self.start_timeout_s = start_timeout_s
+        self.rtp_port_range = rtp_port_range
+        self.port = 0
+        self.rooms: dict[int, RoomSpec] = {}
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._proc: asyncio.subprocess.Process | None = None
+        self._http: aiohttp.ClientSession | None = None
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/"
+
+    @property
+    def folder(self) -> Path:
+        assert self._tmp is not None, "use `async with JanusServer()`"
+        return Path(self._tmp.name)
+
+    @property
+    def log_path(self) -> Path:
+        return self.folder / "janus.log"
+
+    async def __aenter__(self) -> Self:
+        binary = shutil.which("janus")
+        if binary is None:
+            raise ConnectError("janus is not installed; apt-get install janus")
+        self._tmp = tempfile.TemporaryDirectory(prefix="meetbot-janus-")
+        self.port = _free_port()
+        self._render(_janus_lib_dir())
+        self._http = aiohttp.ClientSession()
+        try:
+            await self._start()
+        except BaseException:
+            await self.__aexit__(None, None, None)
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._stop(kill=False)
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    async def restart(self, *, kill: bool = False) -> None:
+        """Stop Janus (SIGKILL when `kill`, like a crash) and start it again on the same port.
+
+        Rooms made with create_room are re-created: they were not permanent.
+        """
+        await self._stop(kill=kill)
+        await self._start()
+        for spec in list(self.rooms.values()):
+            await self._create(spec)
+
+    async def create_room(self, room: int, **options: Any) -> RoomSpec:
+        """Create a VideoRoom with talking events on (see RoomSpec for the options)."""
+        spec = replace(RoomSpec(room), **options)
+        await self._create(spec)
+        self.rooms[room] = spec
+        return spec
+
+    async def destroy_room(self, room: int) -> None:
+        """Destroy a room: everyone in it (the bot too) gets `destroyed`."""
+        self.rooms.pop(room, None)
+        async with self._admin() as handle:
+            await handle.message({"request": "destroy", "room": room})
+
+    async def _create(self, spec: RoomSpec) -> None:
+        body: dict[str, Any] = {
+            "request": "create",
+            "room": spec.room,
+            "permanent": False,
+            "description": spec.description,
+            "publishers": spec.publishers,
+            "bitrate": spec.bitrate,
+            "fir_freq": 10,
+            "videocodec": "vp8",
+            "audiocodec": "opus",
+            # Talking events: publishers send the ssrc-audio-level extension; Janus averages
+            # it over audio_active_packets packets and compares with audio_level_average.
+            "audiolevel_ext": True,
+            "audiolevel_event": True,
+            "audio_level_average": spec.audio_level_average,
+            "audio_active_packets": spec.audio_active_packets,
+            "notify_joining": True,
+        }
+        if spec.pin:
+            body["pin"] = spec.pin
+        async with self._admin() as handle:
+            await handle.message(body)
+
+    @contextlib.asynccontextmanager
+    async def _admin(self) -> Any:
+        async with JanusSession(self.url, http=self._http) as session:
+            handle = await session.attach()
+            try:
+                yield handle
+            finally:
+                await handle.detach()
+
+    def _render(self, lib_dir: str) -> None:
+        values = {
+            "configs_folder": str(self.folder),
+            "lib_dir": lib_dir,
+            "debug_level": str(self.debug_level),
+            "rtp_port_range": self.rtp_port_range,
+            "ice_enforce_list": self.interface,
+            "ws_port": str(self.port),
+        }
+        for template in sorted(_CONF.glob("*.jcfg.txt")):
+            text = Template(template.read_text()).substitute(values)
+            (self.folder / template.name.removesuffix(".txt")).write_text(text)
+
+    async def _start(self) -> None:
+        log_file = self.log_path.open("ab")
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                "janus",
+                "-F",
+                str(self.folder),
+                "-C",
+                str(self.folder / "janus.jcfg"),
+                "-o",  # no colours in the log
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        finally:
+            log_file.close()
+        await self._wait_ready()
+
+    async def _wait_ready(self) -> None:
+        assert self._http is not None
+        assert self._proc is not None
+        async with asyncio.timeout(self.start_timeout_s):
+            while True:
+                if self._proc.returncode is not None:
+                    raise ConnectError(
+                        f"janus exited with code {self._proc.returncode} at start-up; "
+                        f"see its log: {self._tail()}"
+                    )
+                with contextlib.suppress(ConnectError):
+                    info = await server_info(self.url, self._http, timeout_s=1.0)
+                    if "janus.plugin.videoroom" in info.get("plugins", {}):
+                        return
+                # Polling a child process we just started: there is no event to wait on.
+                await asyncio.sleep(0.05)
+
+    async def _stop(self, *, kill: bool) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None or proc.returncode is not None:
+            return
+        if kill:
+            proc.kill()
+        else:
+            proc.terminate()
+        try:
+            async with asyncio.timeout(5.0):
+                await proc.wait()
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+    def _tail(self, lines: int = 5) -> str:
+        try:
+            return " | ".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _janus_lib_dir() -> str:
+    for candidate in [*sorted(glob.glob("/usr/lib/*/janus")), "/usr/lib/janus", "/opt/janus/lib"]:
+        if Path(candidate, "plugins", "libjanus_videoroom.so").exists():
+            return candidate
+    raise ConnectError("janus plugins not found under /usr/lib; apt-get install janus")
