@@ -1,0 +1,281 @@
+"""The session actor: the single owner of a live meeting's state.
+
+    record = await run_session(connector, sampler, settings=settings, store=store, clock=clock)
+
+One TaskGroup holds the connector (joins, leaves, speech, tracks), the sampler's own tasks
+(observations) and the actor. Producers only `emit` typed events into ONE bounded queue; the
+actor alone folds them, so there are no locks. Closed spans and the non-observation events are
+checkpointed every `storage.checkpoint_s`, together with each open span cut at that moment, so a
+crash loses at most one interval (`Store.recover` rebuilds the rest).
+
+However the meeting ends — MeetingEnded, `until`, Ctrl-C (cancellation) or a failing edge — the
+record is assembled from what was folded and saved BEFORE the caller publishes anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from meetbot.assembly import build_record, with_opt_outs
+from meetbot.connectors.base import Clock, Connector, Emit, TrackSink
+from meetbot.domain.chapter import Chapter
+from meetbot.domain.events import (
+    Event,
+    MeetingEnded,
+    Observation,
+    ParticipantId,
+    ParticipantJoined,
+    ParticipantLeft,
+)
+from meetbot.domain.names import Roster
+from meetbot.domain.record import SessionRecord, Span
+from meetbot.domain.settings import DomainSettings
+from meetbot.domain.states import EndReason
+from meetbot.domain.timeline import TimelineFolder
+from meetbot.settings import Settings
+from meetbot.store import Store
+
+log = logging.getLogger(__name__)
+
+QUEUE_SIZE = 2048  # a few seconds of a 60-person meeting at 2 fps: backpressure, not loss
+
+
+class Sampler(TrackSink, Protocol):
+    """The media side as the actor sees it (meetbot.media's sampler has this shape)."""
+
+    async def run(self, emit: Emit) -> None:
+        """Sample every drained video track and emit Observations until cancelled."""
+        ...
+
+    def exclude(self, participant: ParticipantId) -> None:
+        """Never analyse this connection again (an opted-out person)."""
+        ...
+
+
+class Observer(Protocol):
+    """Something that watches the meeting go by, e.g. meetbot.progress.TerminalProgress."""
+
+    def see(self, event: Event) -> None: ...
+
+    def tick(self, now: float) -> None: ...
+
+
+def new_session_id(started_at: datetime) -> str:
+    """Sortable by start, unique even for two sessions started in the same second."""
+    return f"{started_at.astimezone(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def domain_settings(settings: Settings) -> DomainSettings:
+    return DomainSettings(
+        timeline=settings.timeline,
+        turns=settings.turns,
+        attendance=settings.attendance,
+        scoring=settings.scoring,
+    )
+
+
+class _Actor:
+    """Folds events, remembers what the record needs, checkpoints. Runs in one task only."""
+
+    def __init__(
+        self,
+        session_id: str,
+        chapter: Chapter,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        exclude: Callable[[ParticipantId], None],
+        observer: Observer | None,
+    ) -> None:
+        self.session_id = session_id
+        self.roster = Roster.of(chapter)
+        self.folder = TimelineFolder(settings.timeline)
+        self.store = store
+        self.clock = clock
+        self.every = settings.storage.checkpoint_s
+        self.exclude = exclude
+        self.observer = observer
+        self.spans: list[Span] = []
+        self.events: list[Event] = []
+        self.unsaved_spans: list[Span] = []
+        self.unsaved_events: list[Event] = []
+        self.excluded: set[ParticipantId] = set()
+        self.since: dict[ParticipantId, float] = {}  # start of each connection's open span
+        self.last_checkpoint = 0.0
+        self.end_at: float | None = None
+        self.reason: EndReason | None = None
+
+    async def run(self, queue: asyncio.Queue[Event], until: float | None, start: float) -> None:
+        # Time is the events' own: the clock is read only while the queue is idle, so a burst
+        # of queued events is checkpointed by when they happened, not by when they were read.
+        now = self.last_checkpoint = start
+        last_tick = float("-inf")
+        while True:
+            if until is not None and now >= until:
+                self._end(until, EndReason.SCHEDULED)
+            if self.end_at is not None:
+                return
+            if now - self.last_checkpoint >= self.every:
+                await self.checkpoint(now)
+            if self.observer is not None and now - last_tick >= 1.0:
+                self.observer.tick(now)
+                last_tick = now
+            wait = self.last_checkpoint + self.every - now
+            if until is not None:
+                wait = min(wait, until - now)
+            if self.observer is not None:
+                wait = min(wait, 1.0)
+            try:
+                async with asyncio.timeout(max(wait, 0.0)):
+                    event = await queue.get()
+            except TimeoutError:
+                now = max(now, self.clock())
+                continue
+            if until is not None and event.at >= until:
+                now = until  # the event happened after the session was over
+                continue
+            self.apply(event)
+            now = max(now, event.at)
+
+    def drain(self, queue: asyncio.Queue[Event]) -> None:
+        """Fold what producers emitted before the end but the actor had not read yet."""
+        while self.end_at is None and not queue.empty():
+            self.apply(queue.get_nowait())
+
+    def apply(self, event: Event) -> None:
+        match event:
+            case ParticipantJoined(participant=pid, display_name=name):
+                member = self.roster.match(name)
+                if member is not None and member.opted_out:
+                    # Never analysed; stored as the roster name only ("opted out" is all).
+                    self.excluded.add(pid)
+                    self.exclude(pid)
+                    event = ParticipantJoined(event.at, pid, member.name)
+            case Observation(participant=pid) if pid in self.excluded:
+                return
+            case MeetingEnded(at=at, reason=reason):
+                self._end(at, reason)
+        if self.observer is not None:
+            self.observer.see(event)
+        if not isinstance(event, Observation):
+            self.events.append(event)
+            self.unsaved_events.append(event)
+        if getattr(event, "participant", None) in self.excluded:
+            return
+        self._closed(self.folder.feed(event))
+        if isinstance(event, ParticipantJoined):
+            self.since.setdefault(event.participant, self.folder.now)
+        elif isinstance(event, ParticipantLeft):
+            self.since.pop(event.participant, None)
+
+    def _closed(self, spans: list[Span]) -> None:
+        for span in spans:
+            self.since[span.participant] = max(self.since.get(span.participant, 0.0), span.end)
+        self.spans += spans
+        self.unsaved_spans += spans
+
+    def _end(self, at: float, reason: EndReason) -> None:
+        self.end_at, self.reason = at, reason
+
+    async def checkpoint(self, now: float) -> None:
+        states = self.folder.open_states()
+        cut = [
+            Span(pid, state, self.since[pid], now)
+            for pid, state in sorted(states.items())
+            if pid in self.since and now > self.since[pid]
+        ]
+        spans, events = self.unsaved_spans, self.unsaved_events
+        self.unsaved_spans, self.unsaved_events = [], []
+        try:
+            await asyncio.to_thread(
+                self.store.checkpoint, self.session_id, spans, events, at=now, open_spans=cut
+            )
+        except Exception:
+            # Keep them for the next try; a meeting is never stopped by a slow or full disk.
+            self.unsaved_spans, self.unsaved_events = (
+                spans + self.unsaved_spans,
+                events + (self.unsaved_events),
+            )
+            log.exception("checkpoint of session %s failed; retrying later", self.session_id)
+        self.last_checkpoint = now
+
+    def close(self, at: float) -> None:
+        self.end_at = at if self.end_at is None else self.end_at
+        self._closed(self.folder.close(self.end_at))
+
+
+async def run_session(
+    connector: Connector,
+    sampler: Sampler,
+    *,
+    settings: Settings,
+    store: Store,
+    clock: Clock,
+    session_id: str | None = None,
+    until: float | None = None,
+    observer: Observer | None = None,
+) -> SessionRecord:
+    """Watch one meeting until it ends; return its record, already saved in `store`."""
+    started_at: datetime = getattr(clock, "started_at", None) or datetime.now(UTC)
+    opted_out = await asyncio.to_thread(store.opted_out, settings.chapter.name)
+    chapter = with_opt_outs(settings.to_chapter(), opted_out)
+    session_id = session_id or new_session_id(started_at)
+    platform, room = settings.meeting.platform, str(settings.meeting.room)
+    await asyncio.to_thread(store.begin, session_id, chapter, started_at, platform, room)
+    actor = _Actor(session_id, chapter, settings, store, clock, sampler.exclude, observer)
+    queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_SIZE)
+    start = clock()
+    emit: Emit = queue.put
+    failure: BaseException | None = None
+    notes: list[str] = []
+
+    async def meeting() -> None:
+        await connector.run(emit, sampler)
+        # The connector only returns when the room is gone; say so if it did not.
+        await emit(MeetingEnded(clock(), EndReason.ROOM_CLOSED))
+
+    async def actor_then_stop(producers: list[asyncio.Task[None]]) -> None:
+        await actor.run(queue, until, start)
+        for task in producers:
+            task.cancel()
+
+    try:
+        try:
+            async with asyncio.TaskGroup() as tg:
+                producers = [tg.create_task(meeting()), tg.create_task(sampler.run(emit))]
+                tg.create_task(actor_then_stop(producers))
+        except* Exception as group:
+            failure = group.exceptions[0] if len(group.exceptions) == 1 else group
+            notes.append(f"ended by an error: {failure}")
+            actor.reason = EndReason.ERROR
+    except asyncio.CancelledError:
+        notes.append("ended early: interrupted")
+        actor.reason = EndReason.INTERRUPTED
+        # Ctrl-C means "stop watching", not "lose the meeting": finish, save, return.
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+    actor.drain(queue)
+    actor.close(max(clock(), actor.folder.now) if actor.end_at is None else actor.end_at)
+    assert actor.end_at is not None
+    record = build_record(
+        session_id=session_id,
+        chapter=chapter,
+        started_at=started_at,
+        platform=platform,
+        room=room,
+        spans=actor.spans,
+        events=actor.events,
+        end_at=actor.end_at,
+        settings=domain_settings(settings),
+        notes=notes,
+    )
+    await asyncio.to_thread(store.save, record)
+    if failure is not None:
+        raise failure
+    return record

@@ -1,0 +1,330 @@
+"""The session actor, driven by a scripted fake connector and a manual clock (no Janus needed).
+
+The crash test kills a real child process (SIGKILL) in the middle of a scripted session that
+writes to a real SQLite file, then recovers the session from its checkpoints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import pytest
+
+from meetbot.clock import ManualClock
+from meetbot.connectors.base import Emit, TrackSink
+from meetbot.domain.chapter import Member
+from meetbot.domain.events import (
+    Event,
+    MeetingEnded,
+    Observation,
+    ParticipantId,
+    ParticipantJoined,
+    ParticipantLeft,
+    SpeechChanged,
+)
+from meetbot.domain.record import Span
+from meetbot.domain.states import Attendance, State
+from meetbot.errors import ConnectError
+from meetbot.session import run_session
+from meetbot.settings import ChapterSection, Settings, StorageSettings
+from meetbot.store import Store
+
+P = ParticipantId
+ANN, BOB, FARID = P("feed-ann"), P("feed-bob"), P("feed-farid")
+HERE = Path(__file__).resolve()
+ROSTER = (Member("Ann Lee"), Member("Bob Nguyen"), Member("Farid Haddad"))
+
+
+def settings(**roster_changes: Any) -> Settings:
+    return Settings(
+        chapter=ChapterSection("Riverside"),
+        roster=roster_changes.get("roster", ROSTER),
+        storage=StorageSettings(checkpoint_s=30.0),
+    )
+
+
+def meeting(length: float = 100.0, *, end: bool = True) -> list[Event]:
+    """Ann and Bob join, watch each other's turns (one sample a second) and leave at the end."""
+    script: list[Event] = [
+        ParticipantJoined(0.0, ANN, "Ann Lee 🌟"),
+        ParticipantJoined(0.0, BOB, "Bob Nguyen | Acme"),
+        SpeechChanged(10.0, ANN, True),
+        SpeechChanged(40.0, ANN, False),
+        SpeechChanged(41.0, BOB, True),
+        SpeechChanged(71.0, BOB, False),
+    ]
+    t = 1.0
+    while t < length:
+        script += [Observation(t, ANN, State.ENGAGED), Observation(t, BOB, State.ENGAGED)]
+        t += 1.0
+    script = sorted((e for e in script if e.at < length), key=lambda e: e.at)
+    if end:
+        script += [ParticipantLeft(length, ANN), MeetingEnded(length)]
+    return script
+
+
+class ScriptedConnector:
+    """Replays typed events, moving the manual clock to each event's time.
+
+    After the script it returns (the room closed) or, with `hang`, stays in the meeting until
+    cancelled, like a real one; `played` is set once everything was emitted.
+    """
+
+    def __init__(
+        self,
+        clock: ManualClock,
+        script: Sequence[Event],
+        *,
+        hang: bool = False,
+        fail: Exception | None = None,
+    ) -> None:
+        self.clock, self.script, self.hang, self.fail = clock, script, hang, fail
+        self.played = asyncio.Event()
+        self.cancelled = False
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    async def run(self, emit: Emit, sink: TrackSink) -> None:
+        try:
+            for event in self.script:
+                self.clock.now = max(self.clock.now, event.at)
+                await emit(event)
+            self.played.set()
+            if self.fail is not None:
+                raise self.fail
+            if self.hang:
+                await asyncio.Event().wait()  # the meeting goes on until we are cancelled
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
+
+
+class FakeSampler:
+    """The sampler's side of the contract: remembers exclusions, emits what it is given."""
+
+    def __init__(self, observations: Sequence[Observation] = ()) -> None:
+        self.observations = observations
+        self.excluded: list[ParticipantId] = []
+
+    async def track_started(self, participant: ParticipantId, kind: Any, track: Any) -> None:
+        return None
+
+    async def track_ended(self, participant: ParticipantId, kind: Any) -> None:
+        return None
+
+    def exclude(self, participant: ParticipantId) -> None:
+        self.excluded.append(participant)
+
+    async def run(self, emit: Emit) -> None:
+        for observation in self.observations:
+            if observation.participant not in self.excluded:
+                await emit(observation)
+        await asyncio.Event().wait()  # samples until cancelled
+
+
+class RecordingStore(Store):
+    """A real store that also remembers each checkpoint it was given."""
+
+    checkpoints: list[tuple[float, list[Span], list[Event], list[Span]]]
+
+    def checkpoint(self, session_id: str, spans: Any, events: Any, **kw: Any) -> None:
+        self.__dict__.setdefault("checkpoints", [])
+        self.checkpoints.append((kw["at"], list(spans), list(events), list(kw["open_spans"])))
+        super().checkpoint(session_id, spans, events, **kw)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Any:
+    with RecordingStore.open(data_dir=tmp_path) as opened:
+        yield opened
+
+
+async def test_a_meeting_that_ends_is_assembled_saved_and_returned(store: RecordingStore) -> None:
+    clock = ManualClock()
+    record = await run_session(
+        ScriptedConnector(clock, meeting()),
+        FakeSampler(),
+        settings=settings(),
+        store=store,
+        clock=clock,
+        session_id="s1",
+    )
+    assert record == store.load("s1")
+    assert record.complete
+    assert record.duration_s == 100.0
+    assert record.started_at == clock.started_at
+    people = {a.person: a for a in record.attendees}
+    assert people["Ann Lee"].attendance is Attendance.PRESENT
+    assert people["Farid Haddad"].attendance is Attendance.ABSENT
+    assert people["Ann Lee"].display_names == ("Ann Lee 🌟",)
+    assert people["Ann Lee"].seconds_by_state[State.ENGAGED] > 90
+    assert [t.person for t in record.turns] == ["Ann Lee", "Bob Nguyen"]
+    assert store.unfinished() == []
+
+
+async def test_closed_and_open_spans_are_checkpointed_every_interval(
+    store: RecordingStore,
+) -> None:
+    clock = ManualClock()
+    record = await run_session(
+        ScriptedConnector(clock, meeting(100.0)),
+        FakeSampler(),
+        settings=settings(),
+        store=store,
+        clock=clock,
+        session_id="s1",
+    )
+    times = [at for at, *_ in store.checkpoints]
+    assert times == [30.0, 60.0, 90.0]
+    for at, _, events, open_spans in store.checkpoints:
+        assert {s.participant for s in open_spans} == {ANN, BOB}
+        assert all(s.end == at for s in open_spans)
+        assert not any(isinstance(e, Observation) for e in events)
+    checkpointed = [e for _, _, events, _ in store.checkpoints for e in events]
+    assert checkpointed[:2] == meeting()[:2]  # both joins went out in the first checkpoint
+    closed = [s for _, spans, _, _ in store.checkpoints for s in spans]
+    assert set(closed) <= set(record.spans) | {s for s in closed if s.state is State.UNKNOWN}
+
+
+async def test_until_ends_a_meeting_that_goes_on(store: RecordingStore) -> None:
+    clock = ManualClock()
+    connector = ScriptedConnector(clock, meeting(80.0, end=False), hang=True)
+    record = await run_session(
+        connector, FakeSampler(), settings=settings(), store=store, clock=clock, until=60.0
+    )
+    assert record.duration_s == 60.0
+    assert connector.cancelled
+    assert store.load(record.session_id) == record
+
+
+async def test_cancellation_saves_and_returns_what_was_folded(store: RecordingStore) -> None:
+    clock = ManualClock()
+    connector = ScriptedConnector(clock, meeting(50.0, end=False), hang=True)
+    task = asyncio.create_task(
+        run_session(
+            connector, FakeSampler(), settings=settings(), store=store, clock=clock, session_id="x"
+        )
+    )
+    await connector.played.wait()
+    task.cancel()
+    record = await task
+    assert "ended early: interrupted" in record.notes
+    assert record.duration_s == 49.0  # the clock when Ctrl-C arrived
+    assert store.load("x") == record
+
+
+async def test_opted_out_members_are_excluded_and_never_stored(store: RecordingStore) -> None:
+    store.set_opt_out("Farid Haddad", "Riverside", True)
+    clock = ManualClock()
+    script = [ParticipantJoined(0.0, FARID, "FARID HADDAD (phone)"), *meeting(60.0)]
+    sampler = FakeSampler([Observation(float(t), FARID, State.ENGAGED) for t in range(1, 50)])
+    record = await run_session(
+        ScriptedConnector(clock, script),
+        sampler,
+        settings=settings(),
+        store=store,
+        clock=clock,
+        session_id="s1",
+    )
+    assert sampler.excluded == [FARID]
+    farid = next(a for a in record.attendees if a.person == "Farid Haddad")
+    assert farid.attendance is Attendance.OPTED_OUT
+    assert farid.score is None
+    assert farid.seconds_by_state == {}
+    assert all(s.participant != FARID for s in record.spans)
+    stored = [e for _, _, events, _ in store.checkpoints for e in events]
+    assert ParticipantJoined(0.0, FARID, "Farid Haddad") in stored
+    assert all("(phone)" not in getattr(e, "display_name", "") for e in stored)
+    assert all(
+        s.participant != FARID for _, spans, _, cut in store.checkpoints for s in spans + cut
+    )
+
+
+async def test_a_failing_connector_still_leaves_a_saved_record(store: RecordingStore) -> None:
+    clock = ManualClock()
+    connector = ScriptedConnector(
+        clock, meeting(40.0, end=False), fail=ConnectError("lost the room for good")
+    )
+    with pytest.raises(ConnectError, match="lost the room"):
+        await run_session(
+            connector, FakeSampler(), settings=settings(), store=store, clock=clock, session_id="e"
+        )
+    record = store.load("e")
+    assert "ended by an error: lost the room for good" in record.notes
+    assert {a.person for a in record.attendees if a.attendance is Attendance.PRESENT} == {
+        "Ann Lee",
+        "Bob Nguyen",
+    }
+
+
+# -- crash recovery with a real process ---------------------------------------------------------
+
+
+async def _child(url: str) -> None:
+    """Run a scripted session that never ends; report each checkpoint on stdout."""
+
+    class Announcing(Store):
+        def checkpoint(self, session_id: str, spans: Any, events: Any, **kw: Any) -> None:
+            super().checkpoint(session_id, spans, events, **kw)
+            print(f"checkpoint {kw['at']}", flush=True)
+
+    clock = ManualClock()
+    with Announcing.open(url) as store:
+        await run_session(
+            ScriptedConnector(clock, meeting(95.0, end=False), hang=True),
+            FakeSampler(),
+            settings=settings(),
+            store=store,
+            clock=clock,
+            session_id="crashed",
+        )
+
+
+async def test_a_killed_session_is_recovered_from_its_checkpoints(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'meetbot.sqlite3'}"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(HERE),
+        url,
+        cwd=HERE.parent.parent,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        async with asyncio.timeout(60):
+            while (line := (await proc.stdout.readline()).decode()) != "checkpoint 90.0\n":
+                assert line, "the child session ended before its third checkpoint"
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+    with Store.open(url) as store:
+        assert store.unfinished() == ["crashed"]
+        record = store.recover("crashed")
+    assert not record.complete
+    assert record.duration_s == 90.0  # everything up to the last checkpoint survived
+    people = {a.person: a for a in record.attendees}
+    assert people["Ann Lee"].attendance is Attendance.PRESENT
+    assert people["Ann Lee"].seconds_by_state[State.ENGAGED] > 80
+    assert [t.person for t in record.turns] == ["Ann Lee", "Bob Nguyen"]
+    assert max(s.end for s in record.spans) == 90.0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    asyncio.run(_child(sys.argv[1]))
