@@ -123,7 +123,7 @@ class MeetbotCommands(app_commands.Group):
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             post = await self._data.comparison(sessions or self._compare_last)
-        except SessionNotFound as exc:  # the member's own typo: say so; anything else is ours
+        except SessionNotFound as exc:  # nothing stored yet: say so; anything else is ours
             await interaction.followup.send(str(exc), ephemeral=True)
             return
         await reply(interaction, post)
