@@ -142,6 +142,8 @@ def failure(exc: BaseException, sent_parts: tuple[str, ...], where: str) -> Deli
         return fail("Discord did not answer in time", retryable=True)
     if isinstance(exc, aiohttp.ClientError | OSError):
         return fail(f"cannot reach Discord ({exc})", retryable=True)
+    if isinstance(exc, discord.DiscordException):  # e.g. ClientException: not worth a loop
+        return fail(f"discord.py refused it ({type(exc).__name__}: {exc})", retryable=False)
     raise exc
 
 
