@@ -134,12 +134,16 @@ class Detector:
         if lm is None:
             if face_px < s.min_face_px:
                 return dataclasses.replace(base, reason="face_too_small")
+            if search.score < s.turned_away_min_score:
+                # weak detections the mesh cannot confirm are mostly not faces (a coffee cup
+                # after VP8 scored 0.62); a real profile usually scores higher
+                return Reading(at, Verdict.ABSENT, 0.6, reason="no_face")
             # the detector sees a face the mesh cannot fit: a head turned far to the side
             conf = min(0.8, search.score)
             return dataclasses.replace(
                 base, verdict=Verdict.LOOKING_AWAY, confidence=conf, reason="turned_away"
             )
-        pose = head_pose(lm)
+        pose = head_pose(lm, s.yaw_gain)
         gaze = eye_direction(lm)
         self._baseline.learn(at, pose.yaw, pose.pitch, gaze, speaking=speaking)
         b = self._baseline.value

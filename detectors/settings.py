@@ -15,6 +15,7 @@ class DetectorSettings:
     yaw_threshold_deg: float = 25.0
     pitch_threshold_deg: float = 20.0
     gaze_weight: float = 0.0
+    yaw_gain: float = 1.15
     # --- per-person baseline ---
     baseline_seconds: float = 180.0
     baseline_min_samples: int = 5
@@ -27,11 +28,12 @@ class DetectorSettings:
     dark_luma: float = 30.0
     noise_correlation: float = 0.35
     frozen_seconds: float = 10.0
-    frozen_max_diff: float = 0.25
+    frozen_max_diff: float = 2.0
     # --- faces ---
     max_width: int = 640
     min_face_px: int = 20
     detection_confidence: float = 0.5
     crop_size_px: int = 256
-    max_faces: int = 4
+    turned_away_min_score: float = 0.65
+    count_every_frames: int = 4
     refine_iris: bool = True

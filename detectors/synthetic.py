@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors.pose import CANONICAL, FACE_OVAL, HeadPose, euler, fit_rigid, head_pose, rotation
+from detectors.settings import DetectorSettings
 
 Image = npt.NDArray[np.uint8]
 Points = npt.NDArray[np.float64]
@@ -104,12 +105,14 @@ def _warp_triangle(src: Image, dst: Image, ts: Points, td: Points) -> None:
 class PosableFace:
     """A frontal face photo that can be re-rendered at known head poses."""
 
-    def __init__(self, photo_rgb: Image) -> None:
+    def __init__(self, photo_rgb: Image, yaw_gain: float = DetectorSettings().yaw_gain) -> None:
+        """`yaw_gain` must match the detector's, so that the photo's own pose (part of the
+        truth) is measured the way the detector measures."""
         photo = np.ascontiguousarray(photo_rgb[..., :3])
         self.photo = photo
         h, w = photo.shape[:2]
         self.landmarks = _photo_landmarks(photo)
-        self.pose = head_pose(self.landmarks)
+        self.pose = head_pose(self.landmarks, yaw_gain)
         _, _, self._centre = fit_rigid(CANONICAL, self.landmarks[:468])
         oval = self.landmarks[list(FACE_OVAL), :2]
         self.face_width = float(oval[:, 0].max() - oval[:, 0].min())
