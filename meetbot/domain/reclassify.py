@@ -37,7 +37,8 @@ def reclassify(
 
     - VISITOR: they become (or join) a visitor named after the cleaned display name.
     - SUBSTITUTE: `for_member` (a roster name) is required; they become a substitute for that
-      member, whose own attendance becomes SUBSTITUTE if they did not come themselves.
+      member, whose own attendance becomes SUBSTITUTE if they did not come themselves. Without
+      it, `display_name` must name a member who did not join (a substitute nobody saw).
     - PRESENT / LATE / LEFT_EARLY / ABSENT: with `for_member`, the connections were that
       member's own (e.g. an unrecognised phone); the member gets this category. Without it, the
       person who joined under (or is named) `display_name` gets this category.
@@ -49,8 +50,6 @@ def reclassify(
             "opting out deletes a member's data; use the opt-out command, not reclassify"
         )
     member = _member(record, for_member) if for_member is not None else None
-    if attendance is Attendance.SUBSTITUTE and member is None:
-        raise ReclassifyError("a substitute stands in for someone: give the roster member's name")
     if attendance is Attendance.VISITOR and member is not None:
         raise ReclassifyError("a visitor stands in for nobody: leave out the member's name")
     wanted = names.key(display_name)
@@ -74,6 +73,8 @@ def reclassify(
             )
         return _with(record, {named[0].person: replace(named[0], attendance=attendance)}, note)
 
+    if attendance is Attendance.SUBSTITUTE and member is None:
+        raise ReclassifyError("a substitute stands in for someone: give the roster member's name")
     if attendance in (Attendance.VISITOR, Attendance.SUBSTITUTE):
         person = names.clean(display_name) or display_name.strip()
         target = next(
