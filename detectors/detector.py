@@ -134,7 +134,7 @@ class Detector:
         if lm is None:
             if face_px < s.min_face_px:
                 return dataclasses.replace(base, reason="face_too_small")
-            if search.score < s.turned_away_min_score:
+            if search.score < s.min_face_score:
                 # weak detections the mesh cannot confirm are mostly not faces (a coffee cup
                 # after VP8 scored 0.62); a real profile usually scores higher
                 return Reading(at, Verdict.ABSENT, 0.6, reason="no_face")

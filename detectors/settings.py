@@ -28,12 +28,12 @@ class DetectorSettings:
     dark_luma: float = 30.0
     noise_correlation: float = 0.35
     frozen_seconds: float = 10.0
-    frozen_max_diff: float = 2.0
+    frozen_max_diff: float = 0.5
     # --- faces ---
     max_width: int = 640
     min_face_px: int = 20
     detection_confidence: float = 0.5
     crop_size_px: int = 256
-    turned_away_min_score: float = 0.65
-    count_every_frames: int = 4
+    min_face_score: float = 0.65
+    count_every_frames: int = 5
     refine_iris: bool = True
