@@ -37,19 +37,22 @@ def clean(display_name: str) -> str:
     text = _BRACKETS.sub(" ", text)
     text = _COMPANY_SEP.split(text, maxsplit=1)[0]
     # Keep letters, digits, marks (accents), spaces and the punctuation names use.
-    kept = "".join(
-        ch
-        for ch in text
-        if ch in " '’-." or unicodedata.category(ch)[0] in ("L", "M", "N") or ch.isspace()
-    )
+    kept = "".join(ch for ch in text if ch in "’." or _name_char(ch))
     return " ".join(kept.replace("’", "'").split()).strip(" -.")
 
 
 def key(display_name: str) -> str:
-    """A comparison key: `clean`, then accents removed and case folded."""
-    decomposed = unicodedata.normalize("NFKD", clean(display_name))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.casefold().replace(".", " ").split())
+    """A comparison key: `clean`, then case folded, accents and dots removed."""
+    text = unicodedata.normalize("NFKD", clean(display_name))
+    # Casefold between two decompositions: each can produce what the other would change.
+    text = unicodedata.normalize("NFKD", text.casefold().replace(".", " "))
+    bare = "".join(ch for ch in text if not unicodedata.combining(ch) and _name_char(ch))
+    return " ".join(bare.split()).strip(" -'")
+
+
+def _name_char(ch: str) -> bool:
+    """Letters, digits, accents, spaces and the punctuation names use; never emoji."""
+    return ch in " '-" or ch.isspace() or unicodedata.category(ch)[0] in ("L", "M", "N")
 
 
 def substitute_for(display_name: str) -> str | None:
