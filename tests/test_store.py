@@ -16,6 +16,7 @@ from postgres import pg_server, pg_url  # noqa: F401  (fixtures)
 from meetbot.config import load as load_config
 from meetbot.domain.chapter import Chapter, Member
 from meetbot.domain.events import (
+    Event,
     MeetingEnded,
     Observation,
     ParticipantId,
@@ -167,7 +168,10 @@ def test_opted_out_people_are_stored_as_opted_out_only(store: Store) -> None:
 def test_checkpoints_then_recovery_build_an_incomplete_record(store: Store) -> None:
     chapter = Chapter(name="C", roster=(Member("Ann Lee"),))
     store.begin("s1", chapter, records.START, "janus", "1")
-    events = [ParticipantJoined(0.0, P("a"), "Ann Lee"), SpeechChanged(5.0, P("a"), True)]
+    events: list[Event] = [
+        ParticipantJoined(0.0, P("a"), "Ann Lee"),
+        SpeechChanged(5.0, P("a"), True),
+    ]
     store.checkpoint(
         "s1",
         [Span(P("a"), State.UNKNOWN, 0.0, 3.0)],

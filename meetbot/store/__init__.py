@@ -376,10 +376,20 @@ class Store:
                 )
             return len(ids)
 
-    def save_attendees(self, record: SessionRecord) -> None:
-        """Replace only the attendee aggregates of a saved session (after a reclassification)."""
-        with self._write(f"update attendance of {record.session_id}") as conn:
-            self._rewrite_attendees(conn, record.session_id, record.attendees)
+    def replace(self, record: SessionRecord) -> None:
+        """Rewrite a saved session's attendees, turns and notes (after a reclassification).
+
+        Status and spans stay as stored, so a purged session stays purged.
+        """
+        record = without_opted_out(record, self.opted_out(record.chapter))
+        sid = record.session_id
+        s = schema.sessions.c
+        with self._write(f"update session {sid}") as conn:
+            if self._row(conn, sid) is None:
+                raise SessionNotFound(f"no stored session has the id {sid!r}")
+            header = json.dumps(codec.record_header(record), ensure_ascii=False)
+            conn.execute(schema.sessions.update().where(s.session_id == sid).values(header=header))
+            self._rewrite_attendees(conn, sid, record.attendees)
 
     # -- internals ---------------------------------------------------------------------------
 

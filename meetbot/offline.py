@@ -1,0 +1,261 @@
+"""`meetbot analyze`: the live pipeline run over recorded files, one video per participant.
+
+Each file is one participant named after its stem ("Ann Lee.mp4" → "Ann Lee"). Frames are
+decoded with PyAV at `sampling.fps` and judged by one `detectors.Detector` per participant;
+speech comes from a turns file, else from the file's own audio track (RMS level with
+hysteresis). The events are assembled exactly like a live session's and the record is stored.
+Frames and audio stay in memory: nothing but the derived events is ever kept.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import av
+import av.error
+
+from detectors import Detector, Reading
+from meetbot.assembly import with_opt_outs
+from meetbot.domain.assemble import assemble
+from meetbot.domain.events import (
+    Event,
+    Observation,
+    ParticipantId,
+    ParticipantJoined,
+    ParticipantLeft,
+    SpeechChanged,
+    TrackEnded,
+    TrackStarted,
+)
+from meetbot.domain.names import Roster
+from meetbot.domain.record import SessionRecord
+from meetbot.domain.states import SpeechSource, State, TrackKind
+from meetbot.errors import ConfigError
+from meetbot.session import domain_settings, new_session_id
+from meetbot.settings import Settings
+from meetbot.speech_file import read_turns
+from meetbot.speech_level import SpeechGate, level_db
+from meetbot.store import Store
+
+PLATFORM = "offline"
+# Events at one instant apply in this order: join, tracks, the rest, then leave.
+_ORDER = {ParticipantJoined: 0, TrackStarted: 1, ParticipantLeft: 3}
+
+
+def to_observation(reading: Reading, participant: ParticipantId) -> Observation:
+    # Private until meetbot.media.observation.to_observation lands; then that one is used.
+    return Observation(
+        at=reading.at,
+        participant=participant,
+        state=State(reading.verdict.value),
+        confidence=reading.confidence,
+        faces=reading.faces,
+        yaw=reading.yaw,
+        pitch=reading.pitch,
+        reason=reading.reason,
+    )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Track:
+    events: list[Event]
+    end: float
+
+
+def analyze(
+    videos: Sequence[Path],
+    *,
+    settings: Settings,
+    store: Store | None = None,
+    turns_file: Path | None = None,
+    session_id: str | None = None,
+    started_at: datetime | None = None,
+) -> SessionRecord:
+    """Analyse the files as one meeting; the record is saved in `store` when one is given."""
+    if not videos:
+        raise ConfigError("give at least one video file, one per participant")
+    names = {}
+    for path in videos:
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such file; give one video file per participant")
+        if path.stem in names:
+            raise ConfigError(f"{path}: two files are named {path.stem!r}; rename one of them")
+        names[path.stem] = ParticipantId(path.stem)
+    opted_out = store.opted_out(settings.chapter.name) if store is not None else set()
+    chapter = with_opt_outs(settings.to_chapter(), opted_out)
+    roster = Roster.of(chapter)
+    speech = read_turns(turns_file, names) if turns_file is not None else None
+    workers = max(1, settings.sampling.detector_threads)
+    with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="analyze") as pool:
+        jobs = []
+        for path in videos:
+            pid = names[path.stem]
+            member = roster.match(path.stem)
+            private = member is not None and member.opted_out
+            own = None if speech is None else [e for e in speech if e.participant == pid]
+            jobs.append(pool.submit(_participant, path, pid, settings, own, private))
+        tracks = [job.result() for job in jobs]
+    end_at = max(t.end for t in tracks)
+    events = sorted(
+        (e for t in tracks for e in t.events),
+        key=lambda e: (e.at, _ORDER.get(type(e), 2)),
+    )
+    started = started_at or datetime.now(UTC)
+    record = assemble(
+        session_id=session_id or new_session_id(started),
+        chapter=chapter,
+        started_at=started,
+        platform=PLATFORM,
+        room=_room(videos),
+        events=events,
+        settings=domain_settings(settings),
+        end_at=end_at,
+    )
+    if store is not None:
+        store.save(record)
+    return record
+
+
+def _room(videos: Sequence[Path]) -> str:
+    folders = {p.resolve().parent.name for p in videos}
+    return folders.pop() if len(folders) == 1 else ""
+
+
+def _open(path: Path) -> Any:
+    try:
+        return av.open(str(path))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise ConfigError(
+            f"{path}: not a media file PyAV can read ({exc}); give one video file per participant"
+        ) from exc
+
+
+def _participant(
+    path: Path,
+    pid: ParticipantId,
+    settings: Settings,
+    speech: list[SpeechChanged] | None,
+    private: bool,
+) -> _Track:
+    """The events of one file. An opted-out person's file is only timed, never analysed."""
+    with _open(path) as container:
+        has_video = bool(container.streams.video)
+        has_audio = bool(container.streams.audio)
+        length = float(container.duration or 0) / av.time_base
+    events: list[Event] = [ParticipantJoined(0.0, pid, pid)]
+    audio_end = 0.0
+    if speech is None and has_audio and not private:
+        speech, audio_end = _speech_from_audio(path, pid, settings)
+    events += speech or []
+    video_end = 0.0
+    if has_video:
+        events.append(TrackStarted(0.0, pid, TrackKind.VIDEO))
+        if private:
+            video_end = length
+        else:
+            observations, video_end = _observe(path, pid, settings, speech or [])
+            events += observations
+    end = max(length, video_end, audio_end, *(e.at for e in events))
+    if has_video and video_end < end:
+        events.append(TrackEnded(video_end, pid, TrackKind.VIDEO))
+    events.append(ParticipantLeft(end, pid))
+    return _Track(events, end)
+
+
+def _speaking_at(speech: list[SpeechChanged], at: float) -> bool:
+    state = False
+    for event in speech:
+        if event.at > at:
+            break
+        state = event.speaking
+    return state
+
+
+def _observe(
+    path: Path, pid: ParticipantId, settings: Settings, speech: list[SpeechChanged]
+) -> tuple[list[Event], float]:
+    step = 1.0 / settings.sampling.fps
+    observations: list[Event] = []
+    next_at, last = 0.0, 0.0
+    with _open(path) as container, Detector(settings.detector) as detector:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        frame_s = float(1 / stream.average_rate) if stream.average_rate else 0.0
+        try:
+            for frame in container.decode(stream):
+                at = float(frame.time if frame.time is not None else last)
+                last = at + frame_s
+                if at + 1e-6 < next_at:
+                    continue  # between samples: decoded (codecs need it), never judged
+                rgb = frame.to_ndarray(format="rgb24")
+                speaking = _speaking_at(speech, at)
+                reading = detector.observe(rgb, at, speaking=speaking)
+                observations.append(to_observation(reading, pid))
+                while next_at <= at + 1e-6:
+                    next_at += step
+        except av.error.FFmpegError as exc:
+            raise ConfigError(f"{path}: the video cannot be decoded ({exc})") from exc
+    return observations, last
+
+
+def _speech_from_audio(
+    path: Path, pid: ParticipantId, settings: Settings
+) -> tuple[list[SpeechChanged], float]:
+    gate = SpeechGate(settings.sampling)
+    events: list[SpeechChanged] = []
+    end = 0.0
+    with _open(path) as container:
+        stream = container.streams.audio[0]
+        try:
+            for frame in container.decode(stream):
+                if frame.time is None:
+                    continue
+                at = float(frame.time)
+                end = at + frame.samples / float(frame.sample_rate)
+                flip = gate.feed(at, level_db(frame.to_ndarray()))
+                if flip is not None:
+                    events.append(SpeechChanged(flip[0], pid, flip[1], SpeechSource.AUDIO_LEVEL))
+        except av.error.FFmpegError as exc:
+            raise ConfigError(f"{path}: the audio cannot be decoded ({exc})") from exc
+    if gate.speaking:
+        events.append(SpeechChanged(end, pid, False, SpeechSource.AUDIO_LEVEL))
+    return events, end
+
+
+def summary(record: SessionRecord) -> dict[str, Any]:
+    """The analysis as JSON-ready data: per participant and the list of turns."""
+    return {
+        "session_id": record.session_id,
+        "chapter": record.chapter,
+        "started_at": record.started_at.isoformat(),
+        "duration_s": round(record.duration_s, 1),
+        "participants": [
+            {
+                "name": a.person,
+                "attendance": a.attendance.value,
+                "seconds": {s.value: round(v, 1) for s, v in a.seconds_by_state.items()},
+                "listening_score": None if a.score is None else a.score.value,
+                "own_turns": [
+                    {"start_s": round(t.start, 1), "end_s": round(t.end, 1), "kind": t.kind.value}
+                    for t in record.turns
+                    if t.person == a.person
+                ],
+            }
+            for a in record.attendees
+        ],
+        "turns": [
+            {
+                "person": t.person,
+                "start_s": round(t.start, 1),
+                "end_s": round(t.end, 1),
+                "kind": t.kind.value,
+                "label": t.label,
+            }
+            for t in record.turns
+        ],
+    }
