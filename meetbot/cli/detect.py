@@ -1,0 +1,140 @@
+"""`meetbot detect PATH [--json] [--fps N]`: run the participant detector on an image or video.
+
+For tuning thresholds and for evaluation: one line per analysed frame with the reading, the
+faces found and the head pose. Frames are read here and never written anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from detectors import Detector, Reading
+
+Frame = npt.NDArray[np.uint8]
+
+_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm"}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "detect",
+        help="print what the detector sees in an image or video file",
+        description="Run the per-participant detector on an image or video file and print, "
+        "per analysed frame: time, reading, faces, yaw, pitch, roll, gaze, confidence.",
+    )
+    parser.add_argument("path", help="image (png, jpg, ...) or video (mp4, webm, avi, ...)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument(
+        "--fps", type=float, default=None, help="frames analysed per second of video "
+        "(default: [sampling] fps from the configuration, 1.0)"
+    )  # fmt: skip
+    parser.add_argument("--config", metavar="FILE", help="chapter TOML file for [detector]")
+    parser.set_defaults(func=_detect)
+
+
+def _detect(args: argparse.Namespace) -> int:
+    from meetbot import config  # only here: the other subcommands need no vision stack
+
+    settings = config.load(args.config)
+    fps = args.fps if args.fps is not None else settings.sampling.fps
+    if not (fps > 0 and math.isfinite(fps)):
+        print(f"meetbot: --fps must be a positive number, got {args.fps}", file=sys.stderr)
+        return 2
+    path = Path(args.path)
+    if not path.is_file():
+        print(f"meetbot: {path}: no such file", file=sys.stderr)
+        return 2
+    frames = _image(path) if path.suffix.lower() in _IMAGE_SUFFIXES else _video(path, fps)
+    if frames is None:
+        print(f"meetbot: {path}: not a readable image or video", file=sys.stderr)
+        return 2
+    count = 0
+    with Detector(settings.detector) as det:
+        if not args.json:
+            print(f"{'time':>8}  {'reading':<13}{'faces':>5}{'yaw':>7}{'pitch':>7}{'roll':>7}"
+                  f"{'gaze':>13}{'conf':>6}  reason")  # fmt: skip
+        for at, rgb in frames:
+            reading = det.observe(rgb, at)
+            print(_json(reading) if args.json else _row(reading), flush=True)
+            count += 1
+    if count == 0:
+        print(f"meetbot: {path}: no frames could be decoded", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _image(path: Path) -> Iterator[tuple[float, Frame]] | None:
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        return None
+    return iter([(0.0, _rgb(bgr))])
+
+
+def _video(path: Path, fps: float) -> Iterator[tuple[float, Frame]] | None:
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        cap.release()
+        return None
+    ok, first = cap.read()
+    if not ok:
+        cap.release()
+        # a still image with an unusual suffix: OpenCV's image reader may know it
+        return _image(path)
+    return _sampled(cap, _rgb(first), fps)
+
+
+def _rgb(bgr: object) -> Frame:
+    """OpenCV decodes to BGR; the detector takes RGB."""
+    return np.asarray(cv2.cvtColor(np.asarray(bgr, np.uint8), cv2.COLOR_BGR2RGB), np.uint8)
+
+
+def _sampled(cap: cv2.VideoCapture, first: Frame, fps: float) -> Iterator[tuple[float, Frame]]:
+    """Every frame is decoded (codecs need it) but only one per 1/fps seconds is analysed.
+    Frames arrive here already converted to RGB."""
+    native = cap.get(cv2.CAP_PROP_FPS) or 0.0
+    step, next_at, index = 1.0 / fps, 0.0, 0
+    frame: Frame | None = first
+    try:
+        while frame is not None:
+            msec = cap.get(cv2.CAP_PROP_POS_MSEC)
+            at = index / native if native > 0 else msec / 1000.0
+            if at + 1e-6 >= next_at:
+                yield round(at, 3), frame
+                while next_at <= at + 1e-6:
+                    next_at += step
+            ok, bgr = cap.read()
+            frame = _rgb(bgr) if ok else None
+            index += 1
+    finally:
+        cap.release()
+
+
+def _num(value: float | None, width: int) -> str:
+    return f"{value:>{width}.1f}" if value is not None else f"{'-':>{width}}"
+
+
+def _row(r: Reading) -> str:
+    gaze = f"{r.gaze[0]:+.0f},{r.gaze[1]:+.0f}" if r.gaze is not None else "-"
+    return (f"{r.at:>8.2f}  {r.verdict.value:<13}{r.faces:>5}{_num(r.yaw, 7)}{_num(r.pitch, 7)}"
+            f"{_num(r.roll, 7)}{gaze:>13}{r.confidence:>6.2f}  {r.reason}")  # fmt: skip
+
+
+def _json(r: Reading) -> str:
+    data = dataclasses.asdict(r)
+    data["verdict"] = r.verdict.value
+    for key in ("yaw", "pitch", "roll", "offset_yaw", "offset_pitch"):
+        if data[key] is not None:
+            data[key] = round(data[key], 2)
+    if r.gaze is not None:
+        data["gaze"] = [round(g, 2) for g in r.gaze]
+    return json.dumps(data)
