@@ -187,6 +187,16 @@ def test_feed_returns_the_spans_each_event_closes() -> None:
     assert folder.feed(Observation(31, A, E)) == []  # after the end nothing changes
 
 
+def test_open_spans_cut_at_a_checkpoint_complete_the_closed_ones() -> None:
+    folder = TimelineFolder(S)
+    closed = [span for e in joined() + readings("e" * 10 + "l" * 10) for span in folder.feed(e)]
+    assert closed == [Span(A, E, 0, 10)]
+    assert folder.open_spans(19.5) == [Span(A, L, 10, 19.5)]
+    assert folder.open_spans(19.5) == [Span(A, L, 10, 19.5)]  # asking changes nothing
+    assert folder.close(20) == [Span(A, L, 10, 20)]
+    assert folder.open_spans(25) == []
+
+
 def test_late_events_never_rewrite_closed_time() -> None:
     events = [*joined(), *readings("e" * 10), ParticipantLeft(10, A), Observation(9.5, A, L)]
     assert spans_of(events, 20) == [(E, 0, 10)]

@@ -159,7 +159,8 @@ def attendee(
         category = Attendance.LEFT_EARLY
     else:
         category = Attendance.PRESENT
-    own_spans = [s for s in spans if s.participant in set(pids)]
+    own = set(pids)
+    own_spans = [s for s in spans if s.participant in own]
     stretches = scoring.person_states(own_spans)
     mine = scoring.own_turns(turns, party.person, pids)
     score = None

@@ -35,7 +35,6 @@ to the meeting's length).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -70,18 +69,26 @@ class Stretch:
 
 def person_states(spans: Iterable[Span]) -> tuple[Stretch, ...]:
     """Combine one person's connection spans into one non-overlapping sequence of states."""
-    spans = list(spans)
-    cuts = sorted({t for s in spans for t in (s.start, s.end)})
+    edges: list[tuple[float, int, State]] = []
+    for span in spans:
+        if span.end > span.start:
+            edges += [(span.start, 1, span.state), (span.end, -1, span.state)]
+    edges.sort(key=lambda e: e[0])
+    active = dict.fromkeys(State, 0)  # how many connections are in each state right now
     out: list[Stretch] = []
-    for start, end in itertools.pairwise(cuts):
-        active = [s.state for s in spans if s.start < end and s.end > start]
-        if not active:
+    for i, (at, step, state) in enumerate(edges):
+        active[state] += step
+        if i + 1 < len(edges) and edges[i + 1][0] == at:
+            continue  # apply every edge at this instant before reading the state
+        end = edges[i + 1][0] if i + 1 < len(edges) else at
+        now = [s for s, n in active.items() if n > 0]
+        if not now or end <= at:
             continue
-        state = min(active, key=_rank)
-        if out and out[-1].state is state and out[-1].end == start:
-            out[-1] = Stretch(out[-1].start, end, state)
+        best = min(now, key=_rank)
+        if out and out[-1].state is best and out[-1].end == at:
+            out[-1] = Stretch(out[-1].start, end, best)
         else:
-            out.append(Stretch(start, end, state))
+            out.append(Stretch(at, end, best))
     return tuple(out)
 
 

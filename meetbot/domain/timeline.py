@@ -139,6 +139,18 @@ class TimelineFolder:
         """The state of every connected participant now (for a live view)."""
         return {pid: conn.state for pid, conn in self._open.items()}
 
+    def open_spans(self, at: float) -> list[Span]:
+        """The still-open spans cut at `at`, for a checkpoint (provisional: they may grow).
+
+        Crash recovery passes these with the closed spans to `assemble_from_spans`, so at most
+        the time since the last checkpoint is lost.
+        """
+        return [
+            span
+            for pid, conn in sorted(self._open.items())
+            for span in _span(pid, conn.state, conn.since, max(float(at), conn.since))
+        ]
+
     # -- internals ------------------------------------------------------------------------
 
     def _advance(self, now: float) -> list[Span]:
