@@ -155,6 +155,17 @@ CASES = [
         id="video but never a reading is unknown",
     ),
     pytest.param(
+        [
+            *joined(),
+            TrackEnded(5, A, TrackKind.VIDEO),
+            ConnectionLost(10),
+            ConnectionRestored(20),
+        ],
+        40,
+        [(U, 0, 5), (C, 5, 10), (U, 10, 20), (C, 20, 40)],
+        id="after a reconnect, no video for no_video_after_s is camera off again",
+    ),
+    pytest.param(
         [*joined(), *readings("e" * 10), MeetingEnded(12), *readings("l" * 10, start=12)],
         30,
         [(E, 0, 12)],

@@ -58,7 +58,7 @@ class _Candidate:
 class _Connection:
     state: State
     since: float  # start of the open span
-    joined_at: float
+    video_wait: float  # since when we wait to learn whether there is video (join, restore)
     video: bool | None  # None until TrackStarted or a reading says there is video
     last_reading: float  # last usable reading, or when staleness was last reset
     candidate: _Candidate | None = None
@@ -117,6 +117,8 @@ class TimelineFolder:
                 self._lost = False
                 for conn in self._open.values():
                     conn.last_reading = now  # staleness counts from when we could see again
+                    # Tracks are re-offered after a reconnect; whether video comes is news.
+                    conn.video, conn.video_wait = None, now
             case MeetingEnded():
                 closed += self.close(now)
             case _:
@@ -165,10 +167,10 @@ class TimelineFolder:
             if cand is not None and cand.from_track:
                 cand.seen_until = now
                 closed += self._confirm(pid, conn)
-            if conn.video is None and now - conn.joined_at >= s.no_video_after_s:
+            if conn.video is None and now - conn.video_wait >= s.no_video_after_s:
                 conn.video = False
                 conn.candidate = None
-                closed += self._switch(pid, conn, State.CAMERA_OFF, conn.joined_at)
+                closed += self._switch(pid, conn, State.CAMERA_OFF, conn.video_wait)
             if conn.video is not False and conn.state is not State.UNKNOWN:
                 expires = conn.last_reading + s.stale_after_s
                 if now > expires:  # a reading exactly at expiry still arrives in time
