@@ -199,6 +199,15 @@ def test_reclassify_an_unknown_phone_as_a_members_own_equals_knowing_the_alias()
     assert dataclasses.replace(rec, notes=()) == known
 
 
+def test_reclassify_a_wrongly_matched_member_as_a_visitor() -> None:
+    rec = reclassify(BASE, "Bob Nguyen", A.VISITOR)  # a namesake, not our Bob
+    assert people(rec)["Bob Nguyen"] == (A.ABSENT, None, ())
+    assert people(rec)["Bob Nguyen (guest)"] == (A.VISITOR, None, ("bob",))
+    assert [t.person for t in rec.turns if "bob" in t.participants] == ["Bob Nguyen (guest)"]
+    guest = next(a for a in rec.attendees if a.person == "Bob Nguyen (guest)")
+    assert (guest.score, guest.turns, guest.own_turn_s) == (None, 1, 60.0)
+
+
 def test_reclassify_forces_a_category_by_person_name() -> None:
     assert people(BASE)["Ivan Petrov"][0] is A.LATE
     rec = reclassify(BASE, "Ivan Petrov", A.PRESENT)  # excused: the organiser knew

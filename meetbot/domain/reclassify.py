@@ -77,6 +77,8 @@ def reclassify(
         raise ReclassifyError("a substitute stands in for someone: give the roster member's name")
     if attendance in (Attendance.VISITOR, Attendance.SUBSTITUTE):
         person = names.clean(display_name) or display_name.strip()
+        if any(a.person == person and a.role is not Role.VISITOR for a in record.attendees):
+            person = f"{person} (guest)"  # a namesake of a member: two people, two names
         target = next(
             (
                 a

@@ -14,7 +14,7 @@ Rules, per connection (ParticipantId):
   expired (a stalled stream or a failing detector is never absence).
 - TrackEnded(video) makes the connection `camera_off` once the camera has stayed off for
   `camera_off_dwell_s` (dated from the TrackEnded). A connection that shows no video at all within
-  `no_video_after_s` of joining had its camera off from the start.
+  `no_video_after_s` of joining (or of the bot reconnecting) had its camera off from then.
 - ConnectionLost (the bot itself dropped) makes everyone connected `unknown` at once until
   ConnectionRestored; never absence.
 
