@@ -3,11 +3,13 @@ figure is explained by the stored spans (checked against a brute-force second-by
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meetbot.domain import scoring
+from meetbot.domain import intervals, scoring
 from meetbot.domain.events import ParticipantId
 from meetbot.domain.record import Span, Turn
 from meetbot.domain.settings import ScoringSettings
@@ -197,3 +199,20 @@ def test_score_is_explained_by_the_spans(
     else:
         assert 0.0 <= got.value <= 100.0
         assert got.value == pytest.approx(100 * seconds.get(E, 0.0) / observable)
+
+
+@settings(max_examples=200, deadline=None)
+@given(windows(), windows(), st.integers(0, 5))
+def test_interval_arithmetic_matches_counting(
+    a: list[tuple[float, float]], b: list[tuple[float, float]], bridge: int
+) -> None:
+    def covered(parts: tuple[tuple[float, float], ...], t: float) -> bool:
+        return any(s <= t < e for s, e in parts)
+
+    merged, both = intervals.union(a, bridge=bridge), intervals.intersect(a, b)
+    for before, after in itertools.pairwise(merged):
+        assert after[0] - before[1] > bridge  # disjoint, sorted, short gaps closed
+    for t in (x + 0.5 for x in range(600)):
+        assert covered(intervals.union(a), t) == covered(tuple(a), t)
+        assert covered(both, t) == (covered(tuple(a), t) and covered(tuple(b), t))
+    assert intervals.length(a) == sum(covered(tuple(a), x + 0.5) for x in range(600))
