@@ -16,6 +16,7 @@ in during a meeting. The first reading ("first sight") is reported too.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import statistics
@@ -279,11 +280,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer poses, sizes and conditions")
     ap.add_argument("--cpu", type=int, default=None, help="pin to this CPU (default: the last)")
     ap.add_argument("--timing-frames", type=int, default=100)
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a DetectorSettings field, e.g. --set gaze_weight=0.3",
+    )
     args = ap.parse_args(argv)
     cpus = sorted(os.sched_getaffinity(0))
     cpu = args.cpu if args.cpu is not None else cpus[-1]
     os.sched_setaffinity(0, {cpu})  # "one core": all numbers below use a single CPU
     settings = DetectorSettings()
+    for item in args.set:
+        key, _, value = item.partition("=")
+        kind = type(getattr(settings, key))
+        parsed = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+        settings = dataclasses.replace(settings, **{key: parsed})
     t0 = time.perf_counter()
     rows = list(pose_rows(args.quick, settings))
     negatives = negative_cases(settings)

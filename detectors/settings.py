@@ -2,6 +2,7 @@
 
 Field names are the keys of the `[detector]` table in config/default.toml; the config loader
 builds this class from that table by name and annotation, so fields stay int/float/bool/str.
+The reasons for each default are in config/detector.toml.part (pasted into default.toml).
 """
 
 from __future__ import annotations
@@ -11,29 +12,29 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class DetectorSettings:
-    # --- looking away (relative to the person's learned baseline) ---
-    yaw_threshold_deg: float = 25.0
-    pitch_threshold_deg: float = 20.0
-    gaze_weight: float = 0.0
-    yaw_gain: float = 1.15
+    # --- looking away, relative to the person's learned baseline ---
+    yaw_threshold_deg: float = 25.0  # head turned further sideways than this = looking away
+    pitch_threshold_deg: float = 20.0  # head raised/lowered further than this = looking away
+    gaze_weight: float = 0.3  # share of the eyes' own turn (iris) added to the head angles
+    yaw_gain: float = 1.15  # face_mesh understates head turns (measured gain ~0.87)
     # --- per-person baseline ---
-    baseline_seconds: float = 180.0
-    baseline_min_samples: int = 5
-    baseline_max_samples: int = 240
-    baseline_max_offset_deg: float = 40.0
+    baseline_seconds: float = 180.0  # learn from every face sample in the first minutes
+    baseline_min_samples: int = 5  # samples before the baseline replaces "facing the camera"
+    baseline_max_samples: int = 240  # most recent samples kept (4 min at 1 fps)
+    baseline_max_offset_deg: float = 40.0  # samples turned further are never learned
     # --- camera off ---
-    no_frame_timeout_s: float = 5.0
-    black_luma: float = 16.0
-    uniform_std: float = 4.0
-    dark_luma: float = 30.0
-    noise_correlation: float = 0.35
-    frozen_seconds: float = 10.0
-    frozen_max_diff: float = 0.5
+    no_frame_timeout_s: float = 5.0  # no frame for this long = camera off
+    black_luma: float = 16.0  # a flat frame darker than this is "black_frame"
+    uniform_std: float = 4.0  # luma spread below this = flat frame (black/placeholder colour)
+    dark_luma: float = 30.0  # mean luma below this with no face found = "too_dark"
+    noise_correlation: float = 0.35  # neighbour-pixel correlation below this = noise frame
+    frozen_seconds: float = 10.0  # an unchanged picture for this long = camera off (frozen)
+    frozen_max_diff: float = 0.5  # grey levels a thumbnail pixel may change and stay "same"
     # --- faces ---
-    max_width: int = 640
-    min_face_px: int = 20
-    detection_confidence: float = 0.5
-    crop_size_px: int = 256
-    min_face_score: float = 0.65
-    count_every_frames: int = 5
-    refine_iris: bool = True
+    max_width: int = 640  # larger frames are downscaled first (bounded cost)
+    min_face_px: int = 20  # faces narrower than this are counted but not judged (unknown)
+    detection_confidence: float = 0.5  # mediapipe detection/tracking score to accept a face
+    crop_size_px: int = 256  # small faces are cropped and scaled to this for face_mesh
+    min_face_score: float = 0.65  # detections the mesh cannot fit need at least this score
+    count_every_frames: int = 5  # recount faces in the tile every N frames while tracking
+    refine_iris: bool = True  # 478-point mesh with irises (gaze); +0.5 ms per frame
