@@ -151,6 +151,14 @@ def test_agenda_names_turns_and_marks_the_feature() -> None:
     ]
 
 
+def test_without_a_chair_unknown_speakers_are_not_taken_for_one() -> None:
+    no_chair = Chapter("c", roster=CHAPTER.roster)
+    assert fold(talk(("u1", 0, 10), ("a", 20, 30)), no_chair) == [
+        (0, 10, None, M, "unknown speaker"),
+        (20, 30, "Alice", M, "Alice"),
+    ]
+
+
 def test_turns_keep_the_connections_that_spoke() -> None:
     (turn,) = turns.fold(talk(("b", 0, 30), ("b-phone", 10, 45)), S, PEOPLE, CHAPTER)
     assert turn.participants == ("b", "b-phone")
@@ -170,12 +178,14 @@ def speech(draw: st.DrawFn) -> list[Event]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(speech())
-def test_turns_never_overlap_and_are_long_enough(events: list[Event]) -> None:
-    got = turns.fold(events, S, PEOPLE, CHAPTER, end_at=2000)
-    assert got == turns.fold(list(events), S, PEOPLE, CHAPTER, end_at=2000)
+@given(speech(), st.sampled_from([CHAPTER, Chapter("c", roster=CHAPTER.roster)]))
+def test_turns_never_overlap_and_are_long_enough(events: list[Event], chapter: Chapter) -> None:
+    got = turns.fold(events, S, PEOPLE, chapter, end_at=2000)
+    assert got == turns.fold(list(events), S, PEOPLE, chapter, end_at=2000)
     for turn in got:
-        shortest = S.chair_min_turn_s if turn.person == "Alice" else S.min_turn_s
+        chair = turn.person is not None and turn.person == chapter.chair
+        shortest = S.chair_min_turn_s if chair else S.min_turn_s
+        assert (turn.kind is C) == chair
         assert turn.duration >= shortest
     for before, after in itertools.pairwise(got):
         assert before.end <= after.start

@@ -88,7 +88,7 @@ def fold(
     stretches: list[_Stretch] = []
     for speaker, parts in by_speaker.items():
         person = None if speaker.startswith("\0") else speaker
-        shortest = settings.chair_min_turn_s if person == chapter.chair else settings.min_turn_s
+        shortest = _shortest(person, chapter, settings)
         for start, end in intervals.union((i for _, i in parts), bridge=settings.merge_gap_s):
             if end - start < shortest:
                 continue
@@ -108,17 +108,23 @@ def _without_overlaps(
             if s.end <= kept[-1].end:
                 continue  # an interjection inside someone else's turn
             s = replace(s, start=kept[-1].end)
-            shortest = (
-                settings.chair_min_turn_s if s.person == chapter.chair else settings.min_turn_s
-            )
+            shortest = _shortest(s.person, chapter, settings)
             if s.end - s.start < shortest:
                 continue
         kept.append(s)
     return kept
 
 
+def _is_chair(person: str | None, chapter: Chapter) -> bool:
+    return person is not None and person == chapter.chair
+
+
+def _shortest(person: str | None, chapter: Chapter, settings: TurnSettings) -> float:
+    return settings.chair_min_turn_s if _is_chair(person, chapter) else settings.min_turn_s
+
+
 def _as_turn(s: _Stretch, chapter: Chapter) -> Turn:
-    kind = TurnKind.CHAIR if s.person is not None and s.person == chapter.chair else TurnKind.MEMBER
+    kind = TurnKind.CHAIR if _is_chair(s.person, chapter) else TurnKind.MEMBER
     return Turn(s.start, s.end, s.person, kind, s.person or UNKNOWN_LABEL, s.participants)
 
 
