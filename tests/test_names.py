@@ -27,6 +27,9 @@ from meetbot.domain.chapter import Chapter, Member
         ("Søren Kierkegaard", "Søren Kierkegaard", "søren kierkegaard"),
         ("李雷", "李雷", "李雷"),
         ("🌟", "", ""),
+        ("Bob Nguyen's iPhone", "Bob Nguyen", "bob nguyen"),
+        ("Bob Nguyen’s Galaxy S21 (2)", "Bob Nguyen", "bob nguyen"),
+        ("Paul's Pizza | Paul Smith", "Paul's Pizza", "paul's pizza"),
     ],
 )
 def test_clean_and_key(display: str, clean: str, key: str) -> None:

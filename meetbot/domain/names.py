@@ -22,6 +22,11 @@ from meetbot.domain.chapter import Chapter, Member
 K = TypeVar("K", str, frozenset[str])
 
 _COMPANY_SEP = re.compile(r"\s+[|/·•–—-]\s+|\s*\|\s*")
+# "Bob Nguyen's iPhone": the device names phones and tablets give themselves.
+_DEVICE = re.compile(
+    r"\s*['’]s\s+(?:iphone|ipad|android|galaxy|pixel|phone|tablet|laptop|macbook|mac|pc)\b.*$",
+    re.IGNORECASE,
+)
 _BRACKETS = re.compile(r"\s*[(\[{][^)\]}]*[)\]}]\s*")
 _SUB_HINT = re.compile(
     r"[(\[{]?\s*\b(?:sub|substitute|subbing|standing in|stand-in)\b\s*(?:for|:)?\s*"
@@ -34,7 +39,7 @@ def clean(display_name: str) -> str:
     """The person's name as shown to people: decoration and company removed, case kept."""
     text = unicodedata.normalize("NFC", display_name)
     text = _strip_hint(text)
-    text = _BRACKETS.sub(" ", text)
+    text = _DEVICE.sub("", _BRACKETS.sub(" ", text))
     text = _COMPANY_SEP.split(text, maxsplit=1)[0]
     # Keep letters, digits, marks (accents), spaces and the punctuation names use.
     kept = "".join(ch for ch in text if ch in "’." or _name_char(ch))

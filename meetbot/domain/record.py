@@ -71,7 +71,7 @@ class Attendee:
     display_names: tuple[str, ...] = ()
     participants: tuple[ParticipantId, ...] = ()
     joined_at: float | None = None
-    left_at: float | None = None
+    left_at: float | None = None  # None: still there at the end
     present_s: float = 0.0
     camera_on_s: float = 0.0
     seconds_by_state: dict[State, float] = field(default_factory=dict)
