@@ -12,7 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,7 @@ def analyze(
     )
     if store is not None:
         store.save(record)
+        store.purge(started + timedelta(seconds=record.duration_s))  # retention, as live
     return record
 
 

@@ -18,7 +18,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from meetbot.assembly import build_record, with_opt_outs
@@ -276,6 +276,8 @@ async def run_session(
         notes=notes,
     )
     await asyncio.to_thread(store.save, record)
+    # Retention runs where sessions end, so old spans go without anyone remembering to purge.
+    await asyncio.to_thread(store.purge, started_at + timedelta(seconds=record.duration_s))
     if failure is not None:
         raise failure
     return record

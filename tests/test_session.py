@@ -7,14 +7,17 @@ writes to a real SQLite file, then recovers the session from its checkpoints.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 import pytest
+import records
 
 from meetbot.clock import ManualClock
 from meetbot.connectors.base import Emit, TrackSink
@@ -267,6 +270,25 @@ async def test_a_failing_connector_still_leaves_a_saved_record(store: RecordingS
         "Ann Lee",
         "Bob Nguyen",
     }
+
+
+async def test_ending_a_session_applies_retention(store: RecordingStore) -> None:
+    old = dataclasses.replace(
+        records.chapter_session(), started_at=datetime(2025, 6, 1, 18, 0, tzinfo=UTC)
+    )
+    store.save(old)
+    clock = ManualClock()  # starts 2026-01-05: the old session is 218 days older
+    await run_session(
+        ScriptedConnector(clock, meeting(40.0)),
+        FakeSampler(),
+        settings=settings(),
+        store=store,
+        clock=clock,
+        session_id="new",
+    )
+    assert store.load(old.session_id).spans == ()
+    assert store.load(old.session_id).attendees == old.attendees
+    assert store.load("new").spans != ()
 
 
 # -- crash recovery with a real process ---------------------------------------------------------

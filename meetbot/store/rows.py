@@ -1,0 +1,189 @@
+"""Rows ⇄ domain values: the reads and writes every Store method is built from.
+
+Functions take an open connection so the caller decides the transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from meetbot.domain.events import Event, ParticipantId
+from meetbot.domain.names import key as name_key
+from meetbot.domain.record import SessionRecord, Span
+from meetbot.domain.states import State
+from meetbot.errors import SessionNotFound
+from meetbot.store import codec, schema
+
+RUNNING, SAVED, RECOVERED = "running", "saved", "recovered"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    session_id: str
+    chapter: str
+    started_at: datetime
+    duration_s: float
+    platform: str
+    room: str
+    status: str  # running / saved / recovered
+    complete: bool
+
+
+def row(conn: sa.Connection, session_id: str) -> Any:
+    query = sa.select(schema.sessions).where(schema.sessions.c.session_id == session_id)
+    return conn.execute(query).first()
+
+
+def resolve(conn: sa.Connection, session: str) -> str:
+    s = schema.sessions.c
+    if row(conn, session) is not None:
+        return session
+    escaped = session.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    ids = [
+        r.session_id
+        for r in conn.execute(
+            sa.select(s.session_id).where(s.session_id.like(escaped + "%", escape="\\")).limit(6)
+        )
+    ]
+    if len(ids) == 1:
+        return str(ids[0])
+    if ids:
+        raise SessionNotFound(
+            f"{session!r} matches several sessions ({', '.join(ids[:5])}); give more of the id"
+        )
+    recent = [
+        r.session_id
+        for r in conn.execute(sa.select(s.session_id).order_by(s.started_at.desc()).limit(3))
+    ]
+    hint = f"; recent sessions: {', '.join(recent)}" if recent else "; none are stored yet"
+    raise SessionNotFound(f"no stored session matches {session!r}{hint}")
+
+
+def record(conn: sa.Connection, sid: str) -> SessionRecord:
+    found = row(conn, sid)
+    if found.status == RUNNING:
+        raise SessionNotFound(
+            f"session {sid} has no saved record yet: it is still running, or its process "
+            "stopped; recovering it rebuilds an incomplete record from its checkpoints"
+        )
+    header = json.loads(found.header or "{}")
+    a = schema.attendees.c
+    people = conn.execute(sa.select(a.data).where(a.session_id == sid).order_by(a.position))
+    return SessionRecord(
+        session_id=sid,
+        chapter=found.chapter,
+        started_at=datetime.fromtimestamp(found.started_at, UTC),
+        duration_s=found.duration_s,
+        platform=found.platform,
+        room=found.room,
+        attendees=tuple(codec.attendee_from(json.loads(p.data)) for p in people),
+        turns=codec.turns_from(header.get("turns", [])),
+        spans=tuple(spans(conn, sid)),
+        complete=bool(found.complete),
+        notes=tuple(header.get("notes", ())),
+    )
+
+
+def spans(conn: sa.Connection, sid: str) -> list[Span]:
+    t = schema.spans.c
+    rows = conn.execute(
+        sa.select(t.participant, t.state, t.start_s, t.end_s)
+        .where(t.session_id == sid)
+        .order_by(t.start_s, t.participant, t.id)
+    )
+    return [Span(ParticipantId(r.participant), State(r.state), r.start_s, r.end_s) for r in rows]
+
+
+def insert_spans(
+    conn: sa.Connection, sid: str, items: Sequence[Span], *, provisional: bool
+) -> None:
+    if items:
+        conn.execute(
+            schema.spans.insert(),
+            [
+                {
+                    "session_id": sid,
+                    "participant": str(s.participant),
+                    "state": s.state.value,
+                    "start_s": s.start,
+                    "end_s": s.end,
+                    "provisional": provisional,
+                }
+                for s in items
+            ],
+        )
+
+
+def rewrite_attendees(conn: sa.Connection, sid: str, people: Sequence[Any]) -> None:
+    conn.execute(schema.attendees.delete().where(schema.attendees.c.session_id == sid))
+    if people:
+        conn.execute(
+            schema.attendees.insert(),
+            [
+                {
+                    "session_id": sid,
+                    "position": i,
+                    "person": a.person,
+                    "person_key": name_key(a.person),
+                    "attendance": a.attendance.value,
+                    "data": codec.dumps(a),
+                }
+                for i, a in enumerate(people)
+            ],
+        )
+
+
+def delete_session_rows(conn: sa.Connection, sid: str, *, keep_session: bool) -> None:
+    for table in (schema.spans, schema.events, schema.attendees):
+        conn.execute(table.delete().where(table.c.session_id == sid))
+    if not keep_session:
+        conn.execute(schema.sessions.delete().where(schema.sessions.c.session_id == sid))
+
+
+def summary(found: Any) -> SessionSummary:
+    return SessionSummary(
+        session_id=found.session_id,
+        chapter=found.chapter,
+        started_at=datetime.fromtimestamp(found.started_at, UTC),
+        duration_s=found.duration_s,
+        platform=found.platform,
+        room=found.room,
+        status=found.status,
+        complete=bool(found.complete),
+    )
+
+
+def insert_events(conn: sa.Connection, sid: str, events: Sequence[Event]) -> None:
+    if events:
+        conn.execute(
+            schema.events.insert(),
+            [
+                {
+                    "session_id": sid,
+                    "at": e.at,
+                    "kind": codec.event_kind(e),
+                    "participant": getattr(e, "participant", None),
+                    "data": codec.dumps(e),
+                }
+                for e in events
+            ],
+        )
+
+
+def purge_spans(conn: sa.Connection, cutoff: float) -> int:
+    """Drop spans and events of finished sessions started before `cutoff` (epoch seconds)."""
+    s = schema.sessions.c
+    query = sa.select(s.session_id).where(
+        s.started_at < cutoff, s.status != RUNNING, sa.not_(s.spans_purged)
+    )
+    ids = [r.session_id for r in conn.execute(query)]
+    for table in (schema.spans, schema.events):
+        conn.execute(table.delete().where(table.c.session_id.in_(ids)))
+    conn.execute(schema.sessions.update().where(s.session_id.in_(ids)).values(spans_purged=True))
+    return len(ids)
