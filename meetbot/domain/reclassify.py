@@ -16,13 +16,17 @@ from meetbot.domain.events import ParticipantId
 from meetbot.domain.record import Attendee, SessionRecord, Turn
 from meetbot.domain.settings import DomainSettings
 from meetbot.domain.states import Attendance, Role, TurnKind
-from meetbot.errors import MeetbotError
 
 _MEMBER_ROLES = (Role.MEMBER, Role.LEAD)
 
 
-class ReclassifyError(MeetbotError, ValueError):
-    """The correction does not fit the record (unknown name, missing member, ...)."""
+class ReclassifyError(ValueError):
+    """The correction does not fit the record (unknown name, missing member, ...).
+
+    The domain imports nothing outside itself, so this is not a MeetbotError: the command that
+    calls `reclassify` re-raises it as one (`raise MeetbotError(str(exc)) from exc`); the message
+    is already one line saying what to do.
+    """
 
 
 def reclassify(
