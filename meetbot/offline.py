@@ -19,12 +19,11 @@ from typing import Any
 import av
 import av.error
 
-from detectors import Detector, Reading
+from detectors import Detector
 from meetbot.assembly import with_opt_outs
 from meetbot.domain.assemble import assemble
 from meetbot.domain.events import (
     Event,
-    Observation,
     ParticipantId,
     ParticipantJoined,
     ParticipantLeft,
@@ -34,8 +33,9 @@ from meetbot.domain.events import (
 )
 from meetbot.domain.names import Roster
 from meetbot.domain.record import SessionRecord
-from meetbot.domain.states import SpeechSource, State, TrackKind
+from meetbot.domain.states import SpeechSource, TrackKind
 from meetbot.errors import ConfigError
+from meetbot.media.observation import to_observation
 from meetbot.session import domain_settings, new_session_id
 from meetbot.settings import Settings
 from meetbot.speech_file import read_turns
@@ -45,20 +45,6 @@ from meetbot.store import Store
 PLATFORM = "offline"
 # Events at one instant apply in this order: join, tracks, the rest, then leave.
 _ORDER = {ParticipantJoined: 0, TrackStarted: 1, ParticipantLeft: 3}
-
-
-def to_observation(reading: Reading, participant: ParticipantId) -> Observation:
-    # Private until meetbot.media.observation.to_observation lands; then that one is used.
-    return Observation(
-        at=reading.at,
-        participant=participant,
-        state=State(reading.verdict.value),
-        confidence=reading.confidence,
-        faces=reading.faces,
-        yaw=reading.yaw,
-        pitch=reading.pitch,
-        reason=reading.reason,
-    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -196,7 +182,7 @@ def _observe(
                 rgb = frame.to_ndarray(format="rgb24")
                 speaking = _speaking_at(speech, at)
                 reading = detector.observe(rgb, at, speaking=speaking)
-                observations.append(to_observation(reading, pid))
+                observations.append(to_observation(pid, reading))
                 while next_at <= at + 1e-6:
                     next_at += step
         except av.error.FFmpegError as exc:
