@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -31,6 +30,7 @@ from meetbot.domain.events import (
     ParticipantId,
     ParticipantJoined,
     ParticipantLeft,
+    SpeechChanged,
 )
 from meetbot.domain.names import Roster
 from meetbot.domain.record import SessionRecord, Span
@@ -54,6 +54,10 @@ class Sampler(TrackSink, Protocol):
 
     def exclude(self, participant: ParticipantId) -> None:
         """Never analyse this connection again (an opted-out person)."""
+        ...
+
+    def speaking(self, participant: ParticipantId, speaking: bool) -> None:
+        """Who talks: the detector learns a person's usual pose while they speak."""
         ...
 
 
@@ -89,7 +93,7 @@ class _Actor:
         settings: Settings,
         store: Store,
         clock: Clock,
-        exclude: Callable[[ParticipantId], None],
+        sampler: Sampler,
         observer: Observer | None,
     ) -> None:
         self.session_id = session_id
@@ -98,7 +102,7 @@ class _Actor:
         self.store = store
         self.clock = clock
         self.every = settings.storage.checkpoint_s
-        self.exclude = exclude
+        self.sampler = sampler
         self.observer = observer
         self.spans: list[Span] = []
         self.events: list[Event] = []
@@ -154,10 +158,12 @@ class _Actor:
                 if member is not None and member.opted_out:
                     # Never analysed; stored as the roster name only ("opted out" is all).
                     self.excluded.add(pid)
-                    self.exclude(pid)
+                    self.sampler.exclude(pid)
                     event = ParticipantJoined(event.at, pid, member.name)
             case Observation(participant=pid) if pid in self.excluded:
                 return
+            case SpeechChanged(participant=pid, speaking=speaking) if pid not in self.excluded:
+                self.sampler.speaking(pid, speaking)
             case MeetingEnded(at=at, reason=reason):
                 self._end(at, reason)
         if self.observer is not None:
@@ -227,7 +233,7 @@ async def run_session(
     session_id = session_id or new_session_id(started_at)
     platform, room = settings.meeting.platform, str(settings.meeting.room)
     await asyncio.to_thread(store.begin, session_id, chapter, started_at, platform, room)
-    actor = _Actor(session_id, chapter, settings, store, clock, sampler.exclude, observer)
+    actor = _Actor(session_id, chapter, settings, store, clock, sampler, observer)
     queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_SIZE)
     start = clock()
     emit: Emit = queue.put

@@ -120,6 +120,7 @@ class FakeSampler:
     def __init__(self, observations: Sequence[Observation] = ()) -> None:
         self.observations = observations
         self.excluded: list[ParticipantId] = []
+        self.speech: list[tuple[ParticipantId, bool]] = []
 
     async def track_started(self, participant: ParticipantId, kind: Any, track: Any) -> None:
         return None
@@ -129,6 +130,9 @@ class FakeSampler:
 
     def exclude(self, participant: ParticipantId) -> None:
         self.excluded.append(participant)
+
+    def speaking(self, participant: ParticipantId, speaking: bool) -> None:
+        self.speech.append((participant, speaking))
 
     async def run(self, emit: Emit) -> None:
         for observation in self.observations:
@@ -156,9 +160,10 @@ def store(tmp_path: Path) -> Any:
 
 async def test_a_meeting_that_ends_is_assembled_saved_and_returned(store: RecordingStore) -> None:
     clock = ManualClock()
+    sampler = FakeSampler()
     record = await run_session(
         ScriptedConnector(clock, meeting()),
-        FakeSampler(),
+        sampler,
         settings=settings(),
         store=store,
         clock=clock,
@@ -175,6 +180,8 @@ async def test_a_meeting_that_ends_is_assembled_saved_and_returned(store: Record
     assert people["Ann Lee"].seconds_by_state[State.ENGAGED] > 90
     assert [t.person for t in record.turns] == ["Ann Lee", "Bob Nguyen"]
     assert store.unfinished() == []
+    # The sampler hears who talks, so detectors learn each person's pose while speaking.
+    assert sampler.speech == [(ANN, True), (ANN, False), (BOB, True), (BOB, False)]
 
 
 async def test_closed_and_open_spans_are_checkpointed_every_interval(
