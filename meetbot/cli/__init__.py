@@ -16,7 +16,18 @@ from meetbot import __version__
 from meetbot.errors import MeetbotError
 
 # Subcommand modules, in the order `meetbot --help` lists them.
-COMMANDS = ("config", "discord_bot", "outbox")
+COMMANDS = (
+    "join",
+    "demo",
+    "sessions",
+    "analyze",
+    "detect",
+    "attendance",
+    "forget",
+    "config",
+    "discord_bot",
+    "outbox",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,200 @@
+"""Composition root: wires connector, media, session, store, reports and publishers.
+
+Only this module (and the CLI) knows every part. The order after a meeting is fixed: the record
+is saved by the session first, then report files are written, then the recap goes through the
+outbox — so a crash or a Discord outage at any step loses nothing that `meetbot report` /
+`meetbot post` cannot finish later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import reports
+from meetbot import config
+from meetbot.clock import MonotonicClock
+from meetbot.domain.record import SessionRecord
+from meetbot.domain.settings import DomainSettings
+from meetbot.progress import TerminalProgress
+from meetbot.publishers.base import DeliveryReceipt, Status
+from meetbot.publishers.console import render_markdown
+from meetbot.publishers.delivery import deliver_recap, report_dir
+from meetbot.publishers.outbox import Outbox
+from meetbot.settings import Settings
+from meetbot.store import Store
+from reports.post import Post
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """Where everything about one session went."""
+
+    record: SessionRecord
+    files: tuple[Path, ...]
+    receipts: tuple[DeliveryReceipt, ...]
+
+
+def open_store(settings: Settings) -> Store:
+    return Store.open(
+        settings.storage.url, config.data_dir(), retention_days=settings.storage.retention_days
+    )
+
+
+def domain_settings(settings: Settings) -> DomainSettings:
+    return DomainSettings(
+        timeline=settings.timeline,
+        turns=settings.turns,
+        attendance=settings.attendance,
+        scoring=settings.scoring,
+    )
+
+
+def load_session(store: Store, session: str, settings: Settings) -> SessionRecord:
+    """A saved session by id or prefix; one whose process died is rebuilt from checkpoints."""
+    running = [sid for sid in store.unfinished() if sid.startswith(session)]
+    saved = [
+        s
+        for s in store.list_sessions()
+        if s.session_id.startswith(session) and s.status != "running"
+    ]
+    if len(running) == 1 and not saved:
+        return store.recover(running[0], domain_settings(settings))
+    return store.load(session)
+
+
+def write_report_files(
+    record: SessionRecord, history: Sequence[SessionRecord], settings: Settings
+) -> tuple[Path, ...]:
+    """The organiser's HTML, Markdown and CSV files for one session."""
+    folder = report_dir(settings) / record.session_id
+    folder.mkdir(parents=True, exist_ok=True)
+    tz = settings.chapter.timezone
+    group = settings.reports.min_group_for_detail
+    files = {
+        "report.html": reports.html_report(record, history, timezone=tz, min_group=group),
+        "report.md": reports.markdown_report(record, history, timezone=tz, min_group=group),
+        "attendees.csv": reports.csv_report(record, timezone=tz),
+    }
+    paths = []
+    for name, text in files.items():
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return tuple(paths)
+
+
+def earlier_sessions(store: Store, record: SessionRecord, limit: int) -> list[SessionRecord]:
+    """Up to `limit` complete sessions of the same chapter before this one, oldest first."""
+    earlier = [
+        s
+        for s in store.list_sessions(chapter=record.chapter)
+        if s.session_id != record.session_id and s.started_at <= record.started_at
+    ]
+    earlier.sort(key=lambda s: s.started_at)
+    return [store.load(s.session_id) for s in earlier[-limit:]]
+
+
+def recent_sessions(store: Store, chapter: str | None, last: int) -> list[SessionRecord]:
+    """The last `last` finished sessions (of one chapter, or all), oldest first."""
+    rows = [s for s in store.list_sessions(chapter=chapter) if s.status != "running"]
+    return [store.load(s.session_id) for s in reversed(rows[:last])]
+
+
+def with_report_dir(settings: Settings, folder: str) -> Settings:
+    return dataclasses.replace(
+        settings, reports=dataclasses.replace(settings.reports, out_dir=folder)
+    )
+
+
+def write_post(post: Post, folder: Path, stem: str) -> tuple[Path, ...]:
+    """A Post as files: its Markdown text and every attachment beside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{stem}.md"]
+    paths[0].write_text(post_text(post) + "\n", encoding="utf-8")
+    for attachment in post.attachments:
+        path = folder / attachment.filename
+        path.write_bytes(attachment.data)
+        paths.append(path)
+    return tuple(paths)
+
+
+def post_text(post: Post) -> str:
+    return render_markdown(post)
+
+
+async def finish(
+    record: SessionRecord, settings: Settings, store: Store, *, stream: TextIO | None = None
+) -> Finished:
+    """Report files, then the recap through the outbox. Never raises for Discord trouble."""
+    history = await asyncio.to_thread(
+        earlier_sessions, store, record, settings.reports.compare_last
+    )
+    files = await asyncio.to_thread(write_report_files, record, history, settings)
+    outbox = Outbox(store.engine)
+    receipts = await deliver_recap(record, settings, outbox, stream=stream)
+    return Finished(record, files, tuple(receipts))
+
+
+async def watch(
+    settings: Settings,
+    store: Store,
+    clock: MonotonicClock,
+    *,
+    until_s: float | None,
+    stream: TextIO | None = None,
+) -> SessionRecord:
+    """Join the configured meeting, watch it until it ends, and return the saved record."""
+    # Imported here: aiortc and mediapipe take seconds to load, and only a live meeting
+    # needs them (`meetbot sessions`, `report`, `post` stay quick).
+    from meetbot.connectors.janus import JanusConnector
+    from meetbot.media.sampler import MediaSampler
+    from meetbot.session import run_session
+
+    out = stream or sys.stdout
+    progress = TerminalProgress(settings.chapter.name, out)
+    async with (
+        JanusConnector(settings.meeting, clock) as connector,
+        MediaSampler(settings.sampling, settings.detector, clock) as sampler,
+    ):
+        print(f"meetbot: joining as {settings.meeting.display_name!r}", file=out)
+        print(f"meetbot: {connector.announce}", file=out)
+        return await run_session(
+            connector,
+            sampler,
+            settings=settings,
+            store=store,
+            clock=clock,
+            until=until_s,
+            observer=progress,
+        )
+
+
+async def join(
+    settings: Settings, *, until_s: float | None, stream: TextIO | None = None
+) -> SessionRecord:
+    with open_store(settings) as store:
+        return await watch(settings, store, MonotonicClock(), until_s=until_s, stream=stream)
+
+
+def describe(finished: Finished, stream: TextIO) -> None:
+    record = finished.record
+    present = sum(1 for a in record.attendees if a.joined_at is not None)
+    print(
+        f"\nsession {record.session_id} saved: {present} attended, {len(record.turns)} turns, "
+        f"{record.duration_s / 60:.1f} min" + ("" if record.complete else " (partial)"),
+        file=stream,
+    )
+    for path in finished.files:
+        print(f"  report: {path}", file=stream)
+    for r in finished.receipts:
+        state = "sent" if r.status is Status.SENT else f"{r.status} — {r.note}"
+        print(f"  recap → {r.destination}: {state}", file=stream)

@@ -1,0 +1,102 @@
+"""`meetbot demo`: a local demo meeting end to end, the README's first command.
+
+The meeting itself runs inside a throw-away network namespace (scripts/in-sandbox: Janus needs
+a private non-loopback interface for ICE). Reports and the recap are produced out here, where
+Discord — if configured — can be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from meetbot import demo
+from meetbot.errors import ConnectError
+
+IN_SANDBOX = Path(__file__).resolve().parents[2] / "scripts" / "in-sandbox"
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "demo",
+        help="run a local demo meeting end to end (private Janus, scripted participants)",
+        description=(
+            "Starts a private Janus, seven scripted participants made from real face photos and "
+            "the bot; ends with the HTML report, the public recap, every member's private card "
+            "and the lead comparison (posted to Discord if configured, else printed and written "
+            "to the outbox folder). The first run also records a shorter earlier session, so the "
+            "comparison has two sessions."
+        ),
+    )
+    parser.add_argument(
+        "--participants", type=int, default=demo.PERSONAS, help="scripted people (default 7)"
+    )
+    parser.add_argument(
+        "--minutes", type=float, default=2.0, help="length of the demo meeting (default 2)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the session summary as JSON on stdout"
+    )
+    parser.add_argument("--config", help="a chapter file to take Discord/storage settings from")
+    # Internal: the half that runs inside the namespace and only records the meetings.
+    parser.add_argument("--meeting-only", metavar="RESULT", help=argparse.SUPPRESS)
+    parser.set_defaults(func=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    if args.participants < 3 or args.participants > 48:
+        print("meetbot: --participants must be between 3 and 48", file=sys.stderr)
+        return 2
+    if not 0.5 <= args.minutes <= 30:
+        print("meetbot: --minutes must be between 0.5 and 30", file=sys.stderr)
+        return 2
+    settings = demo.settings(args.participants, args.config)
+    out = sys.stderr if args.json else sys.stdout
+    if args.meeting_only:
+        ids = asyncio.run(demo.record_meetings(settings, args.participants, args.minutes, out))
+        Path(args.meeting_only).write_text(json.dumps(ids), encoding="utf-8")
+        return 0
+    if os.environ.get("MEETBOT_SANDBOX") == "1":
+        ids = asyncio.run(demo.record_meetings(settings, args.participants, args.minutes, out))
+    else:
+        ids = _meetings_in_sandbox(args)
+    summary = asyncio.run(demo.finish(settings, ids, out))
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _meetings_in_sandbox(args: argparse.Namespace) -> list[str]:
+    with tempfile.TemporaryDirectory(prefix="meetbot-demo-") as tmp:
+        result = Path(tmp) / "sessions.json"
+        command = [
+            str(IN_SANDBOX),
+            sys.executable,
+            "-m",
+            "meetbot",
+            "demo",
+            "--participants",
+            str(args.participants),
+            "--minutes",
+            str(args.minutes),
+            "--meeting-only",
+            str(result),
+        ]
+        if args.config:
+            command += ["--config", args.config]
+        if args.json:
+            command.append("--json")
+        done = subprocess.run(command, check=False)
+        if done.returncode != 0 or not result.exists():
+            raise ConnectError(
+                f"the demo meeting failed (exit {done.returncode}); the lines above say why. "
+                "It needs Janus (scripts/setup installs it) and unshare (util-linux)"
+            )
+        ids: list[str] = json.loads(result.read_text(encoding="utf-8"))
+        return ids

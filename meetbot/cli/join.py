@@ -1,0 +1,64 @@
+"""`meetbot join`: the bot in a real meeting, from joining to the posted recap."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sys
+import zoneinfo
+
+from meetbot import app, config
+from meetbot.errors import ConfigError
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "join",
+        help="join the chapter's meeting, watch it, save, report and post the recap",
+        description=(
+            "Joins the meeting as a visible participant, shows live progress, and leaves when "
+            "the meeting ends, at --until/--minutes, or on Ctrl-C. The session is saved first; "
+            "a second Ctrl-C or a crash still leaves it for `meetbot report` / `meetbot post`."
+        ),
+    )
+    parser.add_argument("--config", required=True, help="chapter TOML file")
+    parser.add_argument("--room", type=int, help="VideoRoom id (overrides meeting.room)")
+    end = parser.add_mutually_exclusive_group()
+    end.add_argument("--until", help="leave at this local time, HH:MM in the chapter timezone")
+    end.add_argument("--minutes", type=float, help="leave after this many minutes")
+    parser.set_defaults(func=_join)
+
+
+def until_seconds(
+    until: str | None, minutes: float | None, timezone: str, now: dt.datetime | None = None
+) -> float | None:
+    """Seconds from now to the end the user asked for, or None for "until the meeting ends"."""
+    if minutes is not None:
+        if minutes <= 0:
+            raise ConfigError(f"--minutes must be greater than 0, got {minutes}")
+        return minutes * 60
+    if until is None:
+        return None
+    try:
+        hour, minute = (int(part) for part in until.split(":"))
+        tz = zoneinfo.ZoneInfo(timezone)
+        now = now or dt.datetime.now(tz)
+        end = now.astimezone(tz).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    except ValueError:
+        raise ConfigError(f"--until must be HH:MM (24-hour clock), got {until!r}") from None
+    if end <= now:
+        end += dt.timedelta(days=1)
+    return (end - now).total_seconds()
+
+
+def _join(args: argparse.Namespace) -> int:
+    overrides = {"meeting.room": args.room} if args.room is not None else None
+    settings = config.load(args.config, overrides=overrides)
+    config.check_discord_secrets(settings)
+    until_s = until_seconds(args.until, args.minutes, settings.chapter.timezone)
+    record = asyncio.run(app.join(settings, until_s=until_s))
+    with app.open_store(settings) as store:
+        finished = asyncio.run(app.finish(record, settings, store))
+    app.describe(finished, sys.stdout)
+    return 0

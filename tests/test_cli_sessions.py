@@ -1,0 +1,110 @@
+"""`meetbot sessions / report / compare / post` on a real SQLite store, and `join`'s end time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from records import chapter_session, earlier_sessions
+
+from meetbot import app, config
+from meetbot.cli import main
+from meetbot.cli.join import until_seconds
+from meetbot.errors import ConfigError
+from meetbot.store import Store
+
+
+@pytest.fixture
+def stored(isolated_meetbot_env: Path) -> list[str]:
+    records = [*earlier_sessions(), chapter_session()]
+    with Store.open("", isolated_meetbot_env) as store:
+        for record in records:
+            store.save(record)
+    return [r.session_id for r in records]
+
+
+def test_sessions_lists_newest_first(stored: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sessions"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("session")
+    assert lines[1].startswith(stored[-1])
+    assert len(lines) == 1 + len(stored)
+
+
+def test_sessions_when_empty(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sessions"]) == 0
+    assert "no sessions stored yet" in capsys.readouterr().out
+
+
+def test_report_writes_html_markdown_and_csv(
+    stored: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main(["report", stored[-1][:10], "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    files = sorted(p.name for p in (out / stored[-1]).iterdir())
+    assert files == ["attendees.csv", "report.html", "report.md"]
+    assert str(out / stored[-1] / "report.html") in printed
+    html = (out / stored[-1] / "report.html").read_text(encoding="utf-8")
+    assert "<html" in html
+    assert "Chloé Martin" in html
+
+
+def test_report_of_unknown_session_is_one_clear_line(
+    stored: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "nope-nope"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("meetbot: ")
+    assert "\n" not in err
+
+
+def test_compare_writes_chart_and_prints_trends(
+    stored: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["compare", "--last", "3", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert (tmp_path / "comparison.png").read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "comparison.md").exists()
+    assert "comparison:" in printed
+
+
+def test_post_without_discord_goes_to_console_outbox_once(
+    stored: list[str], isolated_meetbot_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["post", stored[-1]]) == 0
+    first = capsys.readouterr().out
+    assert "→ console: sent" in first
+    assert main(["post", stored[-1]]) == 0  # re-posting does not send it twice
+    assert "already sent" in capsys.readouterr().out
+    with Store.open("", isolated_meetbot_env) as store:
+        from meetbot.publishers.outbox import Outbox
+
+        assert len(Outbox(store.engine).entries()) == 1
+
+
+def test_running_session_is_recovered_before_reporting(
+    isolated_meetbot_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = config.load(None)
+    record = chapter_session()
+    with Store.open("", isolated_meetbot_env) as store:
+        store.begin(record.session_id, record.chapter, record.started_at, "janus", "1234")
+        store.checkpoint(record.session_id, record.spans, [])
+        loaded = app.load_session(store, record.session_id[:8], settings)
+    assert loaded.complete is False
+    assert main(["report", record.session_id]) == 0
+
+
+def test_until_parses_minutes_and_clock_times() -> None:
+    tz = "Europe/London"
+    now = dt.datetime(2026, 3, 3, 7, 0, tzinfo=dt.UTC)
+    assert until_seconds(None, 90, tz, now) == 5400
+    assert until_seconds(None, None, tz, now) is None
+    assert until_seconds("08:30", None, tz, now) == 5400
+    assert until_seconds("06:00", None, tz, now) == 23 * 3600  # tomorrow morning
+    with pytest.raises(ConfigError, match="HH:MM"):
+        until_seconds("half past", None, tz, now)
+    with pytest.raises(ConfigError, match="greater than 0"):
+        until_seconds(None, 0, tz, now)
