@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _attendance(args: argparse.Namespace) -> int:
-    from meetbot.domain.reclassify import reclassify
+    from meetbot.domain.reclassify import ReclassifyError, reclassify
     from meetbot.session import domain_settings
     from meetbot.store import Store
 
@@ -49,13 +49,16 @@ def _attendance(args: argparse.Namespace) -> int:
     with Store.open(settings.storage.url, retention_days=settings.storage.retention_days) as store:
         record = store.load(args.session)
         # The domain says in one line what does not fit (unknown name, a visitor "for" someone).
-        updated = reclassify(
-            record,
-            args.display_name,
-            CHOICES[args.role],
-            args.for_member,
-            settings=domain_settings(settings),
-        )
+        try:
+            updated = reclassify(
+                record,
+                args.display_name,
+                CHOICES[args.role],
+                args.for_member,
+                settings=domain_settings(settings),
+            )
+        except ReclassifyError as exc:
+            raise ConfigError(str(exc)) from exc
         store.replace(updated)
     role = f"{args.role} for {args.for_member}" if args.for_member else args.role
     print(f"{record.session_id}: {args.display_name!r} is now recorded as {role}")
