@@ -15,7 +15,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from meetbot.domain import scoring
 from meetbot.domain.assemble import assemble, assemble_from_spans
 from meetbot.domain.chapter import AgendaItem, Chapter, Member
 from meetbot.domain.events import (
@@ -285,3 +288,62 @@ def test_meeting_ended_event_wins_over_a_later_end_at() -> None:
     rec = build([*meeting()[:-1], MeetingEnded(1200.0)], end_at=1300.0)
     assert rec.duration_s == 1200.0
     assert max(s.end for s in rec.spans) == 1200.0
+
+
+# -- every stored figure is explained by the stored spans and turns ------------------------
+
+ROSTER3 = Chapter(
+    "p", chair="Ann", roster=(Member("Ann"), Member("Ben"), Member("Cat", camera_exempt=True))
+)
+NAMES = {"ann": "Ann", "ben": "Ben", "ben-phone": "Ben (phone)", "cat": "Cat", "zed": "Zed | Co"}
+STATES = [State.ENGAGED, State.LOOKING_AWAY, State.ABSENT, State.CAMERA_OFF, State.UNKNOWN]
+
+
+@st.composite
+def random_meetings(draw: st.DrawFn) -> list[Event]:
+    events: list[Event] = []
+    for pid, name in NAMES.items():
+        if pid in ("ben-phone", "zed") and not draw(st.booleans()):
+            continue
+        joined = float(draw(st.integers(0, 200)))
+        left = draw(st.one_of(st.none(), st.integers(int(joined) + 1, 900)))
+        events += [
+            ParticipantJoined(joined, P(pid), name),
+            TrackStarted(joined, P(pid), TrackKind.VIDEO),
+        ]
+        end = 900 if left is None else left
+        state, t = State.ENGAGED, joined
+        while t < end:
+            if draw(st.integers(0, 29)) == 0:
+                state = draw(st.sampled_from(STATES))
+            events.append(Observation(t, P(pid), state))
+            t += draw(st.sampled_from([1.0, 1.0, 4.0, 20.0]))
+        if left is not None:
+            events.append(ParticipantLeft(float(left), P(pid)))
+        for _ in range(draw(st.integers(1, 5))):
+            start = draw(st.integers(int(joined), int(end)))
+            events += [
+                SpeechChanged(float(start), P(pid), True),
+                SpeechChanged(float(start + draw(st.integers(5, 200))), P(pid), False),
+            ]
+    return sorted(events, key=lambda e: e.at)
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_meetings())
+def test_every_figure_is_explained_by_the_record(events: list[Event]) -> None:
+    rec = build(events, chapter=ROSTER3, end_at=900.0)
+    for a in rec.attendees:
+        assert sum(a.seconds_by_state.values()) == pytest.approx(900.0)
+        if a.score is None:
+            continue
+        own = [s for s in rec.spans if s.participant in a.participants]
+        stretches = scoring.person_states(own)
+        window = scoring.others_turns(rec.turns, a.person, a.participants)
+        assert a.score == scoring.listening_score(
+            stretches, window, camera_exempt=a.camera_exempt, settings=DomainSettings().scoring
+        )
+        assert a.score.value is None or 0.0 <= a.score.value <= 100.0
+        assert a.score.attentive_s <= a.score.observable_s + 1e-9
+        mine = scoring.own_turns(rec.turns, a.person, a.participants)
+        assert a.own_turn_s == pytest.approx(sum(t.duration for t in mine))
