@@ -312,12 +312,16 @@ def random_meetings(draw: st.DrawFn) -> list[Event]:
             TrackStarted(joined, P(pid), TrackKind.VIDEO),
         ]
         end = 900 if left is None else left
-        state, t = State.ENGAGED, joined
-        while t < end:
-            if draw(st.integers(0, 29)) == 0:
-                state = draw(st.sampled_from(STATES))
-            events.append(Observation(t, P(pid), state))
-            t += draw(st.sampled_from([1.0, 1.0, 4.0, 20.0]))
+        # A few state changes, then a reading every 2 s (few draws keep hypothesis fast).
+        changes = sorted(
+            draw(st.lists(st.tuples(st.integers(0, 900), st.sampled_from(STATES)), max_size=6))
+        )
+        gaps = draw(st.sets(st.integers(0, 900), max_size=3))  # stalled stream from here, 20 s
+        for t in range(int(joined), end, 2):
+            if any(g <= t < g + 20 for g in gaps):
+                continue
+            state = next((c for at, c in reversed(changes) if at <= t), State.ENGAGED)
+            events.append(Observation(float(t), P(pid), state))
         if left is not None:
             events.append(ParticipantLeft(float(left), P(pid)))
         for _ in range(draw(st.integers(1, 5))):
