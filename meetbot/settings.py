@@ -53,6 +53,7 @@ class SamplingSettings:
     audio_speech_db: float = -40.0  # audio-level fallback: louder than this is speech
     audio_silence_db: float = -50.0  # ... and quieter than this ends it (hysteresis)
     audio_hold_s: float = 0.8  # speech/silence must hold this long to flip
+    speech_from_audio: bool = False  # derive speech from audio level (no talking events)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,83 @@
+"""One participant's video as the sampler sees it: a slot, a detector, and one job at a time.
+
+`sample` runs in a worker thread. MediaPipe keeps tracking state per instance and is not
+thread-safe, so each participant owns one detector and never has two calls in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Protocol
+
+import av
+import numpy as np
+import numpy.typing as npt
+from aiortc.mediastreams import MediaStreamTrack
+
+from detectors import DetectorSettings, Reading
+from meetbot.domain.events import Observation, ParticipantId
+from meetbot.media.observation import to_observation, unknown
+from meetbot.media.picture import to_rgb
+from meetbot.media.slot import FrameSlot
+
+
+class FrameDetector(Protocol):
+    """What the sampler needs of `detectors.Detector` (the seam tests fill with a fake)."""
+
+    def observe(
+        self, frame: npt.NDArray[np.uint8] | None, at: float, *, speaking: bool = False
+    ) -> Reading: ...
+
+    def close(self) -> None: ...
+
+
+DetectorFactory = Callable[[DetectorSettings], FrameDetector]
+
+
+class Watch:
+    """Sampling state of one participant's video track. Touched by the event loop only,
+    except `detector`, which only the one in-flight job uses."""
+
+    def __init__(self, participant: ParticipantId, track: MediaStreamTrack, due: float) -> None:
+        self.participant = participant
+        self.track = track
+        self.slot = FrameSlot()
+        self.detector: FrameDetector | None = None
+        self.broken = ""  # why we cannot judge this person any more ("" = fine)
+        self.busy = False  # a job is in flight: the next tick is skipped, never queued
+        self.retired = False  # track gone: close the detector once the job returns
+        self.speaking = False
+        self.due = due  # loop time of the next sample
+        self.drain: asyncio.Task[str] | None = None
+        self.analysed = 0
+        self.skipped = 0
+
+
+def sample(
+    watch: Watch,
+    frame: av.VideoFrame | None,
+    at: float,
+    make: DetectorFactory,
+    settings: DetectorSettings,
+    max_width: int,
+) -> Observation:
+    """Decode (if there is a new frame) and judge it. Worker thread; never raises."""
+    who = watch.participant
+    try:
+        if watch.detector is None:
+            watch.detector = make(settings)
+        rgb = None if frame is None else to_rgb(frame, max_width)
+        return to_observation(who, watch.detector.observe(rgb, at, speaking=watch.speaking))
+    except Exception as exc:  # one person's failure is their unknown, not a crash
+        return unknown(who, at, f"detector_error: {type(exc).__name__}")
+
+
+def close(watch: Watch) -> None:
+    """Release the detector's models. Worker thread, after the last job."""
+    detector, watch.detector = watch.detector, None
+    if detector is not None:
+        # best effort: a model that fails to close dies with the process anyway
+        with contextlib.suppress(Exception):
+            detector.close()
