@@ -225,6 +225,14 @@ def test_connections_are_folded_independently() -> None:
     ]
 
 
+def test_merge_adjacent_resolves_overlaps_from_provisional_spans() -> None:
+    # A checkpoint saved L [10, 40) while open; engaged was later dated back to 36.
+    saved = [Span(A, E, 0, 10), Span(A, L, 10, 40), Span(A, L, 10, 36), Span(A, E, 36, 50)]
+    assert merge_adjacent(saved) == (Span(A, E, 0, 10), Span(A, L, 10, 36), Span(A, E, 36, 50))
+    # A provisional span that is later closed longer is one span.
+    assert merge_adjacent([Span(A, L, 10, 40), Span(A, L, 10, 55)]) == (Span(A, L, 10, 55),)
+
+
 def test_merge_adjacent_joins_touching_equal_spans_only() -> None:
     parts = [Span(A, E, 0, 5), Span(A, E, 5, 9), Span(A, L, 9, 12), Span(B, E, 9, 12)]
     assert merge_adjacent(parts) == (Span(A, E, 0, 9), Span(A, L, 9, 12), Span(B, E, 9, 12))
@@ -311,3 +319,33 @@ def test_fold_is_deterministic_and_equals_incremental_feeding(
     folder = TimelineFolder(S)
     fed = [span for e in events for span in folder.feed(e)] + folder.close(end)
     assert fold(events, S, end) == fold(list(events), S, end) == merge_adjacent(fed)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([A, B]),
+            st.sampled_from(STATES[:5]),
+            st.integers(0, 50),
+            st.integers(1, 20),
+        ),
+        max_size=12,
+    )
+)
+def test_merge_adjacent_output_is_canonical(
+    raw: list[tuple[ParticipantId, State, int, int]],
+) -> None:
+    spans = [Span(pid, state, float(start), float(start + n)) for pid, state, start, n in raw]
+    out = merge_adjacent(spans)
+    assert merge_adjacent(out) == out
+    for pid in (A, B):
+        run = [s for s in out if s.participant == pid]
+        for before, after in itertools.pairwise(run):
+            assert before.end <= after.start
+            assert before.end < after.start or before.state is not after.state
+        # The time covered is what the input covered.
+        covered = {
+            t for s in spans if s.participant == pid for t in range(int(s.start), int(s.end))
+        }
+        assert {t for s in run for t in range(int(s.start), int(s.end))} == covered

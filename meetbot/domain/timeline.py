@@ -24,6 +24,7 @@ runs it over a whole event list.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -239,20 +240,39 @@ def _span(pid: ParticipantId, state: State, start: float, end: float) -> list[Sp
 
 
 def merge_adjacent(spans: Iterable[Span]) -> tuple[Span, ...]:
-    """Join touching spans of one connection in the same state; order by start, participant.
+    """The canonical timeline: per connection no overlaps, touching equal spans joined.
 
-    The incremental folder can emit two such spans when a switch lands exactly on the instant
-    a span opened (the earlier one was already handed out for checkpointing); this makes the
-    stored timeline canonical whichever way it was built.
+    The incremental folder can emit two touching equal spans when a switch lands exactly on the
+    instant a span opened (the earlier one was already handed out for checkpointing). Spans
+    rebuilt after a crash can overlap when a provisional open span (`open_spans`) was saved
+    before a later switch was dated back into it: the span that starts later was decided later,
+    so it wins while it lasts. The time covered never changes. Ordered by start, participant.
     """
-    by_pid: dict[ParticipantId, list[Span]] = {}
-    for span in sorted(spans, key=lambda s: (s.participant, s.start, s.end)):
-        run = by_pid.setdefault(span.participant, [])
-        if run and run[-1].state is span.state and run[-1].end == span.start:
-            run[-1] = Span(span.participant, span.state, run[-1].start, span.end)
-        else:
-            run.append(span)
-    merged = [span for run in by_pid.values() for span in run]
+    by_pid: dict[ParticipantId, list[tuple[int, Span]]] = {}
+    for order, span in enumerate(spans):
+        if span.end > span.start:
+            by_pid.setdefault(span.participant, []).append((order, span))
+    merged: list[Span] = []
+    for pid, parts in by_pid.items():
+        edges = sorted({t for _, s in parts for t in (s.start, s.end)})
+        parts.sort(key=lambda p: (p[1].start, p[0]))
+        active: list[tuple[int, Span]] = []
+        run: list[Span] = []
+        nxt = 0
+        for start, end in itertools.pairwise(edges):
+            while nxt < len(parts) and parts[nxt][1].start <= start:
+                active.append(parts[nxt])
+                nxt += 1
+            active = [p for p in active if p[1].end > start]
+            if not active:
+                continue
+            # Later-starting (then later-given) spans were decided later: they win.
+            state = max(active, key=lambda p: (p[1].start, p[0]))[1].state
+            if run and run[-1].state is state and run[-1].end == start:
+                run[-1] = Span(pid, state, run[-1].start, end)
+            else:
+                run.append(Span(pid, state, start, end))
+        merged += run
     return tuple(sorted(merged, key=lambda s: (s.start, s.participant, s.end)))
 
 
