@@ -135,7 +135,8 @@ class FaceFinder:
                     if score >= self._s.min_face_score and not _overlaps(b, box)
                 )
             return FaceSearch(1 + self._others, box, 1.0, lm, "mesh")
-        self._since_count, self._others = 0, 0
+        # the main face is lost: recount as soon as the mesh finds one again
+        self._since_count, self._others = self._s.count_every_frames, 0
         dets = _boxes(self._short.process(rgb), w, h) or self._full_range(rgb)
         if not dets:
             return FaceSearch(0)

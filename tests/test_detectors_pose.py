@@ -91,6 +91,15 @@ def test_small_faces_are_found(astronaut: syn.PosableFace, renders: dict, size: 
     assert abs(reading.face_px - size) <= size * 0.25
 
 
+def test_face_the_mesh_cannot_fit_is_turned_away_not_absent(astronaut: syn.PosableFace) -> None:
+    img = astronaut.frame(80.0, 0.0, 120, CANVAS)  # nearly a profile: no mesh fit
+    with Detector() as det:
+        reading = steady(det, img, 0.0)
+    assert (reading.verdict, reading.reason) == (Verdict.LOOKING_AWAY, "turned_away")
+    assert reading.faces == 1
+    assert reading.yaw is None
+
+
 def test_camera_profile_is_a_face_looking_away() -> None:
     with Detector() as det:  # camera() is greyscale: a man looking into a viewfinder
         reading = steady(det, skimage.data.camera(), 0.0)
