@@ -74,6 +74,8 @@ class TimelineFolder:
         self._now = float("-inf")
         self._lost = False
         self._ended = False
+        # No connection needs time-driven attention before this (skips the per-event scan).
+        self._due = float("inf")
 
     @property
     def now(self) -> float:
@@ -124,6 +126,11 @@ class TimelineFolder:
                 closed += self.close(now)
             case _:
                 pass  # audio tracks and speech do not change what a camera shows
+        who = getattr(event, "participant", None)
+        if isinstance(event, ConnectionLost | ConnectionRestored):
+            self._due = float("-inf")
+        elif who is not None and (touched := self._open.get(who)) is not None:
+            self._due = min(self._due, self._deadline(touched))
         return closed
 
     def close(self, at: float) -> list[Span]:
@@ -160,10 +167,10 @@ class TimelineFolder:
         """Apply what time passing alone decides: camera off holding, readings going stale."""
         self._now = now
         closed: list[Span] = []
-        if self._lost:
+        if self._lost or now < self._due:
             return closed
         s = self._s
-        for pid, conn in sorted(self._open.items()):
+        for pid, conn in self._open.items():
             cand = conn.candidate
             if cand is not None and cand.from_track:
                 cand.seen_until = now
@@ -177,7 +184,19 @@ class TimelineFolder:
                 if now > expires:  # a reading exactly at expiry still arrives in time
                     conn.candidate = None
                     closed += self._switch(pid, conn, State.UNKNOWN, expires)
+        self._due = min((self._deadline(c) for c in self._open.values()), default=float("inf"))
         return closed
+
+    def _deadline(self, conn: _Connection) -> float:
+        """The earliest time at which time passing alone may change this connection."""
+        s, due = self._s, float("inf")
+        if conn.candidate is not None and conn.candidate.from_track:
+            due = conn.candidate.since + s.camera_off_dwell_s
+        if conn.video is None:
+            due = min(due, conn.video_wait + s.no_video_after_s)
+        if conn.video is not False and conn.state is not State.UNKNOWN:
+            due = min(due, conn.last_reading + s.stale_after_s)
+        return due
 
     def _video_on(self, conn: _Connection, now: float) -> None:
         conn.video = True
