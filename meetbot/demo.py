@@ -200,7 +200,7 @@ async def finish(settings: Settings, session_ids: list[str], out: TextIO) -> dic
             earlier = [r for r in history if r.session_id != main.session_id]
             card = reports.member_card(main, attendee.person, earlier, timezone=tz)
             app.write_post(card, folder / "cards", _slug(attendee.person))
-            print("\n" + app.post_text(card), file=out)
+            print(f"\n--- card for {attendee.person} ---\n" + app.post_text(card), file=out)
         records = app.recent_sessions(store, main.chapter, settings.reports.compare_last)
     lead = reports.comparison(
         records, detail=True, min_group=settings.reports.min_group_for_detail, timezone=tz

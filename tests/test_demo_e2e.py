@@ -1,0 +1,136 @@
+"""The README's first command, end to end: `meetbot demo --minutes 1 --json` in the sandbox.
+
+A real Janus, seven scripted aiortc participants made from a real face photo, the real bot.
+Each scripted behaviour must show up where it should: in the JSON summary (same schema as
+`meetbot analyze --json`), in the HTML report, in the private cards and the lead comparison.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from meetbot.demo import scenario
+from meetbot.lab.janus_server import sandbox_problem
+from meetbot.lab.scenario import Behaviour, Script
+
+pytestmark = [pytest.mark.janus, pytest.mark.slow]
+
+MINUTES = 1.0
+STATE_TOLERANCE_S = 3.0
+TURN_TOLERANCE_S = 2.0
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
+    problem = sandbox_problem()
+    if problem:
+        pytest.skip(problem)
+    home = tmp_path_factory.mktemp("demo-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEETBOT_")}
+    env |= {"MEETBOT_HOME": str(home), "MEETBOT_SANDBOX": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "meetbot", "demo", "--minutes", str(MINUTES), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout), home
+
+
+def scripted(name: str) -> Script:
+    plan = scenario(MINUTES * 60)
+    return next(s for s in plan.scripts if s.display_name.startswith(name))
+
+
+def scripted_seconds(script: Script, behaviour: Behaviour) -> float:
+    return sum(end - start for start, end, b in script.steps if b is behaviour)
+
+
+def person(summary: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(p for p in summary["participants"] if p["name"] == name)
+
+
+def test_attendance_categories(demo_run: tuple[dict[str, Any], Path]) -> None:
+    summary, _ = demo_run
+    categories = {p["name"]: p["attendance"] for p in summary["participants"]}
+    assert categories == {
+        "Ava Attentive": "present",
+        "Ben Wanderer": "present",
+        "Cara Camera": "present",
+        "Dan Desk": "present",
+        "Eve Late": "late",
+        "Finn Early": "left_early",
+        "Hal Absent": "absent",
+        "Gina Guest": "visitor",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "state", "behaviour"),
+    [
+        ("Ben Wanderer", "looking_away", Behaviour.LOOKING_AWAY),
+        ("Cara Camera", "camera_off", Behaviour.CAMERA_OFF),
+        ("Dan Desk", "absent", Behaviour.AWAY),
+    ],
+)
+def test_each_behaviour_lasts_as_scripted(
+    demo_run: tuple[dict[str, Any], Path], name: str, state: str, behaviour: Behaviour
+) -> None:
+    summary, _ = demo_run
+    expected = scripted_seconds(scripted(name), behaviour)
+    seen = person(summary, name)["seconds"].get(state, 0.0)
+    assert abs(seen - expected) <= STATE_TOLERANCE_S, (name, state, seen, expected)
+
+
+def test_attentive_member_scores_highest(demo_run: tuple[dict[str, Any], Path]) -> None:
+    summary, _ = demo_run
+    ava = person(summary, "Ava Attentive")
+    assert ava["seconds"].get("looking_away", 0.0) <= STATE_TOLERANCE_S
+    assert ava["listening_score"] >= 90
+    for other in ("Ben Wanderer", "Cara Camera", "Dan Desk"):
+        assert person(summary, other)["listening_score"] < ava["listening_score"] - 20
+    assert person(summary, "Gina Guest")["listening_score"] is None  # visitors get no score
+    assert person(summary, "Hal Absent")["listening_score"] is None
+
+
+def test_everyone_takes_their_turn_in_order(demo_run: tuple[dict[str, Any], Path]) -> None:
+    summary, _ = demo_run
+    plan = scenario(MINUTES * 60)
+    expected = sorted(
+        (start, s.display_name.split(" |")[0]) for s in plan.scripts for start, _ in s.speaks
+    )
+    turns = [(t["start_s"], t["person"]) for t in summary["turns"]]
+    assert [p for _, p in turns] == [p for _, p in expected]
+    # Session time starts when the bot starts; the scripts' clock a moment earlier.
+    offsets = [seen - start for (seen, _), (start, _) in zip(turns, expected, strict=True)]
+    assert max(offsets) - min(offsets) <= TURN_TOLERANCE_S
+
+
+def test_report_cards_and_comparison_are_written(demo_run: tuple[dict[str, Any], Path]) -> None:
+    summary, home = demo_run
+    folder = home / "reports" / summary["session_id"]
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    for name in ("Ava Attentive", "Eve Late", "Gina Guest"):
+        assert name in html
+    cards = sorted(p.stem for p in (folder / "cards").glob("*.md"))
+    assert cards == ["ava-attentive", "ben-wanderer", "cara-camera", "dan-desk", "eve-late",
+                     "finn-early"]  # fmt: skip
+    assert "camera off" in (folder / "cards" / "cara-camera.md").read_text(encoding="utf-8")
+    assert (folder / "comparison.png").read_bytes().startswith(b"\x89PNG")
+    comparison = (folder / "comparison.md").read_text(encoding="utf-8")
+    assert "2 sessions side by side" in comparison
+    recaps = list((home / "reports").glob("*recap*"))
+    assert recaps, "the recap went to the console outbox folder"
+    public = recaps[0].read_text(encoding="utf-8")
+    assert "Ben Wanderer" not in public  # nobody is named for looking away
+    assert "@" not in public
