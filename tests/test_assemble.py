@@ -279,6 +279,25 @@ def test_crash_recovery_rebuilds_from_checkpointed_spans() -> None:
     assert people["Chloé Martin"].attendance is Attendance.PRESENT
     assert people["Chloé Martin"].left_at == 900.0
     assert people["Ivan Petrov"].attendance is Attendance.LATE
+    # Alice's engaged span was still open: nothing of it was saved, so it is unknown, not absent.
+    assert people["Alice Carter"].seconds_by_state == {State.UNKNOWN: crash}
+    for a in rebuilt.attendees:
+        if a.attendance is not Attendance.OPTED_OUT:
+            assert sum(a.seconds_by_state.values()) == pytest.approx(crash)
+    # With the open spans cut at the last checkpoint (990 s), only the last 10 s are unknown.
+    with_open = assemble_from_spans(
+        session_id="s1",
+        chapter=CHAPTER,
+        started_at=datetime(2026, 1, 5, 7, 0, tzinfo=UTC),
+        platform="janus",
+        room="1234",
+        spans=[*checkpointed, *folder.open_spans(990.0)],
+        events=[e for e in events if not isinstance(e, Observation)],
+        settings=DomainSettings(),
+        end_at=crash,
+    )
+    alice = by_person(with_open)["Alice Carter"]
+    assert alice.seconds_by_state == {State.ENGAGED: 990.0, State.UNKNOWN: 10.0}
     # The feature was still running at the crash: it ends there.
     assert rebuilt.turns[-1].end == crash
     assert rebuilt.turns[-1].kind is TurnKind.FEATURE

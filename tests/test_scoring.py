@@ -210,9 +210,11 @@ def test_interval_arithmetic_matches_counting(
         return any(s <= t < e for s, e in parts)
 
     merged, both = intervals.union(a, bridge=bridge), intervals.intersect(a, b)
+    only_a = intervals.subtract(a, b)
     for before, after in itertools.pairwise(merged):
         assert after[0] - before[1] > bridge  # disjoint, sorted, short gaps closed
     for t in (x + 0.5 for x in range(600)):
         assert covered(intervals.union(a), t) == covered(tuple(a), t)
         assert covered(both, t) == (covered(tuple(a), t) and covered(tuple(b), t))
+        assert covered(only_a, t) == (covered(tuple(a), t) and not covered(tuple(b), t))
     assert intervals.length(a) == sum(covered(tuple(a), x + 0.5) for x in range(600))

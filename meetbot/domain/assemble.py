@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from meetbot.domain import attendance, timeline, turns
+from meetbot.domain import attendance, intervals, timeline, turns
 from meetbot.domain.chapter import Chapter
-from meetbot.domain.events import Event, MeetingEnded, Observation
+from meetbot.domain.events import Event, MeetingEnded, Observation, ParticipantId
 from meetbot.domain.record import SessionRecord, Span
 from meetbot.domain.settings import DomainSettings
+from meetbot.domain.states import State
 
 
 def assemble(
@@ -62,7 +63,9 @@ def assemble_from_spans(
 
     Observations among `events` are ignored (the spans already hold what they said), so the
     crash-recovery path may pass the checkpointed events as they are. Spans are clipped to
-    `end_at`, touching equal spans merged, and spans of opted-out members dropped.
+    `end_at`, made canonical (`timeline.merge_adjacent`), spans of opted-out members dropped,
+    and connected time no span covers (not saved before a crash) is stored as `unknown`, so
+    the record's spans explain every figure on their own.
     """
     end = _end(events, end_at)
     if end < 0:
@@ -75,11 +78,12 @@ def assemble_from_spans(
         if p.member is not None and p.member.opted_out
         for c in p.connections
     }
-    kept = timeline.merge_adjacent(
+    clipped = [
         Span(s.participant, s.state, s.start, min(s.end, end))
         for s in spans
         if s.participant not in hidden and s.start < end
-    )
+    ]
+    kept = timeline.merge_adjacent(clipped + _unsaved(parties, clipped, hidden))
     spoken = turns.fold(rest, settings.turns, attendance.people(parties), chapter, end_at=end)
     covered = attendance.covered(parties)
     attendees = [
@@ -104,6 +108,21 @@ def assemble_from_spans(
         complete=complete,
         notes=notes,
     )
+
+
+def _unsaved(
+    parties: Sequence[attendance.Party], spans: Sequence[Span], hidden: set[ParticipantId]
+) -> list[Span]:
+    covered: dict[ParticipantId, list[tuple[float, float]]] = {}
+    for s in spans:
+        covered.setdefault(s.participant, []).append((s.start, s.end))
+    return [
+        Span(c.participant, State.UNKNOWN, start, end)
+        for p in parties
+        for c in p.connections
+        if c.participant not in hidden
+        for start, end in intervals.subtract(c.intervals, covered.get(c.participant, ()))
+    ]
 
 
 def _end(events: Sequence[Event], end_at: float) -> float:

@@ -40,6 +40,23 @@ def intersect(a: Iterable[Interval], b: Iterable[Interval]) -> tuple[Interval, .
     return tuple(out)
 
 
+def subtract(a: Iterable[Interval], b: Iterable[Interval]) -> tuple[Interval, ...]:
+    """The time covered by `a` but not by `b`."""
+    out: list[Interval] = []
+    holes = union(b)
+    for start, end in union(a):
+        cursor = start
+        for h_start, h_end in holes:
+            if h_end <= cursor or h_start >= end:
+                continue
+            if h_start > cursor:
+                out.append((cursor, h_start))
+            cursor = max(cursor, h_end)
+        if cursor < end:
+            out.append((cursor, end))
+    return tuple(out)
+
+
 def length(intervals: Iterable[Interval]) -> float:
     """Total seconds covered (overlaps counted once)."""
     return sum(end - start for start, end in union(intervals))
