@@ -18,6 +18,7 @@ from typing import Any, Self
 
 import pytest
 import records
+from postgres import pg_server, pg_url  # noqa: F401  (fixtures)
 
 from meetbot.clock import ManualClock
 from meetbot.connectors.base import Emit, TrackSink
@@ -152,9 +153,10 @@ class RecordingStore(Store):
         super().checkpoint(session_id, spans, events, **kw)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    with RecordingStore.open(data_dir=tmp_path) as opened:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    url = "" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    with RecordingStore.open(url, data_dir=tmp_path) as opened:
         yield opened
 
 

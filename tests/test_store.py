@@ -42,9 +42,12 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 def test_sqlite_file_lives_in_the_data_directory(tmp_path: Path) -> None:
     with Store.open(data_dir=tmp_path / "home") as store:
         store.save(records.small_session())
-    assert (tmp_path / "home" / SQLITE_FILE).is_file()
+    file = tmp_path / "home" / SQLITE_FILE
+    assert file.stat().st_mode & 0o777 == 0o600  # personal data: the user's eyes only
     with Store.open(data_dir=tmp_path / "home") as again:
         assert again.load("2026-03-04-tiny") == records.small_session()
+        with again.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
 def test_a_record_round_trips_exactly(store: Store) -> None:

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 import sqlalchemy as sa
 
@@ -31,7 +32,7 @@ from meetbot.domain.record import SessionRecord, Span
 from meetbot.domain.settings import DomainSettings
 from meetbot.errors import SessionNotFound, StorageError
 from meetbot.store import codec, rows, schema
-from meetbot.store.database import SQLITE_FILE, engine_url, translating
+from meetbot.store.database import SQLITE_FILE, Configured, create_engine, engine_url, translating
 from meetbot.store.privacy import forget_in, without_opted_out
 from meetbot.store.rows import RECOVERED, RUNNING, SAVED, SessionSummary
 
@@ -39,6 +40,7 @@ from meetbot.store.rows import RECOVERED, RUNNING, SAVED, SessionSummary
 class Store:
     def __init__(self, engine: sa.Engine, *, retention_days: int = 180) -> None:
         self._engine = engine
+        self._lock = threading.RLock()
         self.retention_days = retention_days
         self.migrated_from = 0
         with self._write("open the session database") as conn:
@@ -47,24 +49,16 @@ class Store:
     @classmethod
     def open(
         cls,
-        url: Any = "",
+        url: str | Configured = "",
         data_dir: Path | None = None,
         *,
         retention_days: int | None = None,
     ) -> Store:
-        """Open (creating or upgrading) the store at `url`; a `Settings` is accepted too."""
-        storage = getattr(url, "storage", None)
-        if storage is not None:  # the whole Settings, as StoreChapterData.open passes it
+        """Open (creating or upgrading) the store at `url`; a whole `Settings` is accepted too."""
+        if not isinstance(url, str):  # Settings, as StoreChapterData.open passes it
+            storage = url.storage
             url, retention_days = storage.url, retention_days or storage.retention_days
-        target = engine_url(str(url), data_dir)
-        try:
-            engine = sa.create_engine(target)
-        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
-            raise StorageError(
-                f"storage.url {url!r} is not a usable database URL ({exc}); use "
-                "postgresql://USER@HOST/DB or leave it empty for the SQLite file"
-            ) from exc
-        return cls(engine, retention_days=retention_days or 180)
+        return cls(create_engine(url, data_dir), retention_days=retention_days or 180)
 
     @property
     def engine(self) -> sa.Engine:
@@ -331,7 +325,9 @@ class Store:
 
     @contextlib.contextmanager
     def _write(self, action: str) -> Iterator[sa.Connection]:
-        with self._translate(action), self._engine.begin() as conn:
+        # One writer at a time per store: a checkpoint still running in its worker thread when
+        # Ctrl-C arrives must finish before the final save replaces the session's rows.
+        with self._lock, self._translate(action), self._engine.begin() as conn:
             yield conn
 
     @contextlib.contextmanager

@@ -6,14 +6,60 @@ Empty `storage.url` means the SQLite file in the data folder; PostgreSQL URLs go
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
 from meetbot.errors import StorageError
 
 SQLITE_FILE = "meetbot.sqlite3"
+
+
+class StorageLike(Protocol):
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def retention_days(self) -> int: ...
+
+
+class Configured(Protocol):
+    """Anything with a `storage` section: meetbot.settings.Settings."""
+
+    @property
+    def storage(self) -> StorageLike: ...
+
+
+def create_engine(url: str, data_dir: Path | None = None) -> sa.Engine:
+    """An engine for `storage.url`; the SQLite file is private to the user and in WAL mode."""
+    target = engine_url(url, data_dir)
+    try:
+        engine = sa.create_engine(target)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+        raise StorageError(
+            f"storage.url {url!r} is not a usable database URL ({exc}); use "
+            "postgresql://USER@HOST/DB or leave it empty for the SQLite file"
+        ) from exc
+    if engine.dialect.name == "sqlite":
+        path = engine.url.database
+        if path and path != ":memory:" and not os.path.exists(path):
+            # Attendance is personal data: only the user who runs meetbot may read the file.
+            with contextlib.suppress(OSError):
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the Discord bot read while a live session checkpoints; the busy timeout makes
+    # the two wait for each other briefly instead of failing with "database is locked".
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
 
 
 def engine_url(url: str, data_dir: Path | None = None) -> str:
