@@ -243,6 +243,13 @@ def test_an_old_schema_is_upgraded_on_open(tmp_path: Path) -> None:
         assert again.migrated_from == schema.LATEST
 
 
+def test_a_newer_schema_is_refused_with_advice(tmp_path: Path) -> None:
+    with Store.open(data_dir=tmp_path) as store, store.engine.begin() as conn:
+        conn.execute(schema.schema_version.update().values(version=schema.LATEST + 1))
+    with pytest.raises(StorageError, match=r"newer than this meetbot knows.*upgrade meetbot"):
+        Store.open(data_dir=tmp_path)
+
+
 def test_settings_open_the_configured_store(tmp_path: Path) -> None:
     settings = load_config(None, env={"MEETBOT_STORAGE__URL": f"sqlite:///{tmp_path / 'x.db'}"})
     with Store.open(settings) as store:

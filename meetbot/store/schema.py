@@ -14,6 +14,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from meetbot.domain.names import key as name_key
+from meetbot.errors import StorageError
 
 metadata = sa.MetaData()
 
@@ -186,6 +187,11 @@ def migrate(conn: sa.Connection, target: int = LATEST) -> int:
     """Run the steps from the database's version up to `target`; returns the version before."""
     schema_version.create(conn, checkfirst=True)
     before = current_version(conn)
+    if before > LATEST:
+        raise StorageError(
+            f"the session database has schema version {before}, newer than this meetbot knows "
+            f"({LATEST}); upgrade meetbot, or point storage.url at another database"
+        )
     for version in range(before + 1, target + 1):
         MIGRATIONS[version - 1](conn)
         conn.execute(schema_version.delete())
