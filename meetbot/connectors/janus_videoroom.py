@@ -275,6 +275,10 @@ class FeedSubscription:
     async def _close(self) -> None:
         self._fail("closed")
         await self._pc.close()
+        for _, track in self.tracks:
+            # aiortc leaves the remote tracks of a connection closed before its transport came
+            # up "live" forever; stopping them makes the next recv() raise MediaStreamError.
+            track.stop()
         if self._handle is not None:
             with contextlib.suppress(Exception):  # best effort: Janus may already be gone
                 await self._handle.detach()
