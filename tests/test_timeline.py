@@ -310,7 +310,7 @@ def test_spans_never_overlap_and_add_up_to_connected_time(
     assert totals == pytest.approx(connected_time(events, end))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(meetings())
 def test_fold_is_deterministic_and_equals_incremental_feeding(
     meeting: tuple[list[Event], float],
