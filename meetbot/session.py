@@ -146,10 +146,12 @@ class _Actor:
             self.apply(event)
             now = max(now, event.at)
 
-    def drain(self, queue: asyncio.Queue[Event]) -> None:
+    def drain(self, queue: asyncio.Queue[Event], until: float | None) -> None:
         """Fold what producers emitted before the end but the actor had not read yet."""
         while self.end_at is None and not queue.empty():
-            self.apply(queue.get_nowait())
+            event = queue.get_nowait()
+            if until is None or event.at < until:
+                self.apply(event)
 
     def apply(self, event: Event) -> None:
         match event:
@@ -266,7 +268,7 @@ async def run_session(
         task = asyncio.current_task()
         if task is not None:
             task.uncancel()
-    actor.drain(queue)
+    actor.drain(queue, until)
     actor.close(max(clock(), actor.folder.now) if actor.end_at is None else actor.end_at)
     assert actor.end_at is not None
     record = build_record(

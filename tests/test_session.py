@@ -313,7 +313,7 @@ async def _child(url: str) -> None:
 
     clock = ManualClock()
     with Announcing.open(url) as store:
-        await run_session(
+        record = await run_session(
             ScriptedConnector(clock, meeting(95.0, end=False), hang=True),
             FakeSampler(),
             settings=settings(),
@@ -321,22 +321,46 @@ async def _child(url: str) -> None:
             clock=clock,
             session_id="crashed",
         )
+    print(f"returned {record.session_id} {record.duration_s}", flush=True)
+
+
+async def _start_child(url: str) -> asyncio.subprocess.Process:
+    """Start the scripted session in a child process; return once its 90 s checkpoint is saved."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(HERE), url, cwd=HERE.parent.parent, stdout=asyncio.subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    async with asyncio.timeout(60):
+        while (line := (await proc.stdout.readline()).decode()) != "checkpoint 90.0\n":
+            assert line, "the child session ended before its third checkpoint"
+    return proc
+
+
+async def test_ctrl_c_in_a_real_process_saves_and_returns_the_record(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'meetbot.sqlite3'}"
+    proc = await _start_child(url)
+    try:
+        proc.send_signal(signal.SIGINT)
+        assert proc.stdout is not None
+        async with asyncio.timeout(60):
+            last = (await proc.stdout.read()).decode()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+    assert proc.returncode == 0
+    assert last == "returned crashed 94.0\n"  # everything the script emitted was folded
+    with Store.open(url) as store:
+        assert store.unfinished() == []
+        record = store.load("crashed")
+    assert "ended early: interrupted" in record.notes
+    assert record.complete
 
 
 async def test_a_killed_session_is_recovered_from_its_checkpoints(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'meetbot.sqlite3'}"
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(HERE),
-        url,
-        cwd=HERE.parent.parent,
-        stdout=asyncio.subprocess.PIPE,
-    )
+    proc = await _start_child(url)
     try:
-        assert proc.stdout is not None
-        async with asyncio.timeout(60):
-            while (line := (await proc.stdout.readline()).decode()) != "checkpoint 90.0\n":
-                assert line, "the child session ended before its third checkpoint"
         proc.send_signal(signal.SIGKILL)
     finally:
         if proc.returncode is None:
