@@ -30,7 +30,11 @@ def assemble(
     end_at: float,
     complete: bool = True,
 ) -> SessionRecord:
-    """Fold every event of a session into its record (spans, turns, attendees, scores)."""
+    """Fold every event of a session into its record (spans, turns, attendees, scores).
+
+    `events` in arrival order, as the edges stamped them; the record ends at `end_at` or at an
+    earlier MeetingEnded among the events.
+    """
     spans = timeline.fold(events, settings.timeline, _end(events, end_at))
     return assemble_from_spans(
         session_id=session_id,
