@@ -67,6 +67,23 @@ def test_analyze_writes_the_json_file_and_a_readable_summary(
     assert [t["person"] for t in result["turns"]] == ["Bob Nguyen"]
 
 
+def test_analyze_reads_the_roster_and_opt_outs_from_the_chapter_file(
+    videos: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chapter = tmp_path / "chapter.toml"
+    chapter.write_text(
+        '[chapter]\nname = "Riverside"\n\n[[roster]]\nname = "Ann Lee"\n\n'
+        '[[roster]]\nname = "Bob Nguyen"\nopted_out = true\n\n[[roster]]\nname = "Cy Diaz"\n'
+    )
+    assert cli.main(["analyze", *map(str, videos), "--config", str(chapter), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    attendance = {p["name"]: p["attendance"] for p in result["participants"]}
+    assert attendance == {"Ann Lee": "present", "Bob Nguyen": "opted_out", "Cy Diaz": "absent"}
+    bob = next(p for p in result["participants"] if p["name"] == "Bob Nguyen")
+    assert bob["seconds"] == {}
+    assert result["chapter"] == "Riverside"
+
+
 def test_analyze_errors_are_one_line(
     videos: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
