@@ -8,6 +8,7 @@ a person (absent). Nothing is written to disk except the optional JSON report.
 
     .venv/bin/python bench/detectors_eval.py [--quick] [--json OUT] [--cpu N]
 
+VP8: each frame is encoded alone (a keyframe) by libvpx at 300 kbps, realtime settings.
 Each posed frame is observed twice by the same detector (a person holding a pose for two
 samples) and the second reading is scored: that is the tracking steady state the detector runs
 in during a meeting. The first reading ("first sight") is reported too.
@@ -203,13 +204,17 @@ def timing(settings: DetectorSettings, n: int) -> dict[str, float]:
         with Detector(settings) as det:
             for i in range(5):
                 det.observe(frames[i % len(frames)], float(i))
-            times = []
+            times, cpu = [], []
             for i in range(n):
-                t0 = time.perf_counter()
+                c0, t0 = time.process_time(), time.perf_counter()
                 det.observe(frames[i % len(frames)], 10.0 + i)
                 times.append((time.perf_counter() - t0) * 1000)
+                cpu.append((time.process_time() - c0) * 1000)
         out[name] = round(statistics.median(times), 2)
         out[name.replace("_ms", "_mean_ms")] = round(statistics.fmean(times), 2)
+        # CPU time of all the process's threads: what the frame costs when the machine is
+        # shared (wall time then includes waiting for the core)
+        out[name.replace("_ms", "_cpu_ms")] = round(statistics.median(cpu), 2)
     return out
 
 
@@ -230,6 +235,7 @@ def score(rows: list[Row], s: DetectorSettings, pick: str = "steady") -> dict[st
     tp = fp = fn = tn = 0
     by_size: dict[int, list[bool]] = defaultdict(list)
     by_cond: dict[str, list[float]] = defaultdict(list)
+    by_size_err: dict[int, list[float]] = defaultdict(list)
     pose_missing = 0
     for r in rows:
         rd: Reading = getattr(r, pick)
@@ -241,6 +247,7 @@ def score(rows: list[Row], s: DetectorSettings, pick: str = "steady") -> dict[st
                 err_yaw.append(abs(rd.yaw - r.truth_yaw))
                 err_pitch.append(abs(rd.pitch - r.truth_pitch))
                 by_cond[r.condition].append(abs(rd.yaw - r.truth_yaw))
+                by_size_err[r.size].append(abs(rd.yaw - r.truth_yaw))
         if near_threshold(r.yaw, r.pitch, s):
             continue
         truth, said = is_away(r.yaw, r.pitch, s), rd.verdict is Verdict.LOOKING_AWAY
@@ -259,6 +266,9 @@ def score(rows: list[Row], s: DetectorSettings, pick: str = "steady") -> dict[st
         "pose_frames": len(err_yaw),
         "pose_missing_frames": pose_missing,
         "yaw_mae_by_condition": {k: round(statistics.fmean(v), 2) for k, v in by_cond.items()},
+        "yaw_mae_by_size": {
+            str(k): round(statistics.fmean(v), 2) for k, v in sorted(by_size_err.items())
+        },
         "looking_away": {
             "precision": round(precision, 4),
             "recall": round(recall, 4),
@@ -280,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer poses, sizes and conditions")
     ap.add_argument("--cpu", type=int, default=None, help="pin to this CPU (default: the last)")
     ap.add_argument("--timing-frames", type=int, default=100)
+    ap.add_argument("--timing-only", action="store_true", help="only the speed measurements")
     ap.add_argument(
         "--set",
         action="append",
@@ -298,6 +309,10 @@ def main(argv: list[str] | None = None) -> int:
         parsed = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
         settings = dataclasses.replace(settings, **{key: parsed})
     t0 = time.perf_counter()
+    if args.timing_only:
+        print("timing (median ms, one core):", timing(settings, args.timing_frames))
+        print("load average:", [round(x, 2) for x in os.getloadavg()])
+        return 0
     rows = list(pose_rows(args.quick, settings))
     negatives = negative_cases(settings)
     speed = timing(settings, args.timing_frames)
@@ -321,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         "faces_ge_48px_found": round(sum(found_48) / len(found_48), 4),
         "timing_one_core": speed,
         "cpu": cpu,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "elapsed_s": round(time.perf_counter() - t0, 1),
     }
     targets = [
@@ -355,7 +371,13 @@ def main(argv: list[str] | None = None) -> int:
             ">= 0.95",
             report["faces_ge_48px_found"] >= 0.95,
         ),
-        ("median ms/frame fast path", speed["fast_path_ms"], "<= 6", speed["fast_path_ms"] <= 6),
+        # CPU time, not wall time: on a shared machine wall time includes waiting for the core
+        (
+            "median CPU ms/frame fast path",
+            speed["fast_path_cpu_ms"],
+            "<= 6",
+            speed["fast_path_cpu_ms"] <= 6,
+        ),
     ]
     report["targets_met"] = {name: ok for name, _, _, ok in targets}
     print(
@@ -376,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         f"yaw MAE by condition {steady['yaw_mae_by_condition']}; "
         f"frames without pose {steady['pose_missing_frames']}/{pose_total}"
     )
+    print(f"yaw MAE by face size (px) {steady['yaw_mae_by_size']}")
     print(
         f"first sight: yaw MAE {first['yaw_mae_deg']} pitch MAE {first['pitch_mae_deg']} "
         f"F1 {first['looking_away']['f1']}"
