@@ -20,7 +20,12 @@ import aiohttp
 import av
 import numpy as np
 from aiortc import RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
+from aiortc.mediastreams import (
+    AudioStreamTrack,
+    MediaStreamError,
+    MediaStreamTrack,
+    VideoStreamTrack,
+)
 
 from meetbot.connectors.janus_session import JanusHandle, JanusSession
 from meetbot.connectors.janus_videoroom import peer_connection
@@ -35,7 +40,7 @@ SAMPLE_RATE = 48_000
 PTIME = 0.02
 
 
-class _Pacer:
+class Pacer:
     """Releases frame n at start + n * period on the event loop's clock."""
 
     def __init__(self, period: float) -> None:
@@ -60,7 +65,7 @@ class ScriptedVideoTrack(VideoStreamTrack):
     def __init__(self, script: Script, book: FrameBook, clock: Clock, fps: float) -> None:
         super().__init__()
         self.script, self.book, self.clock, self.fps = script, book, clock, fps
-        self._pacer = _Pacer(1.0 / fps)
+        self._pacer = Pacer(1.0 / fps)
 
     async def recv(self) -> av.VideoFrame:
         if self.readyState != "live":
@@ -76,7 +81,7 @@ class ToneTrack(AudioStreamTrack):
     def __init__(self, script: Script, clock: Clock, log: Happened | None = None) -> None:
         super().__init__()
         self.script, self.clock, self.log = script, clock, log
-        self._pacer = _Pacer(PTIME)
+        self._pacer = Pacer(PTIME)
         self._samples = int(SAMPLE_RATE * PTIME)
         t = np.arange(self._samples) / SAMPLE_RATE
         self._tone = [
@@ -111,7 +116,7 @@ class Participant:
         url: str,
         room: int,
         script: Script,
-        book: FrameBook,
+        book: FrameBook | None,
         clock: Clock,
         *,
         fps: float = 5.0,
@@ -203,9 +208,8 @@ class Participant:
 
     async def _publish(self, handle: JanusHandle) -> None:
         pc = self._pc = peer_connection(())
-        pc.addTransceiver(ToneTrack(self.script, self.clock, self.log), direction="sendonly")
-        video = ScriptedVideoTrack(self.script, self.book, self.clock, self.fps)
-        pc.addTransceiver(video, direction="sendonly")
+        for track in self.tracks():
+            pc.addTransceiver(track, direction="sendonly")
         await pc.setLocalDescription(await pc.createOffer())  # gathers host candidates
         offer = pc.localDescription
         reply = await handle.message(
@@ -215,6 +219,14 @@ class Participant:
         answer = reply["jsep"]
         await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
         self.log.add(self.clock(), "published")
+
+    def tracks(self) -> list[MediaStreamTrack]:
+        """The microphone and camera for one publish (subclasses replay recorded media)."""
+        assert self.book is not None, "a live Participant needs a FrameBook"
+        return [
+            ToneTrack(self.script, self.clock, self.log),
+            ScriptedVideoTrack(self.script, self.book, self.clock, self.fps),
+        ]
 
     async def _crash(self, session: JanusSession) -> None:
         # Stop sending at once and drop the socket with no `leave` or `destroy`: what Janus
