@@ -243,6 +243,21 @@ def test_an_old_schema_is_upgraded_on_open(tmp_path: Path) -> None:
         assert again.migrated_from == schema.LATEST
 
 
+@pytest.mark.postgres
+def test_two_processes_can_open_a_new_postgres_database_at_once(
+    request: pytest.FixtureRequest,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = request.getfixturevalue("pg_url")
+    # Two engines = two server sessions, like the bot service and a meeting starting together.
+    with ThreadPoolExecutor(2) as pool:
+        stores = list(pool.map(lambda _: Store.open(url), range(2)))
+    assert sorted(s.migrated_from for s in stores) == [0, schema.LATEST]
+    for s in stores:
+        s.close()
+
+
 def test_a_newer_schema_is_refused_with_advice(tmp_path: Path) -> None:
     with Store.open(data_dir=tmp_path) as store, store.engine.begin() as conn:
         conn.execute(schema.schema_version.update().values(version=schema.LATEST + 1))

@@ -185,6 +185,10 @@ def current_version(conn: sa.Connection) -> int:
 
 def migrate(conn: sa.Connection, target: int = LATEST) -> int:
     """Run the steps from the database's version up to `target`; returns the version before."""
+    if conn.dialect.name == "postgresql":
+        # The bot service and a meeting may open a new database at the same moment: one
+        # migrates, the other waits for it (the lock ends with the transaction).
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(7210001)"))
     schema_version.create(conn, checkfirst=True)
     before = current_version(conn)
     if before > LATEST:
