@@ -149,12 +149,12 @@ def test_verdict_values_are_stable_lowercase_strings() -> None:
     ]
 
 
-def test_config_fragment_lists_every_setting_with_its_default() -> None:
+def test_default_config_lists_every_setting_with_its_default() -> None:
     import tomllib
     from pathlib import Path
 
-    part = Path(__file__).resolve().parent.parent / "config" / "detector.toml.part"
-    table = tomllib.loads(part.read_text(encoding="utf-8"))["detector"]
+    default = Path(__file__).resolve().parent.parent / "config" / "default.toml"
+    table = tomllib.loads(default.read_text(encoding="utf-8"))["detector"]
     defaults = {f: getattr(DetectorSettings(), f) for f in DetectorSettings.__slots__}
     assert table == defaults
     assert all(type(table[k]) is type(v) for k, v in defaults.items())
