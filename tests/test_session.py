@@ -34,7 +34,7 @@ from meetbot.domain.events import (
 )
 from meetbot.domain.record import Span
 from meetbot.domain.states import Attendance, State
-from meetbot.errors import ConnectError
+from meetbot.errors import ConnectError, StorageError
 from meetbot.session import run_session
 from meetbot.settings import ChapterSection, Settings, StorageSettings
 from meetbot.store import Store
@@ -361,6 +361,8 @@ async def test_a_killed_session_is_recovered_from_its_checkpoints(tmp_path: Path
     url = f"sqlite:///{tmp_path / 'meetbot.sqlite3'}"
     proc = await _start_child(url)
     try:
+        with Store.open(url) as store, pytest.raises(StorageError, match="still being recorded"):
+            store.recover("crashed")  # the child is alive: its session is not ours to take
         proc.send_signal(signal.SIGKILL)
     finally:
         if proc.returncode is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -209,6 +210,19 @@ def test_checkpoints_then_recovery_build_an_incomplete_record(store: Store) -> N
     assert store.list_sessions()[0].status == "recovered"
     with pytest.raises(StorageError, match="not running"):
         store.checkpoint("s1", [], [MeetingEnded(61.0)])
+
+
+def test_a_session_another_machine_still_writes_is_not_recovered(store: Store) -> None:
+    store.begin("remote", Chapter(name="C"), records.START, "janus", "1")
+    sessions = schema.sessions
+    fresh = sessions.update().values(writer="elsewhere.example:4242", heartbeat=time.time() - 60)
+    with store.engine.begin() as conn:
+        conn.execute(fresh)
+    with pytest.raises(StorageError, match=r"still being recorded by elsewhere.example:4242"):
+        store.recover("remote")
+    with store.engine.begin() as conn:  # silent for longer than a live session ever is
+        conn.execute(sessions.update().values(heartbeat=time.time() - 3600))
+    assert not store.recover("remote").complete
 
 
 def test_an_old_schema_is_upgraded_on_open(tmp_path: Path) -> None:

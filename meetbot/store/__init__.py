@@ -34,7 +34,7 @@ from meetbot.errors import SessionNotFound, StorageError
 from meetbot.store import codec, rows, schema
 from meetbot.store.database import SQLITE_FILE, Configured, create_engine, engine_url, translating
 from meetbot.store.privacy import forget_in, without_opted_out
-from meetbot.store.rows import RECOVERED, RUNNING, SAVED, SessionSummary
+from meetbot.store.rows import RECOVERED, RUNNING, SAVED, WRITER, SessionSummary
 
 
 class Store:
@@ -109,6 +109,8 @@ class Store:
                     header="{}",
                     attendees="[]",
                     spans_purged=False,
+                    writer=WRITER,
+                    heartbeat=time.time(),
                 )
             )
 
@@ -140,7 +142,7 @@ class Store:
             conn.execute(
                 schema.sessions.update()
                 .where(schema.sessions.c.session_id == session_id)
-                .values(checkpoint_at=max(row.checkpoint_at, reached))
+                .values(checkpoint_at=max(row.checkpoint_at, reached), heartbeat=time.time())
             )
 
     def unfinished(self) -> list[str]:
@@ -163,6 +165,11 @@ class Store:
                 raise SessionNotFound(f"no stored session has the id {session_id!r}")
             if row.status != RUNNING:
                 return self.load(session_id)
+            if (writer := rows.live_writer(row)) is not None:
+                raise StorageError(
+                    f"session {session_id} is still being recorded by {writer}; recover it "
+                    "only after that process has stopped"
+                )
             spans = rows.spans(conn, session_id)
             events = [
                 codec.event_from(r.kind, json.loads(r.data))

@@ -6,6 +6,9 @@ Functions take an open connection so the caller decides the transaction.
 from __future__ import annotations
 
 import json
+import os
+import socket
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +24,10 @@ from meetbot.errors import SessionNotFound
 from meetbot.store import codec, schema
 
 RUNNING, SAVED, RECOVERED = "running", "saved", "recovered"
+WRITER = f"{socket.gethostname()}:{os.getpid()}"
+# A running session on another machine counts as live while it wrote this recently; the actor
+# checkpoints every storage.checkpoint_s (30 s by default), idle or not.
+LIVE_WITHIN_S = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +40,25 @@ class SessionSummary:
     room: str
     status: str  # running / saved / recovered
     complete: bool
+
+
+def live_writer(found: Any) -> str | None:
+    """The process still writing this running session, or None when it is gone."""
+    host, _, pid = str(found.writer).rpartition(":")
+    if not host or not pid.isdigit():
+        return None
+    if host != socket.gethostname():
+        age = time.time() - found.heartbeat
+        return f"{found.writer} ({age:.0f} s ago)" if age < LIVE_WITHIN_S else None
+    if int(pid) == os.getpid():
+        return None  # this process wrote it and is asking: its session is not running any more
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # another user's process: alive
+    return f"process {pid} on this machine"
 
 
 def row(conn: sa.Connection, session_id: str) -> Any:

@@ -38,6 +38,8 @@ sessions = sa.Table(
     sa.Column("header", sa.Text, nullable=False, default="{}"),  # turns + notes
     sa.Column("attendees", sa.Text, nullable=False, default="[]"),  # v1 only; emptied by v2
     sa.Column("spans_purged", sa.Boolean, nullable=False, default=False),
+    sa.Column("writer", sa.String(200), nullable=False, default=""),  # host:pid, running only
+    sa.Column("heartbeat", sa.Float, nullable=False, default=0.0),  # wall clock of last write
 )
 
 spans = sa.Table(
@@ -173,7 +175,17 @@ def _v2_attendee_rows(conn: sa.Connection) -> None:
     conn.execute(old.update().values(attendees="[]"))
 
 
-MIGRATIONS: tuple[Callable[[sa.Connection], None], ...] = (_v1_base, _v2_attendee_rows)
+def _v3_writer(conn: sa.Connection) -> None:
+    """Who writes a running session and when it last did, so recovery never takes a live one."""
+    conn.execute(sa.text("ALTER TABLE sessions ADD COLUMN writer VARCHAR(200) NOT NULL DEFAULT ''"))
+    conn.execute(sa.text("ALTER TABLE sessions ADD COLUMN heartbeat FLOAT NOT NULL DEFAULT 0"))
+
+
+MIGRATIONS: tuple[Callable[[sa.Connection], None], ...] = (
+    _v1_base,
+    _v2_attendee_rows,
+    _v3_writer,
+)
 LATEST = len(MIGRATIONS)
 
 
