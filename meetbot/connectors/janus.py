@@ -232,6 +232,7 @@ class JanusConnector:
             try:
                 await self._publish(stay, group, stay.joined.feeds, emit, sink)
                 async for event in room_events(stay.control):
+                    log.debug("room event at %.2f: %s", self.clock(), event)
                     match event:
                         case FeedsPublished(feeds):
                             await self._publish(stay, group, feeds, emit, sink)

@@ -74,11 +74,13 @@ class JanusServer:
         debug_level: int = 3,
         start_timeout_s: float = 10.0,
         rtp_port_range: str = "20000-40000",
+        session_timeout_s: int = 60,
     ) -> None:
         self.interface = interface
         self.debug_level = debug_level
         self.start_timeout_s = start_timeout_s
         self.rtp_port_range = rtp_port_range
+        self.session_timeout_s = session_timeout_s  # Janus drops sessions silent this long
         self.port = 0
         self.rooms: dict[int, RoomSpec] = {}
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -191,6 +193,7 @@ class JanusServer:
             "rtp_port_range": self.rtp_port_range,
             "ice_enforce_list": self.interface,
             "ws_port": str(self.port),
+            "session_timeout": str(self.session_timeout_s),
         }
         for template in sorted(_CONF.glob("*.jcfg.txt")):
             text = Template(template.read_text()).substitute(values)

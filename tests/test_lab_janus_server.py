@@ -1,0 +1,80 @@
+"""The lab's private Janus: config, rooms, restart, and a clear error without janus."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from meetbot.connectors.janus_session import JanusSession, plugin_data, server_info
+from meetbot.errors import ConnectError
+from meetbot.lab.janus_server import JanusServer, sandbox_problem
+
+in_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem()))
+
+
+async def test_missing_janus_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(ConnectError, match="janus is not installed; apt-get install janus"):
+        async with JanusServer():
+            pass
+
+
+def test_sandbox_problem_says_how_to_get_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MEETBOT_SANDBOX", raising=False)
+    assert sandbox_problem() == (
+        "not inside the test network namespace; run: scripts/in-sandbox .venv/bin/pytest"
+    )
+
+
+async def _rooms(url: str) -> dict[int, dict[str, object]]:
+    async with JanusSession(url) as session:
+        handle = await session.attach()
+        listing = plugin_data(await handle.message({"request": "list"}))
+    return {room["room"]: room for room in listing["list"]}
+
+
+@pytest.mark.janus
+@in_sandbox
+async def test_config_is_private_and_loopback_only() -> None:
+    async with JanusServer() as janus:
+        assert janus.url.startswith("ws://127.0.0.1:")
+        jcfg = (janus.folder / "janus.jcfg").read_text()
+        ws = (janus.folder / "janus.transport.websockets.jcfg").read_text()
+        assert f'configs_folder = "{janus.folder}"' in jcfg
+        assert 'ice_enforce_list = "mv0"' in jcfg
+        assert "ipv6 = false" in jcfg
+        assert "ignore_mdns = true" in jcfg
+        assert "stun_server" not in jcfg.replace("no stun_server", "")
+        assert 'ws_ip = "127.0.0.1"' in ws
+        assert f"ws_port = {janus.port}" in ws
+        assert not list(janus.folder.glob("*.txt"))  # templates rendered, not copied
+
+
+@pytest.mark.janus
+@in_sandbox
+async def test_rooms_have_talking_events_and_survive_a_restart() -> None:
+    async with JanusServer() as janus:
+        await janus.create_room(5, pin="9", audio_level_average=35, audio_active_packets=40)
+        before = await _rooms(janus.url)
+        url = janus.url
+        await janus.restart(kill=True)
+        assert janus.url == url
+        after = await _rooms(janus.url)
+    for rooms in (before, after):
+        room = rooms[5]
+        assert room["audiolevel_event"] is True
+        assert room["audiolevel_ext"] is True
+        assert room["audio_level_average"] == 35
+        assert room["audio_active_packets"] == 40
+        assert room["pin_required"] is True
+
+
+@pytest.mark.janus
+@in_sandbox
+async def test_stopping_really_stops_janus() -> None:
+    async with aiohttp.ClientSession() as http:
+        async with JanusServer() as janus:
+            url = janus.url
+            assert (await server_info(url, http))["janus"] == "server_info"
+        with pytest.raises(ConnectError, match="cannot reach Janus"):
+            await server_info(url, http)
