@@ -148,12 +148,12 @@ class Store:
     def unfinished(self) -> list[str]:
         """Sessions still marked running: live now, or their process died (see `recover`)."""
         with self._read("list unfinished sessions") as conn:
-            rows = conn.execute(
+            found = conn.execute(
                 sa.select(schema.sessions.c.session_id)
                 .where(schema.sessions.c.status == RUNNING)
                 .order_by(schema.sessions.c.started_at)
             )
-            return [r.session_id for r in rows]
+            return [r.session_id for r in found]
 
     def recover(self, session_id: str, settings: DomainSettings | None = None) -> SessionRecord:
         """Rebuild (and save) an incomplete record of a session whose process died."""
@@ -252,7 +252,7 @@ class Store:
     def history(
         self, person: str, chapter: str | None = None, limit: int | None = None
     ) -> list[SessionRecord]:
-        """Finished sessions `person` attended (by roster or display name), newest first."""
+        """Finished sessions `person` attended, newest first (case, accents, decoration ignored)."""
         s, a = schema.sessions.c, schema.attendees.c
         query = (
             sa.select(s.session_id, s.started_at)
