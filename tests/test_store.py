@@ -299,6 +299,13 @@ def test_bad_urls_and_unreachable_databases_say_what_to_do(tmp_path: Path) -> No
         Store.open(data_dir=blocker / "sub")
 
 
+def test_database_failures_become_one_storage_error(store: Store) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE attendees"))  # a database damaged behind our back
+    with pytest.raises(StorageError, match=r"^cannot save session 2026-03-04-tiny in .*reachable"):
+        store.save(records.small_session())
+
+
 def test_started_at_keeps_utc(store: Store) -> None:
     record = dataclasses.replace(
         records.small_session(), started_at=datetime(2026, 7, 1, 12, 0, 0, 500000, tzinfo=UTC)
