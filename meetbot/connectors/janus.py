@@ -300,6 +300,10 @@ class JanusConnector:
         except ConnectError as exc:
             if not stay.session.lost.is_set():
                 log.warning("cannot subscribe to %s (%s): %s", pid, watched.feed.display, exc)
+        except Exception:
+            # One participant's broken stream (an SDP aiortc rejects, a codec it lacks) must not
+            # end the meeting for everyone: they stay joined, their video is simply not judged.
+            log.exception("subscription to %s (%s) failed", pid, watched.feed.display)
         finally:
             for kind in started:
                 await sink.track_ended(pid, kind)
