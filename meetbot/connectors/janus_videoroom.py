@@ -247,6 +247,11 @@ class FeedSubscription:
                 if self.on_track is not None:
                     await self.on_track(TrackKind(track.kind), track)
 
+    @property
+    def handle_id(self) -> int | None:
+        """The Janus handle of this subscription (for logs and the Janus admin API)."""
+        return None if self._handle is None else self._handle.id
+
     async def watch(self) -> str:
         """Follow Janus's renegotiations until the connection fails; return why it failed."""
         async with asyncio.TaskGroup() as group:
