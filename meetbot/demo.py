@@ -11,7 +11,7 @@ The personas, in speaking order (each takes one turn, in sequence):
 - Cara Camera: turns her camera off for a while after her turn.
 - Dan Desk: leaves his chair for a while after his turn.
 - Gina Guest | Acme Ltd: a visitor, not on the roster.
-- Eve Late: joins late, speaks last.
+- Eve Late: joins late, gives the feature presentation (last).
 Hal Absent is on the roster and never comes.
 """
 

@@ -114,6 +114,9 @@ def test_everyone_takes_their_turn_in_order(demo_run: tuple[dict[str, Any], Path
     # Session time starts when the bot starts; the scripts' clock a moment earlier.
     offsets = [seen - start for (seen, _), (start, _) in zip(turns, expected, strict=True)]
     assert max(offsets) - min(offsets) <= TURN_TOLERANCE_S
+    kinds = {t["person"]: t["kind"] for t in summary["turns"]}
+    assert kinds["Eve Late"] == "feature"  # the agenda marks her talk as the feature
+    assert kinds["Ava Attentive"] == "chair"
 
 
 def test_report_cards_and_comparison_are_written(demo_run: tuple[dict[str, Any], Path]) -> None:
