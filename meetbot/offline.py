@@ -32,7 +32,7 @@ from meetbot.domain.events import (
     TrackStarted,
 )
 from meetbot.domain.names import Roster
-from meetbot.domain.record import SessionRecord
+from meetbot.domain.record import ListeningScore, SessionRecord
 from meetbot.domain.states import SpeechSource, TrackKind
 from meetbot.errors import ConfigError
 from meetbot.media.observation import to_observation
@@ -226,7 +226,11 @@ def summary(record: SessionRecord) -> dict[str, Any]:
                 "name": a.person,
                 "attendance": a.attendance.value,
                 "seconds": {s.value: round(v, 1) for s, v in a.seconds_by_state.items()},
-                "listening_score": None if a.score is None else a.score.value,
+                "late": a.late,
+                "left_early": a.left_early,
+                "listening_score": _score(a.score),
+                "attentive_s": None if a.score is None else round(a.score.attentive_s, 1),
+                "observable_s": None if a.score is None else round(a.score.observable_s, 1),
                 "own_turns": [
                     {"start_s": round(t.start, 1), "end_s": round(t.end, 1), "kind": t.kind.value}
                     for t in record.turns
@@ -246,3 +250,9 @@ def summary(record: SessionRecord) -> dict[str, Any]:
             for t in record.turns
         ],
     }
+
+
+def _score(score: ListeningScore | None) -> float | None:
+    if score is None or score.value is None:
+        return None
+    return round(score.value, 1)
