@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import socket
 from collections import defaultdict
 
 import av
@@ -35,10 +36,7 @@ from meetbot.lab.recorder import DrainingSink, EventRecorder
 from meetbot.lab.scenario import Behaviour, Happened, Scenario, Script, run_scenario
 from meetbot.settings import MeetingSettings
 
-pytestmark = [
-    pytest.mark.janus,
-    pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem())),
-]
+in_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem()))
 
 ROOM = 1234
 EVENT_TOLERANCE_S = 2.0
@@ -109,6 +107,8 @@ MEETING = Scenario(
 )
 
 
+@pytest.mark.janus
+@in_sandbox
 async def test_bot_observes_every_script_of_a_meeting() -> None:
     clock = MonotonicClock()
     judge = Judge(clock)
@@ -182,6 +182,8 @@ def _check_script(
         assert abs(last + 1.0 - end) <= STATE_TOLERANCE_S, (script.name, behaviour, last)
 
 
+@pytest.mark.janus
+@in_sandbox
 async def test_janus_restart_is_a_gap_then_everyone_is_back() -> None:
     clock = MonotonicClock()
     events = EventRecorder()
@@ -231,6 +233,8 @@ async def test_janus_restart_is_a_gap_then_everyone_is_back() -> None:
     _pairs_within(logs["a"].times("speak_start"), [e.at for e in speech], EVENT_TOLERANCE_S)
 
 
+@pytest.mark.janus
+@in_sandbox
 async def test_destroyed_room_ends_the_meeting() -> None:
     clock = MonotonicClock()
     events = EventRecorder()
@@ -253,6 +257,8 @@ async def test_destroyed_room_ends_the_meeting() -> None:
     assert [e.reason for e in events.of(ParticipantLeft)] == [LeaveReason.LEFT]
 
 
+@pytest.mark.janus
+@in_sandbox
 async def test_unknown_room_is_a_clear_connect_error() -> None:
     from meetbot.errors import ConnectError
 
@@ -264,6 +270,8 @@ async def test_unknown_room_is_a_clear_connect_error() -> None:
     assert str(caught.value) == f"room 999 does not exist on {janus.url}; check meeting.room"
 
 
+@pytest.mark.janus
+@in_sandbox
 async def test_wrong_pin_is_a_clear_connect_error() -> None:
     from meetbot.errors import ConnectError
 
@@ -275,6 +283,8 @@ async def test_wrong_pin_is_a_clear_connect_error() -> None:
                 await connector.run(EventRecorder().emit, _NeverCalledSink())
 
 
+@pytest.mark.janus
+@in_sandbox
 async def test_pin_protected_room_works_with_the_right_pin() -> None:
     clock = MonotonicClock()
     events = EventRecorder()
@@ -305,3 +315,15 @@ class _NeverCalledSink:
 
     async def track_ended(self, participant: ParticipantId, kind: TrackKind) -> None:
         raise AssertionError("no track expected")
+
+
+async def test_unreachable_server_fails_after_the_join_timeout() -> None:
+    from meetbot.errors import ConnectError
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"ws://127.0.0.1:{sock.getsockname()[1]}/"  # closed once we leave the block
+    settings = MeetingSettings(url=url, room=ROOM, join_timeout_s=1.0)
+    async with JanusConnector(settings, MonotonicClock()) as connector:
+        with pytest.raises(ConnectError, match=f"cannot reach Janus at {url}"):
+            await connector.run(EventRecorder().emit, _NeverCalledSink())
