@@ -28,6 +28,7 @@ from meetbot.domain.events import (
     ParticipantJoined,
     ParticipantLeft,
     SpeechChanged,
+    TrackEnded,
     TrackStarted,
 )
 from meetbot.domain.states import EndReason, LeaveReason, TrackKind
@@ -327,3 +328,32 @@ async def test_unreachable_server_fails_after_the_join_timeout() -> None:
     async with JanusConnector(settings, MonotonicClock()) as connector:
         with pytest.raises(ConnectError, match=f"cannot reach Janus at {url}"):
             await connector.run(EventRecorder().emit, _NeverCalledSink())
+
+
+@pytest.mark.janus
+@in_sandbox
+async def test_a_feed_whose_connection_dies_without_goodbye_is_lost() -> None:
+    clock = MonotonicClock()
+    events = EventRecorder()
+    async with JanusServer() as janus:
+        await janus.create_room(ROOM)
+        settings = MeetingSettings(url=janus.url, room=ROOM)
+        async with JanusConnector(settings, clock) as connector, asyncio.TaskGroup() as group:
+            sink = DrainingSink(group)
+            bot = group.create_task(connector.run(events.emit, sink))
+            play = group.create_task(
+                run_scenario(janus.url, ROOM, Scenario((Script("a", "Ann"),), 30.0), clock)
+            )
+            await events.wait_for(lambda seen: bool(events.of(TrackStarted)))
+            ann = events.of(TrackStarted)[0].participant
+            await sink.wait_for_frames(ann, TrackKind.VIDEO, 2)
+            # The bot's own connection for Ann breaks; Ann herself never leaves.
+            assert await janus.hang_up_subscriptions(int(ann.removeprefix("janus:"))) == 1
+            await events.wait_for(lambda seen: bool(events.of(ParticipantLeft)))
+            bot.cancel()
+            play.cancel()
+    assert [(e.participant, e.reason) for e in events.of(ParticipantLeft)] == [
+        (ann, LeaveReason.LOST)
+    ]
+    assert [(e.participant, e.kind) for e in events.of(TrackEnded)] == [(ann, TrackKind.VIDEO)]
+    assert sink.ended == [(ann, TrackKind.VIDEO)]

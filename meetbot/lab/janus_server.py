@@ -19,6 +19,7 @@ import contextlib
 import glob
 import logging
 import os
+import secrets
 import shutil
 import socket
 import tempfile
@@ -82,6 +83,8 @@ class JanusServer:
         self.rtp_port_range = rtp_port_range
         self.session_timeout_s = session_timeout_s  # Janus drops sessions silent this long
         self.port = 0
+        self.admin_port = 0
+        self._admin_secret = secrets.token_hex(16)
         self.rooms: dict[int, RoomSpec] = {}
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._proc: asyncio.subprocess.Process | None = None
@@ -106,6 +109,7 @@ class JanusServer:
             raise ConnectError("janus is not installed; apt-get install janus")
         self._tmp = tempfile.TemporaryDirectory(prefix="meetbot-janus-")
         self.port = _free_port()
+        self.admin_port = _free_port()
         self._render(_janus_lib_dir())
         self._http = aiohttp.ClientSession()
         try:
@@ -152,6 +156,36 @@ class JanusServer:
         async with self._admin() as handle:
             await handle.message({"request": "destroy", "room": room})
 
+    async def hang_up_subscriptions(self, feed_id: int) -> int:
+        """Hang up every VideoRoom subscriber PeerConnection receiving `feed_id`, as a network
+        failure between Janus and those viewers would; the publisher is untouched.
+        Returns how many were hung up."""
+        hung = 0
+        for session_id in (await self.admin({"janus": "list_sessions"}))["sessions"]:
+            listing = await self.admin({"janus": "list_handles", "session_id": session_id})
+            for handle_id in listing.get("handles", ()):
+                target = {"session_id": session_id, "handle_id": handle_id}
+                info = (await self.admin({"janus": "handle_info", **target})).get("info", {})
+                room = info.get("plugin_specific", {})
+                feeds = {s.get("feed_id") for s in room.get("streams", ())}
+                if room.get("type") == "subscriber" and feed_id in feeds:
+                    await self.admin({"janus": "hangup_webrtc", **target})
+                    hung += 1
+        return hung
+
+    async def admin(self, request: dict[str, Any]) -> dict[str, Any]:
+        """One Janus Admin API request (loopback only, secret filled in)."""
+        assert self._http is not None
+        url = f"ws://127.0.0.1:{self.admin_port}/"
+        body = {**request, "transaction": secrets.token_hex(6), "admin_secret": self._admin_secret}
+        async with self._http.ws_connect(url, protocols=("janus-admin-protocol",)) as ws:
+            await ws.send_json(body)
+            async with asyncio.timeout(5.0):
+                reply: dict[str, Any] = await ws.receive_json()
+        if reply.get("janus") == "error":
+            raise ConnectError(f"Janus admin {request.get('janus')}: {reply.get('error')}")
+        return reply
+
     async def _create(self, spec: RoomSpec) -> None:
         body: dict[str, Any] = {
             "request": "create",
@@ -193,6 +227,8 @@ class JanusServer:
             "rtp_port_range": self.rtp_port_range,
             "ice_enforce_list": self.interface,
             "ws_port": str(self.port),
+            "admin_port": str(self.admin_port),
+            "admin_secret": self._admin_secret,
             "session_timeout": str(self.session_timeout_s),
         }
         for template in sorted(_CONF.glob("*.jcfg.txt")):
