@@ -286,13 +286,16 @@ async def test_wrong_pin_is_a_clear_connect_error() -> None:
 
 @pytest.mark.janus
 @in_sandbox
-async def test_pin_protected_room_works_with_the_right_pin() -> None:
+async def test_pin_protected_room_with_audio_for_the_level_fallback() -> None:
     clock = MonotonicClock()
     events = EventRecorder()
     async with JanusServer() as janus:
         await janus.create_room(ROOM, pin="4321")
         settings = MeetingSettings(url=janus.url, room=ROOM, pin="4321")
-        async with JanusConnector(settings, clock) as connector, asyncio.TaskGroup() as group:
+        async with (
+            JanusConnector(settings, clock, subscribe_audio=True) as connector,
+            asyncio.TaskGroup() as group,
+        ):
             sink = DrainingSink(group)
             bot = group.create_task(connector.run(events.emit, sink))
             play = group.create_task(
@@ -303,9 +306,11 @@ async def test_pin_protected_room_works_with_the_right_pin() -> None:
             await events.wait_for(lambda seen: bool(events.of(TrackStarted)))
             participant = events.of(TrackStarted)[0].participant
             await sink.wait_for_frames(participant, TrackKind.VIDEO, 3)
+            await sink.wait_for_frames(participant, TrackKind.AUDIO, 25)  # 0.5 s of 20 ms frames
             bot.cancel()
             play.cancel()
     assert [e.display_name for e in events.of(ParticipantJoined)] == ["Ann"]
+    assert sorted(kind for _, kind in sink.started) == [TrackKind.AUDIO, TrackKind.VIDEO]
 
 
 class _NeverCalledSink:
