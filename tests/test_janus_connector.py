@@ -362,3 +362,10 @@ async def test_a_feed_whose_connection_dies_without_goodbye_is_lost() -> None:
     ]
     assert [(e.participant, e.kind) for e in events.of(TrackEnded)] == [(ann, TrackKind.VIDEO)]
     assert sink.ended == [(ann, TrackKind.VIDEO)]
+
+
+def test_a_nameless_bot_is_refused() -> None:
+    from meetbot.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"meeting\.display_name is empty; give the bot a name"):
+        JanusConnector(MeetingSettings(display_name="  "), MonotonicClock())

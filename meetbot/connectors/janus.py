@@ -28,12 +28,12 @@ import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 import aiohttp
 from aiortc.mediastreams import MediaStreamTrack
 
-from meetbot.connectors.base import Clock, Emit, TrackSink
+from meetbot.connectors.base import Clock, Connector, Emit, TrackSink
 from meetbot.connectors.janus_session import JanusError, JanusHandle, JanusSession
 from meetbot.connectors.janus_videoroom import (
     NO_SUCH_ROOM,
@@ -61,7 +61,7 @@ from meetbot.domain.events import (
     TrackStarted,
 )
 from meetbot.domain.states import EndReason, LeaveReason, TrackKind
-from meetbot.errors import ConnectError
+from meetbot.errors import ConfigError, ConnectError
 from meetbot.settings import MeetingSettings
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,13 @@ class _Stay:
 
 
 class JanusConnector:
+    """Connector for one Janus VideoRoom (see the module docstring for what it emits).
+
+    `subscribe_audio=True` also receives each publisher's audio and hands it to the sink as
+    TrackKind.AUDIO, for the audio-level fallback (sampling.speech_from_audio); talking events
+    from Janus need no audio at the bot. `http` lets the caller share its aiohttp session.
+    """
+
     def __init__(
         self,
         settings: MeetingSettings,
@@ -100,6 +107,10 @@ class JanusConnector:
         subscribe_audio: bool = False,
         http: aiohttp.ClientSession | None = None,
     ) -> None:
+        if not settings.display_name.strip():
+            raise ConfigError(
+                "meeting.display_name is empty; give the bot a name that says what it is"
+            )
         self.settings = settings
         self.clock = clock
         self.kinds = frozenset(
@@ -345,6 +356,12 @@ class JanusConnector:
             return
         watched.talking = talking
         await emit(SpeechChanged(self.clock(), participant_id(feed_id), talking))
+
+
+if TYPE_CHECKING:
+
+    def _is_a_connector(connector: JanusConnector) -> Connector:
+        return connector  # mypy proves JanusConnector satisfies the Connector protocol
 
 
 class _Refused(ConnectError):
