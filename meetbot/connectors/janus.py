@@ -26,69 +26,32 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 import aiohttp
-from aiortc.mediastreams import MediaStreamTrack
 
 from meetbot.connectors.base import Clock, Connector, Emit, TrackSink
 from meetbot.connectors.janus_session import JanusError, JanusHandle, JanusSession
+from meetbot.connectors.janus_stay import Stay, participant_id
 from meetbot.connectors.janus_videoroom import (
     NO_SUCH_ROOM,
     UNAUTHORIZED,
-    Feed,
-    FeedGone,
-    FeedsPublished,
-    FeedSubscription,
     Joined,
-    RoomDestroyed,
-    TalkingChanged,
     join_room,
-    room_events,
     room_listing,
 )
 from meetbot.domain.events import (
-    ConnectionLost,
     ConnectionRestored,
-    MeetingEnded,
     ParticipantId,
-    ParticipantJoined,
-    ParticipantLeft,
-    SpeechChanged,
-    TrackEnded,
-    TrackStarted,
 )
-from meetbot.domain.states import EndReason, LeaveReason, TrackKind
+from meetbot.domain.states import TrackKind
 from meetbot.errors import ConfigError, ConnectError
 from meetbot.settings import MeetingSettings
 
+__all__ = ["JanusConnector", "participant_id"]
+
 log = logging.getLogger(__name__)
-
-
-def participant_id(feed_id: int) -> ParticipantId:
-    return ParticipantId(f"janus:{feed_id}")
-
-
-@dataclass(slots=True)
-class _Watched:
-    """A feed the bot follows; `exit` says how its end is reported (None: silently)."""
-
-    feed: Feed
-    task: asyncio.Task[None] | None = None
-    talking: bool = False
-    exit: tuple[float, LeaveReason] | None = None
-
-
-@dataclass(slots=True)
-class _Stay:
-    """One successful join of the room, from join to loss."""
-
-    session: JanusSession
-    control: JanusHandle
-    joined: Joined
-    watched: dict[int, _Watched] = field(default_factory=dict)
 
 
 class JanusConnector:
@@ -147,7 +110,7 @@ class JanusConnector:
         joined_once = False
         while True:
             async with AsyncExitStack() as stack:
-                stay: _Stay | None = None
+                stay: Stay | None = None
                 try:
                     stay = await self._join(stack, retry_until_deadline=not joined_once)
                 except ConnectError as exc:
@@ -159,14 +122,14 @@ class JanusConnector:
                         await emit(ConnectionRestored(self.clock()))
                     joined_once = True
                     backoff = 0.5
-                    if await self._attend(stay, emit, sink):
+                    if await stay.attend(emit, sink):
                         return
                     log.warning("lost the meeting (%s); rejoining", stay.session.lost_reason)
             # Backoff between rejoin attempts: there is nothing to wait on but time.
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.settings.reconnect_max_backoff_s)
 
-    async def _join(self, stack: AsyncExitStack, *, retry_until_deadline: bool) -> _Stay:
+    async def _join(self, stack: AsyncExitStack, *, retry_until_deadline: bool) -> Stay:
         """Open a session and join the room. The first join retries an unreachable server
         until join_timeout_s; a missing room or a wrong pin fails at once."""
         s = self.settings
@@ -189,7 +152,7 @@ class JanusConnector:
                     stack.push_async_exit(attempt.pop_all())
                     log.info("joined room %s on %s as %r", s.room, s.url, s.display_name)
                     log.info("announce: %s", self.announce)
-                    return _Stay(session, control, joined)
+                    return Stay(session, control, joined, s, self.clock, self.kinds, self._present)
             except _Refused:
                 raise
             except ConnectError:
@@ -231,131 +194,6 @@ class JanusConnector:
                 self.settings.audio_level_average,
                 self.settings.audio_active_packets,
             )
-
-    async def _attend(self, stay: _Stay, emit: Emit, sink: TrackSink) -> bool:
-        """Follow the room until the session is lost (False) or the room is destroyed (True)."""
-        at = self.clock()
-        here = {participant_id(feed.id) for feed in stay.joined.feeds}
-        for gone in sorted(self._present - here):  # left while we were away
-            self._present.discard(gone)
-            await emit(ParticipantLeft(at, gone, LeaveReason.LOST))
-        async with asyncio.TaskGroup() as group:
-            try:
-                await self._publish(stay, group, stay.joined.feeds, emit, sink)
-                async for event in room_events(stay.control):
-                    log.debug("room event at %.2f: %s", self.clock(), event)
-                    match event:
-                        case FeedsPublished(feeds):
-                            await self._publish(stay, group, feeds, emit, sink)
-                        case FeedGone(feed_id, reason):
-                            await self._drop(stay, feed_id, self.clock(), reason, emit)
-                        case TalkingChanged(feed_id, talking):
-                            await self._talking(stay, feed_id, talking, emit)
-                        case RoomDestroyed():
-                            at = self.clock()
-                            for feed_id in list(stay.watched):
-                                await self._drop(stay, feed_id, at, LeaveReason.LEFT, emit)
-                            await emit(MeetingEnded(at, EndReason.ROOM_CLOSED))
-                            return True
-                await emit(ConnectionLost(self.clock(), stay.session.lost_reason))
-                return False
-            finally:
-                for watched in stay.watched.values():
-                    if watched.task is not None:
-                        watched.task.cancel()  # exit stays None: tracks end without events
-
-    async def _publish(
-        self,
-        stay: _Stay,
-        group: asyncio.TaskGroup,
-        feeds: tuple[Feed, ...],
-        emit: Emit,
-        sink: TrackSink,
-    ) -> None:
-        for feed in feeds:
-            if feed.id in stay.watched:
-                continue  # a stream update of someone we already follow
-            watched = _Watched(feed)
-            stay.watched[feed.id] = watched
-            pid = participant_id(feed.id)
-            self._present.add(pid)
-            await emit(ParticipantJoined(self.clock(), pid, feed.display))
-            if any(s.kind in self.kinds and not s.disabled for s in feed.streams):
-                watched.task = group.create_task(self._follow(stay, watched, emit, sink))
-
-    async def _follow(self, stay: _Stay, watched: _Watched, emit: Emit, sink: TrackSink) -> None:
-        """Own one feed's subscription; report its end as `watched.exit` says."""
-        pid = participant_id(watched.feed.id)
-        started: list[TrackKind] = []
-
-        async def track_started(kind: TrackKind, track: MediaStreamTrack) -> None:
-            await sink.track_started(pid, kind, track)  # the sink starts draining at once
-            started.append(kind)
-            await emit(TrackStarted(self.clock(), pid, kind))
-
-        try:
-            async with FeedSubscription(
-                stay.session,
-                room=self.settings.room,
-                private_id=stay.joined.private_id,
-                feed=watched.feed,
-                kinds=self.kinds,
-                ice_servers=self.settings.ice_servers,
-                pin=self.settings.pin,
-                on_track=track_started,
-            ) as subscription:
-                why = await subscription.watch()
-            if not stay.session.lost.is_set():
-                log.info("%s (%s) lost: %s", pid, watched.feed.display, why)
-                watched.exit = (self.clock(), LeaveReason.LOST)
-        except ConnectError as exc:
-            if not stay.session.lost.is_set():
-                log.warning("cannot subscribe to %s (%s): %s", pid, watched.feed.display, exc)
-        except Exception:
-            # One participant's broken stream (an SDP aiortc rejects, a codec it lacks) must not
-            # end the meeting for everyone: they stay joined, their video is simply not judged.
-            log.exception("subscription to %s (%s) failed", pid, watched.feed.display)
-        finally:
-            for kind in started:
-                await sink.track_ended(pid, kind)
-            if stay.watched.get(watched.feed.id) is watched:
-                del stay.watched[watched.feed.id]
-            if watched.exit is not None:
-                at, reason = watched.exit
-                for kind in started:
-                    await emit(TrackEnded(at, pid, kind))
-                await self._report_left(watched, at, reason, emit)
-
-    async def _drop(
-        self, stay: _Stay, feed_id: int, at: float, reason: LeaveReason, emit: Emit
-    ) -> None:
-        watched = stay.watched.get(feed_id)
-        if watched is None:
-            return  # already gone (e.g. `unpublished` then `leaving`)
-        watched.exit = (at, reason)
-        if watched.task is None:
-            del stay.watched[feed_id]
-            await self._report_left(watched, at, reason, emit)
-            return
-        watched.task.cancel()
-        # Wait for the feed to finish reporting, so a re-publish under the same id comes after.
-        await asyncio.wait([watched.task])
-
-    async def _report_left(
-        self, watched: _Watched, at: float, reason: LeaveReason, emit: Emit
-    ) -> None:
-        pid = participant_id(watched.feed.id)
-        if watched.talking:
-            await emit(SpeechChanged(at, pid, False))
-        self._present.discard(pid)
-        await emit(ParticipantLeft(at, pid, reason))
-
-    async def _talking(self, stay: _Stay, feed_id: int, talking: bool, emit: Emit) -> None:
-        watched = stay.watched.get(feed_id)
-        if watched is None or watched.talking == talking:
-            return
-        watched.talking = talking
-        await emit(SpeechChanged(self.clock(), participant_id(feed_id), talking))
 
 
 if TYPE_CHECKING:

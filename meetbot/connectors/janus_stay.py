@@ -1,0 +1,191 @@
+"""One stay of the bot in a Janus room, from a successful join to the loss of the session.
+
+A Stay follows the room's events: each feed gets its own task in the stay's TaskGroup that
+owns its subscription, hands its tracks to the sink and reports how the feed ended (unpublished,
+left, or LOST when its connection died without either). When the session is lost the feeds end
+silently: the connector has already said ConnectionLost, and the gap is unknown, not absence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from aiortc.mediastreams import MediaStreamTrack
+
+from meetbot.connectors.base import Clock, Emit, TrackSink
+from meetbot.connectors.janus_session import JanusHandle, JanusSession
+from meetbot.connectors.janus_videoroom import (
+    Feed,
+    FeedGone,
+    FeedsPublished,
+    FeedSubscription,
+    Joined,
+    RoomDestroyed,
+    TalkingChanged,
+    room_events,
+)
+from meetbot.domain.events import (
+    ConnectionLost,
+    MeetingEnded,
+    ParticipantId,
+    ParticipantJoined,
+    ParticipantLeft,
+    SpeechChanged,
+    TrackEnded,
+    TrackStarted,
+)
+from meetbot.domain.states import EndReason, LeaveReason, TrackKind
+from meetbot.errors import ConnectError
+from meetbot.settings import MeetingSettings
+
+log = logging.getLogger(__name__)
+
+
+def participant_id(feed_id: int) -> ParticipantId:
+    return ParticipantId(f"janus:{feed_id}")
+
+
+@dataclass(slots=True)
+class Watched:
+    """A feed the bot follows; `exit` says how its end is reported (None: silently)."""
+
+    feed: Feed
+    task: asyncio.Task[None] | None = None
+    talking: bool = False
+    exit: tuple[float, LeaveReason] | None = None
+
+
+@dataclass(slots=True)
+class Stay:
+    session: JanusSession
+    control: JanusHandle
+    joined: Joined
+    settings: MeetingSettings
+    clock: Clock
+    kinds: frozenset[TrackKind]
+    present: set[ParticipantId]  # who the domain was last told is here; shared across stays
+    watched: dict[int, Watched] = field(default_factory=dict)
+
+    async def attend(self, emit: Emit, sink: TrackSink) -> bool:
+        """Follow the room until the session is lost (False) or the room is destroyed (True)."""
+        at = self.clock()
+        here = {participant_id(feed.id) for feed in self.joined.feeds}
+        for gone in sorted(self.present - here):  # left while we were away
+            self.present.discard(gone)
+            await emit(ParticipantLeft(at, gone, LeaveReason.LOST))
+        async with asyncio.TaskGroup() as group:
+            try:
+                await self._publish(group, self.joined.feeds, emit, sink)
+                async for event in room_events(self.control):
+                    log.debug("room event at %.2f: %s", self.clock(), event)
+                    match event:
+                        case FeedsPublished(feeds):
+                            await self._publish(group, feeds, emit, sink)
+                        case FeedGone(feed_id, reason):
+                            await self._drop(feed_id, self.clock(), reason, emit)
+                        case TalkingChanged(feed_id, talking):
+                            await self._talking(feed_id, talking, emit)
+                        case RoomDestroyed():
+                            at = self.clock()
+                            for feed_id in list(self.watched):
+                                await self._drop(feed_id, at, LeaveReason.LEFT, emit)
+                            await emit(MeetingEnded(at, EndReason.ROOM_CLOSED))
+                            return True
+                await emit(ConnectionLost(self.clock(), self.session.lost_reason))
+                return False
+            finally:
+                for watched in self.watched.values():
+                    if watched.task is not None:
+                        watched.task.cancel()  # exit stays None: tracks end without events
+
+    async def _publish(
+        self,
+        group: asyncio.TaskGroup,
+        feeds: tuple[Feed, ...],
+        emit: Emit,
+        sink: TrackSink,
+    ) -> None:
+        for feed in feeds:
+            if feed.id in self.watched:
+                continue  # a stream update of someone we already follow
+            watched = Watched(feed)
+            self.watched[feed.id] = watched
+            pid = participant_id(feed.id)
+            self.present.add(pid)
+            await emit(ParticipantJoined(self.clock(), pid, feed.display))
+            if any(s.kind in self.kinds and not s.disabled for s in feed.streams):
+                watched.task = group.create_task(self._follow(watched, emit, sink))
+
+    async def _follow(self, watched: Watched, emit: Emit, sink: TrackSink) -> None:
+        """Own one feed's subscription; report its end as `watched.exit` says."""
+        pid = participant_id(watched.feed.id)
+        started: list[TrackKind] = []
+
+        async def track_started(kind: TrackKind, track: MediaStreamTrack) -> None:
+            await sink.track_started(pid, kind, track)  # the sink starts draining at once
+            started.append(kind)
+            await emit(TrackStarted(self.clock(), pid, kind))
+
+        try:
+            async with FeedSubscription(
+                self.session,
+                room=self.settings.room,
+                private_id=self.joined.private_id,
+                feed=watched.feed,
+                kinds=self.kinds,
+                ice_servers=self.settings.ice_servers,
+                pin=self.settings.pin,
+                on_track=track_started,
+            ) as subscription:
+                why = await subscription.watch()
+            if not self.session.lost.is_set():
+                log.info("%s (%s) lost: %s", pid, watched.feed.display, why)
+                watched.exit = (self.clock(), LeaveReason.LOST)
+        except ConnectError as exc:
+            if not self.session.lost.is_set():
+                log.warning("cannot subscribe to %s (%s): %s", pid, watched.feed.display, exc)
+        except Exception:
+            # One participant's broken stream (an SDP aiortc rejects, a codec it lacks) must not
+            # end the meeting for everyone: they stay joined, their video is simply not judged.
+            log.exception("subscription to %s (%s) failed", pid, watched.feed.display)
+        finally:
+            for kind in started:
+                await sink.track_ended(pid, kind)
+            if self.watched.get(watched.feed.id) is watched:
+                del self.watched[watched.feed.id]
+            if watched.exit is not None:
+                at, reason = watched.exit
+                for kind in started:
+                    await emit(TrackEnded(at, pid, kind))
+                await self._report_left(watched, at, reason, emit)
+
+    async def _drop(self, feed_id: int, at: float, reason: LeaveReason, emit: Emit) -> None:
+        watched = self.watched.get(feed_id)
+        if watched is None:
+            return  # already gone (e.g. `unpublished` then `leaving`)
+        watched.exit = (at, reason)
+        if watched.task is None:
+            del self.watched[feed_id]
+            await self._report_left(watched, at, reason, emit)
+            return
+        watched.task.cancel()
+        # Wait for the feed to finish reporting, so a re-publish under the same id comes after.
+        await asyncio.wait([watched.task])
+
+    async def _report_left(
+        self, watched: Watched, at: float, reason: LeaveReason, emit: Emit
+    ) -> None:
+        pid = participant_id(watched.feed.id)
+        if watched.talking:
+            await emit(SpeechChanged(at, pid, False))
+        self.present.discard(pid)
+        await emit(ParticipantLeft(at, pid, reason))
+
+    async def _talking(self, feed_id: int, talking: bool, emit: Emit) -> None:
+        watched = self.watched.get(feed_id)
+        if watched is None or watched.talking == talking:
+            return
+        watched.talking = talking
+        await emit(SpeechChanged(self.clock(), participant_id(feed_id), talking))
