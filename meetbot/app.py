@@ -162,7 +162,9 @@ async def watch(
     out = stream or sys.stdout
     progress = TerminalProgress(settings.chapter.name, out)
     async with (
-        JanusConnector(settings.meeting, clock) as connector,
+        JanusConnector(
+            settings.meeting, clock, subscribe_audio=settings.sampling.speech_from_audio
+        ) as connector,
         MediaSampler(settings.sampling, settings.detector, clock) as sampler,
     ):
         print(f"meetbot: joining as {settings.meeting.display_name!r}", file=out)
