@@ -94,11 +94,13 @@ async def main() -> None:
         await asyncio.sleep(a.warmup)  # models loaded, decoders settled
         analysed0 = sum(w.analysed for w in sampler.watches.values())
         skipped0 = sum(w.skipped for w in sampler.watches.values())
+        received0 = sum(w.slot.received for w in sampler.watches.values())
         cpu0, t0 = time.process_time(), time.monotonic()
         await asyncio.sleep(a.seconds)  # the measured window
         cpu1, t1 = time.process_time(), time.monotonic()
         analysed1 = sum(w.analysed for w in sampler.watches.values())
         skipped1 = sum(w.skipped for w in sampler.watches.values())
+        received1 = sum(w.slot.received for w in sampler.watches.values())
         rss, peak = memory_mb()
         for task in tasks:
             task.cancel()
@@ -108,6 +110,7 @@ async def main() -> None:
             "emitted": when,
             "at": o.at,
             "state": o.state,
+            "reason": o.reason,
         }
         for when, o in seen
         if t0 <= when <= t1
@@ -123,6 +126,7 @@ async def main() -> None:
                 "cpu_percent": round(100 * (cpu1 - cpu0) / (t1 - t0), 1),
                 "analysed": analysed1 - analysed0,
                 "skipped": skipped1 - skipped0,
+                "received": received1 - received0,
                 "rss_mb": round(rss, 1),
                 "peak_rss_mb": round(peak, 1),
                 "observations": window,

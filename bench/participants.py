@@ -21,6 +21,7 @@ import json
 import os
 import statistics
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -41,14 +42,16 @@ def cpu_seconds(pid: int) -> float:
 
 def latencies(
     schedule: dict[str, dict[str, float]], bot: dict[str, Any]
-) -> tuple[list[float], int]:
+) -> tuple[list[float], dict[str, int], dict[str, int]]:
     """Delay from each scripted camera change inside the window to the first Observation of
     it, and how many changes were never observed before the next one."""
     period = (FACE_S + BLACK_S) * FPS
     by_name: dict[str, list[dict[str, Any]]] = {}
     for o in bot["observations"]:
         by_name.setdefault(o["name"], []).append(o)
-    found, missed = [], 0
+    found: list[float] = []
+    missed = {"engaged": 0, "camera_off": 0}
+    instead: Counter[str] = Counter()  # what was observed when a change was missed
     t0, t1 = bot["window_start"], bot["window_end"]
     for name, pub in schedule.items():
         seen = by_name.get(name, [])
@@ -67,8 +70,11 @@ def latencies(
             if hits:
                 found.append(hits[0]["emitted"] - at)
             else:
-                missed += 1
-    return found, missed
+                missed[expected] += 1
+                instead.update(
+                    f"{o['state']}/{o['reason']}" for o in seen if at <= o["emitted"] < at + hold
+                )
+    return found, missed, dict(instead)
 
 
 async def read_schedule(stream: asyncio.StreamReader, n: int) -> dict[str, dict[str, float]]:
@@ -125,7 +131,7 @@ async def bench(n: int, seconds: float) -> dict[str, Any]:
         finally:
             pubs.terminate()
             await pubs.wait()
-    found, missed = latencies(schedule, real)
+    found, missed, instead = latencies(schedule, real)
     window = real["window_end"] - real["window_start"]
     p95 = statistics.quantiles(found, n=20, method="inclusive")[-1] if len(found) >= 2 else None
     result = {
@@ -143,6 +149,12 @@ async def bench(n: int, seconds: float) -> dict[str, Any]:
         "state_latency_max_s": round(max(found), 3) if found else None,
         "state_changes_timed": len(found),
         "state_changes_missed": missed,
+        "observed_instead_of_missed": instead,
+        "frames_received_per_second": round(real["received"] / window, 1),
+        "frames_sent_per_second": n * FPS,
+        "baseline_frames_received_per_second": round(
+            baseline["received"] / (baseline["window_end"] - baseline["window_start"]), 1
+        ),
         "rss_mb": real["rss_mb"],
         "peak_rss_mb": real["peak_rss_mb"],
         "baseline": {

@@ -65,6 +65,7 @@ class MediaSampler:
         self.period = 1.0 / sampling.fps
         self.watches: dict[ParticipantId, Watch] = {}
         self.excluded: set[ParticipantId] = set()
+        self._retired: list[Watch] = []  # gone tracks, closed for sure on exit
         self._audio: dict[ParticipantId, tuple[asyncio.Task[str], MediaStreamTrack]] = {}
         self._readers: set[asyncio.Task[str]] = set()  # every drain, cancelled on exit
         self._emit: Emit | None = None
@@ -91,9 +92,10 @@ class MediaSampler:
         finally:
             # jobs already in a thread finish first; then no thread touches a detector
             await asyncio.to_thread(self._pool.shutdown, wait=True, cancel_futures=True)
-            for watch in self.watches.values():
-                close(watch)
+            for watch in [*self.watches.values(), *self._retired]:
+                close(watch)  # idempotent: most retired ones were closed already
             self.watches.clear()
+            self._retired.clear()
 
     # --- TrackSink ---
     async def track_started(
@@ -183,24 +185,24 @@ class MediaSampler:
         self, watch: Watch, frame: av.VideoFrame | None, at: float, emit: Emit
     ) -> None:
         loop = asyncio.get_running_loop()
-        try:
-            observation = await loop.run_in_executor(
-                self._pool,
-                sample,
-                watch,
-                frame,
-                at,
-                self.make_detector,
-                self.detector_settings,
-                self.sampling.max_width,
-            )
-        finally:
-            watch.busy = False
-            if watch.retired:
-                await loop.run_in_executor(self._pool, close, watch)
+        observation = await loop.run_in_executor(
+            self._pool,
+            sample,
+            watch,
+            frame,
+            at,
+            self.make_detector,
+            self.detector_settings,
+            self.sampling.max_width,
+        )
+        # Cancelled above (only when the sampler closes), the thread may still be judging: the
+        # detector is then closed in __aexit__, after the pool has stopped, never concurrently.
+        watch.busy = False
+        if watch.retired:
+            await loop.run_in_executor(self._pool, close, watch)
+            return
         watch.analysed += 1
-        if not watch.retired:
-            await emit(observation)
+        await emit(observation)
 
     def _read(self, reader: Coroutine[object, object, str]) -> asyncio.Task[str]:
         task = self._group.create_task(reader)
@@ -210,6 +212,8 @@ class MediaSampler:
 
     def _retire(self, watch: Watch) -> None:
         watch.retired = True
+        watch.slot.take()  # nothing of a gone track is kept
+        self._retired.append(watch)
         if watch.drain is not None:
             watch.drain.cancel()
         if not watch.busy and watch.detector is not None:
