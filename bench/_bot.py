@@ -92,14 +92,14 @@ async def main() -> None:
             await everyone.wait()
         ready_s = time.monotonic() - joined_at
         await asyncio.sleep(a.warmup)  # models loaded, decoders settled
-        analysed0 = sum(w.analysed for w in sampler.watches.values())
-        skipped0 = sum(w.skipped for w in sampler.watches.values())
+        analysed0 = sampler.analysed
+        skipped0 = sampler.skipped
         received0 = sum(w.slot.received for w in sampler.watches.values())
         cpu0, t0 = time.process_time(), time.monotonic()
         await asyncio.sleep(a.seconds)  # the measured window
         cpu1, t1 = time.process_time(), time.monotonic()
-        analysed1 = sum(w.analysed for w in sampler.watches.values())
-        skipped1 = sum(w.skipped for w in sampler.watches.values())
+        analysed1 = sampler.analysed
+        skipped1 = sampler.skipped
         received1 = sum(w.slot.received for w in sampler.watches.values())
         rss, peak = memory_mb()
         for task in tasks:

@@ -66,6 +66,8 @@ class MediaSampler:
         self.watches: dict[ParticipantId, Watch] = {}
         self.excluded: set[ParticipantId] = set()
         self._retired: list[Watch] = []  # gone tracks, closed for sure on exit
+        self.analysed = 0  # samples judged since the start, all participants (for bench/logs)
+        self.skipped = 0  # samples skipped because that person's detector was still busy
         self._audio: dict[ParticipantId, tuple[asyncio.Task[str], MediaStreamTrack]] = {}
         self._readers: set[asyncio.Task[str]] = set()  # every drain, cancelled on exit
         self._emit: Emit | None = None
@@ -174,6 +176,7 @@ class MediaSampler:
         at = self.clock()
         if watch.busy:
             watch.skipped += 1  # the detector is behind: this sample is skipped, not queued
+            self.skipped += 1
             return
         if watch.broken:
             self._group.create_task(_send(emit, unknown(watch.participant, at, watch.broken)))
@@ -202,6 +205,7 @@ class MediaSampler:
             await loop.run_in_executor(self._pool, close, watch)
             return
         watch.analysed += 1
+        self.analysed += 1
         await emit(observation)
 
     def _read(self, reader: Coroutine[object, object, str]) -> asyncio.Task[str]:
