@@ -1,0 +1,101 @@
+"""`meetbot join` as a user runs it: a real process in a real Janus room, ended with Ctrl-C.
+
+Ctrl-C means "stop watching", not "lose the meeting": the process must still save the session,
+write the report and hand the recap to the outbox, then exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from meetbot.clock import MonotonicClock
+from meetbot.lab.janus_server import JanusServer, sandbox_problem
+from meetbot.lab.scenario import Scenario, Script, run_scenario
+from meetbot.store import Store
+
+pytestmark = [
+    pytest.mark.janus,
+    pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem())),
+]
+
+ROOM = 5151
+
+
+async def _read_until(stream: asyncio.StreamReader, needle: str, seen: list[str]) -> None:
+    while True:
+        line = (await stream.readline()).decode()
+        if not line:
+            raise AssertionError(f"meetbot join ended before printing {needle!r}: {seen}")
+        seen.append(line.rstrip())
+        if needle in line:
+            return
+
+
+async def test_ctrl_c_saves_reports_and_posts(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    chapter = tmp_path / "chapter.toml"
+    async with JanusServer() as janus:
+        await janus.create_room(ROOM)
+        chapter.write_text(
+            f'[chapter]\nname = "Join test"\n[meeting]\nurl = "{janus.url}"\nroom = {ROOM}\n'
+            '[[roster]]\nname = "Ann Lee"\n[[roster]]\nname = "Bo Chen"\n',
+            encoding="utf-8",
+        )
+        people = Scenario(
+            (
+                Script("ann", "Ann Lee", speaks=((2.0, 8.0),)),
+                Script("bo", "Bo Chen (phone)"),
+            ),
+            duration_s=40.0,
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MEETBOT_")}
+        env |= {"MEETBOT_HOME": str(home), "MEETBOT_SANDBOX": "1"}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "meetbot",
+            "join",
+            "--config",
+            str(chapter),
+            "--minutes",
+            "5",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        assert proc.stdout is not None
+        seen: list[str] = []
+        scenario = asyncio.create_task(run_scenario(janus.url, ROOM, people, MonotonicClock()))
+        try:
+            async with asyncio.timeout(60):
+                await _read_until(proc.stdout, "Ann Lee stops speaking", seen)
+            proc.send_signal(signal.SIGINT)
+            async with asyncio.timeout(60):
+                rest = (await proc.stdout.read()).decode()
+                code = await proc.wait()
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+            scenario.cancel()
+            await asyncio.gather(scenario, return_exceptions=True)
+    output = "\n".join(seen) + "\n" + rest
+    assert code == 0, output
+    assert "meetbot: joining as 'meetbot (attendance bot)'" in output  # announced, visible
+    assert "Ann Lee joined" in output
+    assert "session " in rest
+    assert "saved" in rest
+    assert "recap → console: sent" in rest
+    with Store.open("", home) as store:
+        (summary,) = store.list_sessions()
+        record = store.load(summary.session_id)
+    assert summary.status == "saved"
+    assert "ended early: interrupted" in record.notes
+    names = {a.person for a in record.attendees if a.joined_at is not None}
+    assert names == {"Ann Lee", "Bo Chen"}  # "Bo Chen (phone)" is Bo
+    assert (home / "reports" / record.session_id / "report.html").exists()
