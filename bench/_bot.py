@@ -58,6 +58,7 @@ async def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--warmup", type=float, default=5.0)
     ap.add_argument("--no-detect", action="store_true")
+    ap.add_argument("--detector-threads", type=int, default=SamplingSettings().detector_threads)
     a = ap.parse_args()
 
     names: dict[ParticipantId, str] = {}
@@ -77,10 +78,11 @@ async def main() -> None:
 
     clock = time.monotonic  # shared with the publisher process: both read CLOCK_MONOTONIC
     meeting = MeetingSettings(url=a.url, room=a.room, display_name="meetbot bench")
+    sampling = SamplingSettings(detector_threads=a.detector_threads)
     factory = {"detector_factory": no_detector} if a.no_detect else {}
     async with (
         JanusConnector(meeting, clock) as connector,
-        MediaSampler(SamplingSettings(), DetectorSettings(), clock, **factory) as sampler,  # type: ignore[arg-type]
+        MediaSampler(sampling, DetectorSettings(), clock, **factory) as sampler,  # type: ignore[arg-type]
         asyncio.TaskGroup() as group,
     ):
         tasks = [
@@ -95,12 +97,14 @@ async def main() -> None:
         analysed0 = sampler.analysed
         skipped0 = sampler.skipped
         received0 = sum(w.slot.received for w in sampler.watches.values())
+        each0 = {p: w.slot.received for p, w in sampler.watches.items()}
         cpu0, t0 = time.process_time(), time.monotonic()
         await asyncio.sleep(a.seconds)  # the measured window
         cpu1, t1 = time.process_time(), time.monotonic()
         analysed1 = sampler.analysed
         skipped1 = sampler.skipped
         received1 = sum(w.slot.received for w in sampler.watches.values())
+        each = sorted(w.slot.received - each0.get(p, 0) for p, w in sampler.watches.items())
         rss, peak = memory_mb()
         for task in tasks:
             task.cancel()
@@ -127,6 +131,7 @@ async def main() -> None:
                 "analysed": analysed1 - analysed0,
                 "skipped": skipped1 - skipped0,
                 "received": received1 - received0,
+                "received_each": each,
                 "rss_mb": round(rss, 1),
                 "peak_rss_mb": round(peak, 1),
                 "observations": window,

@@ -71,6 +71,7 @@ def latencies(
                 found.append(hits[0]["emitted"] - at)
             else:
                 missed[expected] += 1
+                instead[f"participants with a miss: {name}"] = 1
                 instead.update(
                     f"{o['state']}/{o['reason']}" for o in seen if at <= o["emitted"] < at + hold
                 )
@@ -90,9 +91,16 @@ async def read_schedule(stream: asyncio.StreamReader, n: int) -> dict[str, dict[
     return schedule
 
 
-async def run_bot(url: str, n: int, seconds: float, detect: bool) -> dict[str, Any]:
+async def run_bot(url: str, n: int, seconds: float, detect: bool, threads: int) -> dict[str, Any]:
     args = [str(HERE / "_bot.py"), "--url", url, "--room", str(ROOM)]
-    args += ["--participants", str(n), "--seconds", str(seconds)]
+    args += [
+        "--participants",
+        str(n),
+        "--seconds",
+        str(seconds),
+        "--detector-threads",
+        str(threads),
+    ]
     bot = await asyncio.create_subprocess_exec(
         sys.executable,
         *args,
@@ -110,7 +118,7 @@ async def run_bot(url: str, n: int, seconds: float, detect: bool) -> dict[str, A
     return result
 
 
-async def bench(n: int, seconds: float) -> dict[str, Any]:
+async def bench(n: int, seconds: float, threads: int) -> dict[str, Any]:
     async with JanusServer() as janus:
         await janus.create_room(ROOM, publishers=max(64, n + 8))
         lifetime = 2 * (seconds + 60) + 60 + 3 * n
@@ -124,8 +132,8 @@ async def bench(n: int, seconds: float) -> dict[str, Any]:
             assert pubs.stdout is not None
             schedule = await read_schedule(pubs.stdout, n)
             pub_cpu0, wall0 = cpu_seconds(pubs.pid), asyncio.get_running_loop().time()
-            baseline = await run_bot(janus.url, n, seconds, detect=False)
-            real = await run_bot(janus.url, n, seconds, detect=True)
+            baseline = await run_bot(janus.url, n, seconds, False, threads)
+            real = await run_bot(janus.url, n, seconds, True, threads)
             pub_cpu = cpu_seconds(pubs.pid) - pub_cpu0
             pub_wall = asyncio.get_running_loop().time() - wall0
         finally:
@@ -138,7 +146,7 @@ async def bench(n: int, seconds: float) -> dict[str, Any]:
         "participants": n,
         "seconds": seconds,
         "sampling_fps": SamplingSettings().fps,
-        "detector_threads": SamplingSettings().detector_threads,
+        "detector_threads": threads,
         "publisher_video": f"640x360@{FPS} VP8",
         "bot_cpu_percent": real["cpu_percent"],
         "frames_analysed_per_second": round(real["analysed"] / window, 2),
@@ -152,6 +160,10 @@ async def bench(n: int, seconds: float) -> dict[str, Any]:
         "observed_instead_of_missed": instead,
         "frames_received_per_second": round(real["received"] / window, 1),
         "frames_sent_per_second": n * FPS,
+        "frames_received_per_participant_min_median_max": [
+            round(real["received_each"][i] / window, 1)
+            for i in (0, len(real["received_each"]) // 2, -1)
+        ],
         "baseline_frames_received_per_second": round(
             baseline["received"] / (baseline["window_end"] - baseline["window_start"]), 1
         ),
@@ -179,13 +191,19 @@ def main() -> None:
     ap.add_argument("--participants", type=int, required=True, help="replay publishers, e.g. 48")
     ap.add_argument("--seconds", type=float, default=30.0, help="measured window per bot run")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument(
+        "--detector-threads",
+        type=int,
+        default=SamplingSettings().detector_threads,
+        help="sampling.detector_threads of the bot (default: the shipped default)",
+    )
     a = ap.parse_args()
     if a.participants < 1 or a.seconds < 5:
         ap.error("--participants must be >= 1 and --seconds >= 5")
     problem = sandbox_problem()
     if problem is not None:
         ap.error(f"{problem} (e.g. scripts/in-sandbox .venv/bin/python bench/participants.py ...)")
-    result = asyncio.run(bench(a.participants, a.seconds))
+    result = asyncio.run(bench(a.participants, a.seconds, a.detector_threads))
     if a.json:
         print(json.dumps(result))
         return
