@@ -1,7 +1,7 @@
 """The aiortc/av edge: remote tracks in, typed Observations (and audio-level speech) out.
 
-    async with MediaSampler(settings.sampling, settings.detector, clock) as sampler:
-        await sampler.run(emit)
+async with MediaSampler(settings.sampling, settings.detector, clock) as sampler:
+    await sampler.run(emit)
 """
 
 from meetbot.media.observation import to_observation
