@@ -21,7 +21,6 @@ import reports
 from meetbot import config
 from meetbot.clock import MonotonicClock
 from meetbot.domain.record import SessionRecord
-from meetbot.domain.settings import DomainSettings
 from meetbot.progress import TerminalProgress
 from meetbot.publishers.base import DeliveryReceipt, Status
 from meetbot.publishers.console import render_markdown
@@ -49,15 +48,6 @@ def open_store(settings: Settings) -> Store:
     )
 
 
-def domain_settings(settings: Settings) -> DomainSettings:
-    return DomainSettings(
-        timeline=settings.timeline,
-        turns=settings.turns,
-        attendance=settings.attendance,
-        scoring=settings.scoring,
-    )
-
-
 def load_session(store: Store, session: str, settings: Settings) -> SessionRecord:
     """A saved session by id or prefix; one whose process died is rebuilt from checkpoints."""
     running = [sid for sid in store.unfinished() if sid.startswith(session)]
@@ -67,7 +57,7 @@ def load_session(store: Store, session: str, settings: Settings) -> SessionRecor
         if s.session_id.startswith(session) and s.status != "running"
     ]
     if len(running) == 1 and not saved:
-        return store.recover(running[0], domain_settings(settings))
+        return store.recover(running[0], settings.domain())
     return store.load(session)
 
 

@@ -36,7 +36,7 @@ from meetbot.domain.record import ListeningScore, SessionRecord
 from meetbot.domain.states import SpeechSource, TrackKind
 from meetbot.errors import ConfigError
 from meetbot.media.observation import to_observation
-from meetbot.session import domain_settings, new_session_id
+from meetbot.session import new_session_id
 from meetbot.settings import Settings
 from meetbot.speech_file import read_turns
 from meetbot.speech_level import SpeechGate, level_db
@@ -99,7 +99,7 @@ def analyze(
         platform=PLATFORM,
         room=_room(videos),
         events=events,
-        settings=domain_settings(settings),
+        settings=settings.domain(),
         end_at=end_at,
     )
     if store is not None:

@@ -34,7 +34,6 @@ from meetbot.domain.events import (
 )
 from meetbot.domain.names import Roster
 from meetbot.domain.record import SessionRecord, Span
-from meetbot.domain.settings import DomainSettings
 from meetbot.domain.states import EndReason
 from meetbot.domain.timeline import TimelineFolder
 from meetbot.settings import Settings
@@ -72,15 +71,6 @@ class Observer(Protocol):
 def new_session_id(started_at: datetime) -> str:
     """Sortable by start, unique even for two sessions started in the same second."""
     return f"{started_at.astimezone(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-
-
-def domain_settings(settings: Settings) -> DomainSettings:
-    return DomainSettings(
-        timeline=settings.timeline,
-        turns=settings.turns,
-        attendance=settings.attendance,
-        scoring=settings.scoring,
-    )
 
 
 class _Actor:
@@ -280,7 +270,7 @@ async def run_session(
         spans=actor.spans,
         events=actor.events,
         end_at=actor.end_at,
-        settings=domain_settings(settings),
+        settings=settings.domain(),
         notes=notes,
     )
     await asyncio.to_thread(store.save, record)

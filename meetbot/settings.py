@@ -13,6 +13,7 @@ from detectors.settings import DetectorSettings
 from meetbot.domain.chapter import AgendaItem, Chapter, Member
 from meetbot.domain.settings import (
     AttendanceSettings,
+    DomainSettings,
     ScoringSettings,
     TimelineSettings,
     TurnSettings,
@@ -104,6 +105,15 @@ class Settings:
     agenda: tuple[AgendaItem, ...] = ()
     secrets: Secrets = field(default_factory=Secrets)
     source: str = ""  # the chapter file this came from, for messages
+
+    def domain(self) -> DomainSettings:
+        """The tunables the pure domain needs, in one argument."""
+        return DomainSettings(
+            timeline=self.timeline,
+            turns=self.turns,
+            attendance=self.attendance,
+            scoring=self.scoring,
+        )
 
     def to_chapter(self) -> Chapter:
         return Chapter(

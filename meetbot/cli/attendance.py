@@ -38,7 +38,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _attendance(args: argparse.Namespace) -> int:
     from meetbot.domain.reclassify import ReclassifyError, reclassify
-    from meetbot.session import domain_settings
     from meetbot.store import Store
 
     if args.role == "substitute" and not args.for_member:
@@ -55,7 +54,7 @@ def _attendance(args: argparse.Namespace) -> int:
                 args.display_name,
                 CHOICES[args.role],
                 args.for_member,
-                settings=domain_settings(settings),
+                settings=settings.domain(),
             )
         except ReclassifyError as exc:
             raise ConfigError(str(exc)) from exc
