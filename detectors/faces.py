@@ -5,11 +5,20 @@ face from the previous landmarks and skips detection); every few frames the full
 recounts the faces. face_mesh's own detector misses faces under ~60-70 px in a 640x360 frame,
 so when the mesh finds nothing the detectors look for small faces and face_mesh runs again on a
 square crop around the main one, scaled up (~15 ms on that path, measured on one core).
+
+Memory: only the tracking face_mesh remembers anything between frames (the last landmarks), so
+it is the one graph each person owns. The detectors and the crop path's static face_mesh are
+stateless per call and shared by every person judged on the same thread (`thread_graphs`):
+~72 -> ~28 MiB per participant once the slow path has run (16 Detectors in one process).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +34,9 @@ import mediapipe as mp
 
 Landmarks = npt.NDArray[np.float64]  # (478, 3) pixels: x right, y down, z away (scale of x)
 Box = tuple[float, float, float, float]  # x, y, width, height in frame pixels
+GraphKey = tuple[str, int | bool, float]  # what a shared graph was built with
+
+_solutions: Any = mp.solutions
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,26 +101,82 @@ def square_crop(
     return np.ascontiguousarray(crop), float(ix0), float(iy0), iside / size
 
 
+def _close(graph: Any) -> None:
+    # best effort: a graph that fails to close (e.g. left in an error state) is dropped anyway
+    with contextlib.suppress(Exception):
+        graph.close()
+
+
+def _close_all(graphs: dict[GraphKey, Any]) -> None:
+    for graph in graphs.values():
+        _close(graph)
+    graphs.clear()
+
+
+class ThreadGraphs:
+    """The stateless mediapipe graphs of ONE thread, shared by every FaceFinder used on it.
+
+    Why per thread and not per process: mediapipe graphs are not thread-safe, and the sampler
+    runs each person's calls on whichever pool thread is free (one call in flight per person,
+    but not always on the same thread). Calls on one thread are sequential, so a graph owned by
+    the thread is never entered twice at once, whoever the call is for.
+    Why sharing is safe: face detection and a static_image_mode face_mesh keep nothing from one
+    frame to the next, so their answer does not depend on whose frame came before.
+    Lifetime: each graph is built on first use and lives until its thread ends (the
+    thread-local storage is dropped): the sampler's pool threads at its shutdown, the main
+    thread at exit. `FaceFinder.close` does not touch them.
+    """
+
+    def __init__(self) -> None:
+        self._graphs: dict[GraphKey, Any] = {}
+        # closed when the thread's storage is dropped, or at exit while mediapipe still works
+        # (a __del__ would run too late there, after module globals are torn down)
+        weakref.finalize(self, _close_all, self._graphs)
+
+    def built(self) -> dict[GraphKey, Any]:
+        """The graphs built so far on this thread, by what they were built with."""
+        return dict(self._graphs)
+
+    def process(self, key: GraphKey, make: Callable[[], Any], rgb: npt.NDArray[np.uint8]) -> Any:
+        """`graph.process(rgb)` on this thread's graph for `key`, built by `make` if new."""
+        graph = self._graphs.get(key)
+        if graph is None:
+            graph = self._graphs[key] = make()
+        try:
+            return graph.process(rgb)
+        except Exception:
+            # a graph that failed may stay broken; rebuilt on the next call, so one person's
+            # bad frame cannot turn everyone else on this thread into detector errors
+            del self._graphs[key]
+            _close(graph)
+            raise
+
+
+_local = threading.local()
+
+
+def thread_graphs() -> ThreadGraphs:
+    """The calling thread's shared graphs (created empty on its first call)."""
+    graphs: ThreadGraphs | None = getattr(_local, "graphs", None)
+    if graphs is None:
+        graphs = _local.graphs = ThreadGraphs()
+    return graphs
+
+
 class FaceFinder:
-    """Per-participant mediapipe graphs (tracking state is per person, so never share one)."""
+    """One participant's face search. Owns the tracking face_mesh (its landmarks from the last
+    frame are this person's, so never share it); borrows the calling thread's stateless graphs.
+    Not thread-safe, like the mesh: one call at a time, on any thread."""
 
     def __init__(self, settings: DetectorSettings) -> None:
         self._s = settings
-        solutions: Any = mp.solutions
-        self._solutions = solutions
-        self._short = solutions.face_detection.FaceDetection(
-            model_selection=0, min_detection_confidence=settings.detection_confidence
-        )
-        self._mesh = solutions.face_mesh.FaceMesh(
+        self._mesh: Any = _solutions.face_mesh.FaceMesh(
             static_image_mode=False,
             max_num_faces=1,
             refine_landmarks=settings.refine_iris,
             min_detection_confidence=settings.detection_confidence,
             min_tracking_confidence=0.5,
         )
-        # the slow path's graphs cost ~30 MiB; most participants never need them
-        self._full: Any = None
-        self._crop_mesh: Any = None
         # other people in the tile come and go slowly: while the mesh tracks the main face, the
         # full-range detector (the short-range one misses faces under ~80 px, e.g. someone
         # behind the speaker) recounts them every count_every_frames frames, not every frame
@@ -116,10 +184,10 @@ class FaceFinder:
         self._others = 0
 
     def close(self) -> None:
-        for graph in (self._short, self._mesh, self._full, self._crop_mesh):
-            if graph is not None:
-                graph.close()
-        self._full = self._crop_mesh = None
+        """Release this person's tracking mesh (the shared graphs stay with their thread)."""
+        if self._mesh is not None:
+            self._mesh.close()
+            self._mesh = None
 
     def find(self, rgb: npt.NDArray[np.uint8]) -> FaceSearch:
         h, w = rgb.shape[:2]
@@ -137,7 +205,7 @@ class FaceFinder:
             return FaceSearch(1 + self._others, box, 1.0, lm, "mesh")
         # the main face is lost: recount as soon as the mesh finds one again
         self._since_count, self._others = self._s.count_every_frames, 0
-        dets = _boxes(self._short.process(rgb), w, h) or self._full_range(rgb)
+        dets = self._detect(0, rgb) or self._full_range(rgb)
         if not dets:
             return FaceSearch(0)
         box, score = max(dets, key=lambda d: d[0][2] * d[0][3] * d[1])
@@ -145,25 +213,39 @@ class FaceFinder:
             return FaceSearch(len(dets), box, score, None, "detector")
         return FaceSearch(len(dets), box, score, self._crop_landmarks(rgb, box), "crop")
 
-    def _full_range(self, rgb: npt.NDArray[np.uint8]) -> list[tuple[Box, float]]:
-        if self._full is None:
-            self._full = self._solutions.face_detection.FaceDetection(
-                model_selection=1, min_detection_confidence=self._s.detection_confidence
+    def _detect(self, model: int, rgb: npt.NDArray[np.uint8]) -> list[tuple[Box, float]]:
+        """Faces found by the short-range (model 0) or full-range (model 1) detector."""
+        confidence = self._s.detection_confidence
+
+        def make() -> Any:
+            return _solutions.face_detection.FaceDetection(
+                model_selection=model, min_detection_confidence=confidence
             )
+
         h, w = rgb.shape[:2]
-        return _boxes(self._full.process(rgb), w, h)
+        result = thread_graphs().process(("face_detection", model, confidence), make, rgb)
+        return _boxes(result, w, h)
+
+    def _full_range(self, rgb: npt.NDArray[np.uint8]) -> list[tuple[Box, float]]:
+        # the short-range detector misses faces under ~80 px, e.g. someone behind the speaker
+        return self._detect(1, rgb)
 
     def _crop_landmarks(self, rgb: npt.NDArray[np.uint8], box: Box) -> Landmarks | None:
-        if self._crop_mesh is None:
-            self._crop_mesh = self._solutions.face_mesh.FaceMesh(
+        refine, confidence = self._s.refine_iris, self._s.detection_confidence
+
+        def make() -> Any:
+            # static_image_mode: every crop is searched afresh, nothing carried over
+            return _solutions.face_mesh.FaceMesh(
                 static_image_mode=True,
                 max_num_faces=1,
-                refine_landmarks=self._s.refine_iris,
-                min_detection_confidence=self._s.detection_confidence,
+                refine_landmarks=refine,
+                min_detection_confidence=confidence,
             )
+
         size = self._s.crop_size_px
         crop, x0, y0, scale = square_crop(rgb, box, size)
-        lm = _landmarks(self._crop_mesh.process(crop), size, size)
+        result = thread_graphs().process(("crop_face_mesh", refine, confidence), make, crop)
+        lm = _landmarks(result, size, size)
         if lm is None:
             return None
         # back to frame pixels; z shares the x scale
