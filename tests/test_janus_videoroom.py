@@ -128,7 +128,9 @@ async def test_subscription_hands_over_tracks_and_reports_a_hangup() -> None:
                 await session.request({"janus": "hangup", "handle_id": subscription.handle_id})
                 async with asyncio.timeout(10):
                     why = await subscription.watch()
-            assert why.startswith("Janus hung up")
+            # Janus's `hangup` event and the PeerConnection closing race each other; either is
+            # the subscription correctly noticing that the path died.
+            assert why.startswith(("Janus hung up", "connection closed")), why
             play.cancel()
 
 
