@@ -77,7 +77,9 @@ async def test_replay_participants_reach_the_bot(clip_path: Path) -> None:
             async with asyncio.TaskGroup() as people:
                 for s in scripts:
                     person = ReplayParticipant(janus.url, 1234, s, clip, clock, log=logs[s.name])
-                    people.create_task(person.run(until=5.0))
+                    # Long enough that 16 frames arrive even when joining is slow (a loaded
+                    # CI machine), short enough to keep the test quick.
+                    people.create_task(person.run(until=10.0))
                 await events.wait_for(lambda seen: len(events.of(ParticipantJoined)) == 3)
                 for joined in events.of(ParticipantJoined):
                     # 3 s of clip at 5 fps: more than one loop must arrive intact.
