@@ -28,7 +28,7 @@ from meetbot.publishers.discord_webhook import DiscordWebhookPublisher
 from meetbot.publishers.discord_wire import api_base_from_env
 from meetbot.publishers.outbox import Outbox, Sleep
 from meetbot.settings import Settings
-from meetbot.store import engine_url
+from meetbot.store.database import create_engine
 from reports.post import Post
 from reports.recap import recap
 
@@ -55,7 +55,7 @@ def outbox_engine(settings: Settings, env: Mapping[str, str] | None = None) -> s
 
     Callers that already hold a `Store` use `Outbox(store.engine)` instead.
     """
-    return sa.create_engine(engine_url(settings.storage.url, data_dir(env)))
+    return create_engine(settings.storage.url, data_dir(env))
 
 
 def report_dir(settings: Settings, env: Mapping[str, str] | None = None) -> Path:
