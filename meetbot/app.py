@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,8 +28,6 @@ from meetbot.publishers.outbox import Outbox
 from meetbot.settings import Settings
 from meetbot.store import Store
 from reports.post import Post
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +84,9 @@ def earlier_sessions(store: Store, record: SessionRecord, limit: int) -> list[Se
     earlier = [
         s
         for s in store.list_sessions(chapter=record.chapter)
-        if s.session_id != record.session_id and s.started_at <= record.started_at
+        if s.session_id != record.session_id
+        and s.started_at <= record.started_at
+        and s.status != "running"
     ]
     earlier.sort(key=lambda s: s.started_at)
     return [store.load(s.session_id) for s in earlier[-limit:]]
@@ -109,16 +108,12 @@ def write_post(post: Post, folder: Path, stem: str) -> tuple[Path, ...]:
     """A Post as files: its Markdown text and every attachment beside it."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"{stem}.md"]
-    paths[0].write_text(post_text(post) + "\n", encoding="utf-8")
+    paths[0].write_text(render_markdown(post) + "\n", encoding="utf-8")
     for attachment in post.attachments:
         path = folder / attachment.filename
         path.write_bytes(attachment.data)
         paths.append(path)
     return tuple(paths)
-
-
-def post_text(post: Post) -> str:
-    return render_markdown(post)
 
 
 async def finish(
@@ -172,9 +167,11 @@ async def watch(
 
 async def join(
     settings: Settings, *, until_s: float | None, stream: TextIO | None = None
-) -> SessionRecord:
+) -> Finished:
+    """The whole live job: watch the meeting (saved), then its report files and recap."""
     with open_store(settings) as store:
-        return await watch(settings, store, MonotonicClock(), until_s=until_s, stream=stream)
+        record = await watch(settings, store, MonotonicClock(), until_s=until_s, stream=stream)
+        return await finish(record, settings, store, stream=stream)
 
 
 def describe(finished: Finished, stream: TextIO) -> None:

@@ -32,6 +32,7 @@ from meetbot.errors import ConnectError
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.scenario import Behaviour, Scenario, Script, run_scenario
 from meetbot.offline import summary as session_summary
+from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import report_dir
 from meetbot.settings import Settings
 from meetbot.store import Store
@@ -187,25 +188,25 @@ async def finish(settings: Settings, session_ids: list[str], out: TextIO) -> dic
     tz = settings.chapter.timezone
     with app.open_store(settings) as store:
         for sid in session_ids:
-            record = store.load(sid)
-            finished = await app.finish(record, settings, store, stream=out)
-            app.describe(finished, out)
-        main = store.load(session_ids[-1])
+            main = store.load(sid)  # the last one is the demo meeting itself
+            app.describe(await app.finish(main, settings, store, stream=out), out)
         folder = report_dir(settings) / main.session_id
         print("\n== private member cards (each member sees only their own) ==", file=out)
         for attendee in main.attendees:
             if attendee.role is Role.VISITOR or attendee.joined_at is None:
                 continue
-            history = store.history(attendee.person, main.chapter, limit=6)
+            history = store.history(
+                attendee.person, main.chapter, limit=settings.reports.compare_last
+            )
             earlier = [r for r in history if r.session_id != main.session_id]
             card = reports.member_card(main, attendee.person, earlier, timezone=tz)
             app.write_post(card, folder / "cards", _slug(attendee.person))
-            print(f"\n--- card for {attendee.person} ---\n" + app.post_text(card), file=out)
+            print(f"\n--- card for {attendee.person} ---\n" + render_markdown(card), file=out)
         records = app.recent_sessions(store, main.chapter, settings.reports.compare_last)
     lead = reports.comparison(
         records, detail=True, min_group=settings.reports.min_group_for_detail, timezone=tz
     )
-    print("\n== lead comparison ==\n" + app.post_text(lead), file=out)
+    print("\n== lead comparison ==\n" + render_markdown(lead), file=out)
     for path in app.write_post(lead, folder, "comparison"):
         print(f"  comparison: {path}", file=out)
     return session_summary(main)

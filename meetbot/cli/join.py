@@ -57,8 +57,6 @@ def _join(args: argparse.Namespace) -> int:
     settings = config.load(args.config, overrides=overrides)
     config.check_discord_secrets(settings)
     until_s = until_seconds(args.until, args.minutes, settings.chapter.timezone)
-    record = asyncio.run(app.join(settings, until_s=until_s))
-    with app.open_store(settings) as store:
-        finished = asyncio.run(app.finish(record, settings, store))
+    finished = asyncio.run(app.join(settings, until_s=until_s))
     app.describe(finished, sys.stdout)
     return 0

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import reports
 from meetbot import app, config
+from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import deliver_recap, report_dir
 from meetbot.publishers.outbox import Outbox
 
@@ -100,7 +101,7 @@ def _compare(args: argparse.Namespace) -> int:
     folder = Path(args.out) if args.out else report_dir(settings) / "comparison"
     for path in app.write_post(post, folder, "comparison"):
         print(f"comparison: {path}")
-    print(app.post_text(post))
+    print(render_markdown(post))
     return 0
 
 
