@@ -130,29 +130,31 @@ class MeetbotCommands(app_commands.Group):
 
     @app_commands.command(name="optout", description="Stop being analysed from the next meeting")
     async def optout(self, interaction: discord.Interaction) -> None:
-        member = self._caller(interaction)
-        if member is None:
-            await interaction.response.send_message(NOT_ON_ROSTER, ephemeral=True)
-            return
-        await self._data.set_opt_out(member.name, True)
-        await interaction.response.send_message(
+        await self._set_opt_out(
+            interaction,
+            True,
             "Done: meetbot will not analyse you from now on; you still count as present. "
             "/meetbot forget deletes what is already stored, /meetbot optin undoes this.",
-            ephemeral=True,
         )
 
     @app_commands.command(name="optin", description="Be analysed again (undo optout)")
     async def optin(self, interaction: discord.Interaction) -> None:
+        await self._set_opt_out(
+            interaction,
+            False,
+            "Welcome back: from the next meeting your listening figures are kept again, and "
+            "only you can see them with /meetbot myscore.",
+        )
+
+    async def _set_opt_out(
+        self, interaction: discord.Interaction, opted_out: bool, done: str
+    ) -> None:
         member = self._caller(interaction)
         if member is None:
             await interaction.response.send_message(NOT_ON_ROSTER, ephemeral=True)
             return
-        await self._data.set_opt_out(member.name, False)
-        await interaction.response.send_message(
-            "Welcome back: from the next meeting your listening figures are kept again, and "
-            "only you can see them with /meetbot myscore.",
-            ephemeral=True,
-        )
+        await self._data.set_opt_out(member.name, opted_out)
+        await interaction.response.send_message(done, ephemeral=True)
 
     @app_commands.command(name="forget", description="Delete everything meetbot stored about you")
     @app_commands.describe(confirm="True to delete it all now; this cannot be undone")
