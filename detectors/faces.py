@@ -1,24 +1,28 @@
 """Finding faces and their 478 landmarks with mediapipe's bundled models.
 
-Fast path: face_mesh in tracking mode on the whole frame (after the first frame it follows the
-face from the previous landmarks and skips detection); every few frames the full-range detector
-recounts the faces. face_mesh's own detector misses faces under ~60-70 px in a 640x360 frame,
-so when the mesh finds nothing the detectors look for small faces and face_mesh runs again on a
-square crop around the main one, scaled up (~15 ms on that path, measured on one core).
+Fast path: follow the face. The person's previous landmarks give a region (`landmark_roi`,
+mediapipe's own tracking rule) and face_mesh's landmark stage runs on that region alone, with
+no detector (~4.5 ms per 640x360 frame on one core); every few frames the full-range detector
+recounts the faces. When the face is not in the region (first sight, a jump, someone left) the
+detectors search the whole frame, and face_mesh runs on a square crop around the main face,
+scaled up, since face_mesh's own detector misses faces under ~60-70 px. The next frame follows
+from what that found, so small faces take the fast path too.
 
-Memory: only the tracking face_mesh remembers anything between frames (the last landmarks), so
-it is the one graph each person owns. The detectors and the crop path's static face_mesh are
-stateless per call and shared by every person judged on the same thread (`thread_graphs`):
-~72 -> ~28 MiB per participant once the slow path has run (16 Detectors in one process).
+Memory: every graph is stateless per call and shared by everyone judged on the same thread
+(`thread_graphs`): a person keeps only the five floats of their region, so 48 people cost
+about what one does (bench/detectors_memory.py: ~26 -> ~0 MiB per person). `face_tracking`
+brings back a tracking face_mesh per person (FaceMesh's tracking mode remembers the region
+inside the graph, so such a graph can never be shared).
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,10 +35,15 @@ from detectors.settings import DetectorSettings
 # mediapipe's C++ side logs every graph start to stderr; keep a participant's console readable.
 os.environ.setdefault("GLOG_minloglevel", "2")
 import mediapipe as mp
+from google.protobuf import text_format
+from mediapipe.framework import calculator_pb2
+from mediapipe.framework.formats import rect_pb2
+from mediapipe.python.solution_base import SolutionBase
 
 Landmarks = npt.NDArray[np.float64]  # (478, 3) pixels: x right, y down, z away (scale of x)
 Box = tuple[float, float, float, float]  # x, y, width, height in frame pixels
 GraphKey = tuple[str, int | bool, float]  # what a shared graph was built with
+Roi = tuple[float, float, float, float, float]  # x/y centre, width, height (frame = 1), rotation
 
 _solutions: Any = mp.solutions
 
@@ -79,6 +88,39 @@ def landmark_box(lm: Landmarks) -> Box:
     x0, y0 = lm[:468, :2].min(axis=0)
     x1, y1 = lm[:468, :2].max(axis=0)
     return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
+
+
+def landmark_roi(lm: Landmarks, w: int, h: int) -> Roi:
+    """Where to look for this face in the next frame: mediapipe's own tracking rule
+    (FaceLandmarkLandmarksToRoi) - the landmarks' box, squared and enlarged 1.5x, turned so the
+    outer eye corners (33, 263) are level - normalised to a w x h frame."""
+    x0, y0, bw, bh = landmark_box(lm)
+    side = 1.5 * max(bw, bh)
+    dx, dy = lm[263, 0] - lm[33, 0], lm[263, 1] - lm[33, 1]
+    rotation = -math.atan2(-dy, dx)
+    return (x0 + bw / 2) / w, (y0 + bh / 2) / h, side / w, side / h, rotation
+
+
+# face_mesh's landmark stage alone: landmarks of the face inside a given region of the frame,
+# with no detector and, unlike FaceMesh's tracking mode, no memory of the previous frame (the
+# region is the caller's), so one graph serves everybody on a thread. FaceLandmarkCpu gates its
+# output on the model's face-presence score (0.5): no face in the region, no landmarks.
+_ROI_MESH = text_format.Parse(
+    """
+    input_stream: "image"
+    input_stream: "roi"
+    input_side_packet: "with_attention"
+    output_stream: "face_landmarks"
+    node {
+      calculator: "FaceLandmarkCpu"
+      input_stream: "IMAGE:image"
+      input_stream: "ROI:roi"
+      input_side_packet: "WITH_ATTENTION:with_attention"
+      output_stream: "LANDMARKS:face_landmarks"
+    }
+    """,
+    calculator_pb2.CalculatorGraphConfig(),
+)
 
 
 def square_crop(
@@ -137,13 +179,18 @@ class ThreadGraphs:
         """The graphs built so far on this thread, by what they were built with."""
         return dict(self._graphs)
 
-    def process(self, key: GraphKey, make: Callable[[], Any], rgb: npt.NDArray[np.uint8]) -> Any:
-        """`graph.process(rgb)` on this thread's graph for `key`, built by `make` if new."""
+    def process(
+        self,
+        key: GraphKey,
+        make: Callable[[], Any],
+        inputs: npt.NDArray[np.uint8] | Mapping[str, Any],
+    ) -> Any:
+        """`graph.process(inputs)` on this thread's graph for `key`, built by `make` if new."""
         graph = self._graphs.get(key)
         if graph is None:
             graph = self._graphs[key] = make()
         try:
-            return graph.process(rgb)
+            return graph.process(inputs)
         except Exception:
             # a graph that failed may stay broken; rebuilt on the next call, so one person's
             # bad frame cannot turn everyone else on this thread into detector errors
@@ -164,36 +211,45 @@ def thread_graphs() -> ThreadGraphs:
 
 
 class FaceFinder:
-    """One participant's face search. Owns the tracking face_mesh (its landmarks from the last
-    frame are this person's, so never share it); borrows the calling thread's stateless graphs.
-    Not thread-safe, like the mesh: one call at a time, on any thread."""
+    """One participant's face search. By default it owns no graph: it remembers where the face
+    was (`landmark_roi`, five floats) and finds it there again with the calling thread's shared
+    landmark graph, the way face_mesh's tracking mode does, falling back to the detectors when
+    the face is not there. With `face_tracking` it owns a tracking face_mesh instead (~25 MB per
+    person; its remembered landmarks are this person's, so it is never shared).
+    Not thread-safe: one call at a time, on any thread."""
 
     def __init__(self, settings: DetectorSettings) -> None:
         self._s = settings
-        self._mesh: Any = _solutions.face_mesh.FaceMesh(
-            static_image_mode=False,
-            max_num_faces=1,
-            refine_landmarks=settings.refine_iris,
-            min_detection_confidence=settings.detection_confidence,
-            min_tracking_confidence=0.5,
-        )
-        # other people in the tile come and go slowly: while the mesh tracks the main face, the
+        self._mesh: Any = None
+        if settings.face_tracking:
+            self._mesh = _solutions.face_mesh.FaceMesh(
+                static_image_mode=False,
+                max_num_faces=1,
+                refine_landmarks=settings.refine_iris,
+                min_detection_confidence=settings.detection_confidence,
+                min_tracking_confidence=0.5,
+            )
+        self._roi: Roi | None = None  # where the main face was in the previous frame
+        # other people in the tile come and go slowly: while the main face is followed, the
         # full-range detector (the short-range one misses faces under ~80 px, e.g. someone
         # behind the speaker) recounts them every count_every_frames frames, not every frame
         self._since_count = settings.count_every_frames
         self._others = 0
 
     def close(self) -> None:
-        """Release this person's tracking mesh (the shared graphs stay with their thread)."""
+        """Forget this person (and release their tracking mesh, if any); the shared graphs
+        stay with their thread."""
+        self._roi = None
         if self._mesh is not None:
             self._mesh.close()
             self._mesh = None
 
     def find(self, rgb: npt.NDArray[np.uint8]) -> FaceSearch:
         h, w = rgb.shape[:2]
-        lm = _landmarks(self._mesh.process(rgb), w, h)
+        lm = self._follow(rgb)
         self._since_count += 1
         if lm is not None:
+            self._roi = landmark_roi(lm, w, h)
             box = landmark_box(lm)
             if self._since_count >= self._s.count_every_frames:
                 self._since_count = 0
@@ -203,15 +259,54 @@ class FaceFinder:
                     if score >= self._s.min_face_score and not _overlaps(b, box)
                 )
             return FaceSearch(1 + self._others, box, 1.0, lm, "mesh")
-        # the main face is lost: recount as soon as the mesh finds one again
-        self._since_count, self._others = self._s.count_every_frames, 0
+        # the main face is lost: recount as soon as it is found again
+        self._roi, self._since_count, self._others = None, self._s.count_every_frames, 0
         dets = self._detect(0, rgb) or self._full_range(rgb)
         if not dets:
             return FaceSearch(0)
         box, score = max(dets, key=lambda d: d[0][2] * d[0][3] * d[1])
         if box[2] < self._s.min_face_px:
             return FaceSearch(len(dets), box, score, None, "detector")
-        return FaceSearch(len(dets), box, score, self._crop_landmarks(rgb, box), "crop")
+        lm = self._crop_landmarks(rgb, box)
+        if lm is not None and self._mesh is None:
+            # the next frame looks where this one found the face (a tracking mesh cannot be
+            # told: it keeps looking for faces its own detector finds)
+            self._roi = landmark_roi(lm, w, h)
+        return FaceSearch(len(dets), box, score, lm, "crop")
+
+    def _follow(self, rgb: npt.NDArray[np.uint8]) -> Landmarks | None:
+        """The main face's landmarks, looked for where it was in the previous frame."""
+        h, w = rgb.shape[:2]
+        if self._mesh is not None:
+            return _landmarks(self._mesh.process(rgb), w, h)
+        if self._roi is None:
+            return None
+        refine = self._s.refine_iris
+
+        def make() -> Any:
+            return SolutionBase(
+                graph_config=_ROI_MESH,
+                side_inputs={"with_attention": refine},
+                outputs=["face_landmarks"],
+            )
+
+        roi = rect_pb2.NormalizedRect(
+            x_center=self._roi[0],
+            y_center=self._roi[1],
+            width=self._roi[2],
+            height=self._roi[3],
+            rotation=self._roi[4],
+        )
+        # 0.5: FaceLandmarkCpu's own face-presence threshold (fixed in the subgraph)
+        found = (
+            thread_graphs()
+            .process(("roi_face_mesh", refine, 0.5), make, {"image": rgb, "roi": roi})
+            .face_landmarks
+        )
+        if found is None:
+            return None
+        pts = [(p.x * w, p.y * h, p.z * w) for p in found.landmark]
+        return np.asarray(pts, dtype=np.float64)
 
     def _detect(self, model: int, rgb: npt.NDArray[np.uint8]) -> list[tuple[Box, float]]:
         """Faces found by the short-range (model 0) or full-range (model 1) detector."""

@@ -38,3 +38,5 @@ class DetectorSettings:
     min_face_score: float = 0.65  # detections the mesh cannot fit need at least this score
     count_every_frames: int = 5  # recount faces in the tile every N frames while tracking
     refine_iris: bool = True  # 478-point mesh with irises (gaze); +0.5 ms per frame
+    face_tracking: bool = False  # a tracking face_mesh per person (~26 MiB each) instead of
+    # following the face with the thread's shared landmark graph (no per-person graph)
