@@ -55,6 +55,8 @@ class SamplingSettings:
     audio_silence_db: float = -50.0  # ... and quieter than this ends it (hysteresis)
     audio_hold_s: float = 0.8  # speech/silence must hold this long to flip
     speech_from_audio: bool = False  # derive speech from audio level (no talking events)
+    pause_video_from: int = 24  # watching this many people: pause each video between samples
+    resume_lead_s: float = 0.3  # a paused video resumes this long before its sample
 
 
 @dataclass(frozen=True, slots=True)

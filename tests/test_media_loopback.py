@@ -17,19 +17,16 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import av
-import numpy as np
-import numpy.typing as npt
 import pytest
-import skimage.data
 from aiortc import (
     RTCBundlePolicy,
     RTCConfiguration,
     RTCPeerConnection,
 )
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from media_fakes import BLACK, FACE, A, B, Frame, Microphone
 
 from detectors import Detector, DetectorSettings, Reading
-from detectors import synthetic as syn
 from meetbot.clock import MonotonicClock
 from meetbot.domain.events import Observation, ParticipantId, SpeechChanged
 from meetbot.domain.states import SpeechSource, State, TrackKind
@@ -50,11 +47,6 @@ def _sandbox_problem() -> str | None:
 
 
 pytestmark = pytest.mark.skipif(_sandbox_problem() is not None, reason=str(_sandbox_problem()))
-
-Frame = npt.NDArray[np.uint8]
-FACE = syn.letterbox(skimage.data.astronaut(), (360, 640))  # type: ignore[no-untyped-call]
-BLACK = syn.black((360, 640))
-A, B = ParticipantId("alice"), ParticipantId("bob")
 
 
 class Camera(MediaStreamTrack):
@@ -82,28 +74,6 @@ class Camera(MediaStreamTrack):
     async def until_sent(self, n: int) -> None:
         async with asyncio.timeout(30), self.progress:
             await self.progress.wait_for(lambda: self.sent >= n)
-
-
-class Microphone(MediaStreamTrack):
-    kind = "audio"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.loud = threading.Event()
-        self.sent = 0
-        t = np.arange(960) / 48_000
-        self.tone = (0.3 * 32767 * np.sin(2 * np.pi * 440 * t)).astype(np.int16)
-
-    async def recv(self) -> av.AudioFrame:
-        if self.readyState != "live":
-            raise MediaStreamError
-        await asyncio.sleep(0.02)  # the packet time
-        samples = self.tone if self.loud.is_set() else np.zeros(960, np.int16)
-        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate, frame.pts = 48_000, self.sent * 960
-        frame.time_base = fractions.Fraction(1, 48_000)
-        self.sent += 1
-        return frame
 
 
 def _config() -> RTCConfiguration:

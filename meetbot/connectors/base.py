@@ -28,11 +28,31 @@ class Clock(Protocol):
     def __call__(self) -> float: ...
 
 
+class Valve(Protocol):
+    """Stops and restarts one remote video track at the media server, so frames nobody samples
+    are neither sent to the bot, received nor decoded.
+
+    After `resume()` the server asks the sender for a keyframe; frames that arrive before it
+    are inter frames decoded on a picture from before the pause (slightly stale). Both raise
+    ConnectError when the server cannot be asked (the track is then about to end anyway).
+    """
+
+    async def pause(self) -> None: ...
+
+    async def resume(self) -> None: ...
+
+
 class TrackSink(Protocol):
-    """Receives remote tracks. Must start draining at once: aiortc's track queue is unbounded."""
+    """Receives remote tracks. Must start draining at once: aiortc's track queue is unbounded.
+    `valve` (None when the platform has none) lets the sink pause a video track it is not
+    sampling."""
 
     async def track_started(
-        self, participant: ParticipantId, kind: TrackKind, track: MediaStreamTrack
+        self,
+        participant: ParticipantId,
+        kind: TrackKind,
+        track: MediaStreamTrack,
+        valve: Valve | None = None,
     ) -> None: ...
 
     async def track_ended(self, participant: ParticipantId, kind: TrackKind) -> None: ...

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from aiortc.mediastreams import MediaStreamTrack
 
-from meetbot.connectors.base import Clock, Emit, TrackSink
+from meetbot.connectors.base import Clock, Emit, TrackSink, Valve
 from meetbot.connectors.janus_session import JanusHandle, JanusSession
 from meetbot.connectors.janus_videoroom import (
     Feed,
@@ -123,8 +123,10 @@ class Stay:
         pid = participant_id(watched.feed.id)
         started: list[TrackKind] = []
 
-        async def track_started(kind: TrackKind, track: MediaStreamTrack) -> None:
-            await sink.track_started(pid, kind, track)  # the sink starts draining at once
+        async def track_started(
+            kind: TrackKind, track: MediaStreamTrack, valve: Valve | None
+        ) -> None:
+            await sink.track_started(pid, kind, track, valve)  # the sink drains it at once
             started.append(kind)
             await emit(TrackStarted(self.clock(), pid, kind))
 

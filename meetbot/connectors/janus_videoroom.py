@@ -29,12 +29,13 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamTrack
 
+from meetbot.connectors.base import Valve
 from meetbot.connectors.janus_session import JanusHandle, JanusSession, JsonObject, plugin_data
 from meetbot.domain.states import LeaveReason, TrackKind
 
 log = logging.getLogger(__name__)
 
-OnTrack = Callable[[TrackKind, MediaStreamTrack], Awaitable[None]]
+OnTrack = Callable[[TrackKind, MediaStreamTrack, Valve | None], Awaitable[None]]
 
 NO_SUCH_ROOM = 426  # JANUS_VIDEOROOM_ERROR_NO_SUCH_ROOM
 UNAUTHORIZED = 433  # JANUS_VIDEOROOM_ERROR_UNAUTHORIZED (wrong pin)
@@ -159,14 +160,39 @@ def peer_connection(ice_servers: Iterable[str]) -> RTCPeerConnection:
     )
 
 
+class StreamValve:
+    """Pauses one stream of a subscription at Janus (`configure` with `send` false/true).
+
+    Janus stops relaying the stream to the bot, so nothing is sent, received or decoded; on
+    resume it sends the publisher a PLI and the publisher answers with a keyframe (~0.1 s with
+    a browser or aiortc). Audio is never paused: the audio-level fallback needs all of it.
+    """
+
+    def __init__(self, handle: JanusHandle, mid: str) -> None:
+        self.handle = handle
+        self.mid = mid
+
+    async def pause(self) -> None:
+        await self._send(False)
+
+    async def resume(self) -> None:
+        await self._send(True)
+
+    async def _send(self, send: bool) -> None:
+        await self.handle.message(
+            {"request": "configure", "streams": [{"mid": self.mid, "send": send}]}
+        )
+
+
 class FeedSubscription:
     """One subscriber handle + one RTCPeerConnection receiving the chosen streams of one feed.
 
         async with FeedSubscription(session, ...) as sub:
             reason = await sub.watch()   # returns when the connection fails
 
-    `on_track(kind, track)` is awaited for every remote track, also ones a later
-    renegotiation adds; it must start draining the track at once.
+    `on_track(kind, track, valve)` is awaited for every remote track, also ones a later
+    renegotiation adds; it must start draining the track at once. Video tracks come with a
+    StreamValve, audio tracks with None.
     """
 
     def __init__(
@@ -243,9 +269,13 @@ class FeedSubscription:
         for transceiver in self._pc.getTransceivers():
             track = transceiver.receiver.track
             if track is not None and id(track) not in known and track.kind in ("audio", "video"):
-                self.tracks.append((TrackKind(track.kind), track))
+                kind = TrackKind(track.kind)
+                self.tracks.append((kind, track))
+                valve = None
+                if kind is TrackKind.VIDEO and transceiver.mid is not None:
+                    valve = StreamValve(self._handle, transceiver.mid)
                 if self.on_track is not None:
-                    await self.on_track(TrackKind(track.kind), track)
+                    await self.on_track(kind, track, valve)
 
     @property
     def handle_id(self) -> int | None:

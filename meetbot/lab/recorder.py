@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from meetbot.connectors.base import Valve
 from meetbot.domain.events import Event, ParticipantId
 from meetbot.domain.states import TrackKind
 
@@ -73,7 +74,11 @@ class DrainingSink:
         self._drains: dict[tuple[ParticipantId, TrackKind], asyncio.Task[None]] = {}
 
     async def track_started(
-        self, participant: ParticipantId, kind: TrackKind, track: MediaStreamTrack
+        self,
+        participant: ParticipantId,
+        kind: TrackKind,
+        track: MediaStreamTrack,
+        valve: Valve | None = None,
     ) -> None:
         self.started.append((participant, kind))
         self._drains[participant, kind] = self.group.create_task(

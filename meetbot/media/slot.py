@@ -7,6 +7,9 @@ samples, never buffer them, so memory stays one frame per participant whatever h
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
@@ -14,10 +17,11 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 class FrameSlot:
     """Holds at most one frame: the newest. Taking it empties the slot."""
 
-    __slots__ = ("_frame", "dropped", "received")
+    __slots__ = ("_arrived", "_frame", "dropped", "received")
 
     def __init__(self) -> None:
         self._frame: av.VideoFrame | None = None
+        self._arrived = asyncio.Event()
         self.received = 0  # frames put in since the track started
         self.dropped = 0  # frames replaced before anyone sampled them
 
@@ -26,11 +30,20 @@ class FrameSlot:
             self.dropped += 1
         self._frame = frame
         self.received += 1
+        self._arrived.set()
 
     def take(self) -> av.VideoFrame | None:
         """The newest frame since the last take, or None when none arrived."""
         frame, self._frame = self._frame, None
+        self._arrived.clear()
         return frame
+
+    async def wait(self, timeout_s: float) -> av.VideoFrame | None:
+        """Take the newest frame, waiting up to `timeout_s` for one if the slot is empty."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout_s):
+                await self._arrived.wait()
+        return self.take()
 
 
 async def drain(track: MediaStreamTrack, slot: FrameSlot | None) -> str:

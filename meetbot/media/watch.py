@@ -17,6 +17,7 @@ import numpy.typing as npt
 from aiortc.mediastreams import MediaStreamTrack
 
 from detectors import DetectorSettings, Reading
+from meetbot.connectors.base import Valve
 from meetbot.domain.events import Observation, ParticipantId
 from meetbot.media.observation import to_observation, unknown
 from meetbot.media.picture import to_rgb
@@ -40,9 +41,18 @@ class Watch:
     """Sampling state of one participant's video track. Touched by the event loop only,
     except `detector`, which only the one in-flight job uses."""
 
-    def __init__(self, participant: ParticipantId, track: MediaStreamTrack, due: float) -> None:
+    def __init__(
+        self,
+        participant: ParticipantId,
+        track: MediaStreamTrack,
+        due: float,
+        valve: Valve | None = None,
+    ) -> None:
         self.participant = participant
         self.track = track
+        self.valve = valve  # None: the platform cannot pause this video, or a pause failed
+        self.paused = False  # paused at the server: resume before the next sample
+        self.silent_resumes = 0  # resumes in a row that brought no frame
         self.slot = FrameSlot()
         self.detector: FrameDetector | None = None
         self.broken = ""  # why we cannot judge this person any more ("" = fine)

@@ -1,0 +1,204 @@
+"""Media fakes shared by the sampler tests: cameras and microphones that are real aiortc
+tracks producing `av` frames at a device's pace, a valve that pauses a camera the way a media
+server pauses a subscription, and a detector factory that records what it was given."""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import av
+import numpy as np
+import numpy.typing as npt
+import skimage.data
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from detectors import Detector, DetectorSettings, Reading, Verdict
+from detectors import synthetic as syn
+from meetbot.clock import MonotonicClock
+from meetbot.domain.events import Observation, ParticipantId
+from meetbot.errors import ConnectError
+from meetbot.lab.recorder import EventRecorder
+from meetbot.media import MediaSampler
+from meetbot.settings import SamplingSettings
+
+Frame = npt.NDArray[np.uint8]
+FACE = syn.letterbox(skimage.data.astronaut(), (360, 640))  # type: ignore[no-untyped-call]
+BLACK = syn.black((360, 640))
+A, B = ParticipantId("alice"), ParticipantId("bob")
+
+
+class Camera(MediaStreamTrack):
+    """A camera at `fps`: the picture `frames(n)` gives, ending or failing when told to."""
+
+    kind = "video"
+
+    def __init__(self, frames: Callable[[int], Frame], fps: float = 15.0) -> None:
+        super().__init__()
+        self.frames, self.fps = frames, fps
+        self.sent = 0
+        self.fail = threading.Event()
+        self.progress = asyncio.Condition()
+        self.flowing = asyncio.Event()  # cleared while a CameraValve has it paused
+        self.flowing.set()
+
+    async def recv(self) -> av.VideoFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self.fail.is_set():
+            raise RuntimeError("decoder exploded")
+        await self.flowing.wait()
+        await asyncio.sleep(1 / self.fps)  # the camera's frame rate, not a wait for a result
+        frame = av.VideoFrame.from_ndarray(self.frames(self.sent), format="rgb24")
+        frame.pts, frame.time_base = self.sent, fractions.Fraction(1, round(self.fps))
+        self.sent += 1
+        async with self.progress:
+            self.progress.notify_all()
+        return frame.reformat(format="yuv420p")  # what a decoder hands out
+
+    async def until_sent(self, n: int) -> None:
+        async with asyncio.timeout(20), self.progress:
+            await self.progress.wait_for(lambda: self.sent >= n)
+
+
+class CameraValve:
+    """Pauses a Camera the way a media server pauses a subscription: nothing arrives until
+    `resume`. `generation` counts resumes (frames can show it); `broken` makes calls fail as
+    when the server is gone."""
+
+    def __init__(self, camera: Camera) -> None:
+        self.camera = camera
+        self.calls: list[str] = []
+        self.generation = 0
+        self.broken = False
+        self.deaf = False  # a sender that never answers the keyframe request a resume makes
+
+    async def pause(self) -> None:
+        self._call("pause")
+        self.camera.flowing.clear()
+
+    async def resume(self) -> None:
+        self._call("resume")
+        self.generation += 1
+        if not self.deaf:
+            self.camera.flowing.set()
+
+    def _call(self, what: str) -> None:
+        self.calls.append(what)
+        if self.broken:
+            raise ConnectError(f"cannot {what}: the server is gone")
+
+
+class Microphone(MediaStreamTrack):
+    """20 ms frames of 48 kHz mono: a tone while `loud` is set, digital silence otherwise."""
+
+    kind = "audio"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loud = threading.Event()
+        self.sent = 0
+        t = np.arange(960) / 48_000
+        self.tone = (0.3 * 32767 * np.sin(2 * np.pi * 440 * t)).astype(np.int16)
+
+    async def recv(self) -> av.AudioFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        await asyncio.sleep(0.02)  # the microphone's packet time
+        samples = self.tone if self.loud.is_set() else np.zeros(960, np.int16)
+        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate, frame.pts = 48_000, self.sent * 960
+        frame.time_base = fractions.Fraction(1, 48_000)
+        self.sent += 1
+        return frame
+
+
+class FakeDetector:
+    """Says `verdict`, remembers what it saw, and waits for `gate` when the test holds it."""
+
+    def __init__(self, verdict: Verdict, gate: threading.Event, fail: bool = False) -> None:
+        self.verdict, self.gate, self.fail = verdict, gate, fail
+        self.shapes: list[tuple[int, ...] | None] = []
+        self.speaking: list[bool] = []
+        self.closed = False
+        self.busy = 0
+        self.most_busy = 0
+
+    def observe(self, frame: Frame | None, at: float, *, speaking: bool = False) -> Reading:
+        self.busy += 1
+        self.most_busy = max(self.most_busy, self.busy)
+        try:
+            assert self.gate.wait(10), "the test never released the detector"
+            if self.fail:
+                raise ValueError("model crashed")
+            self.shapes.append(None if frame is None else frame.shape)
+            self.speaking.append(speaking)
+            return Reading(at, self.verdict, 0.9, faces=1, yaw=1.0, pitch=2.0, reason="fake")
+        finally:
+            self.busy -= 1
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class Detectors:
+    """The factory seam: one FakeDetector per participant, in order of creation."""
+
+    def __init__(self, verdict: Verdict = Verdict.ENGAGED, fail: bool = False) -> None:
+        self.verdict, self.fail = verdict, fail
+        self.gate = threading.Event()
+        self.gate.set()
+        self.made: list[FakeDetector] = []
+        self.running = 0
+        self.most_running = 0
+
+    def __call__(self, settings: DetectorSettings) -> FakeDetector:
+        det = FakeDetector(self.verdict, self.gate, self.fail)
+        self.made.append(det)
+        return det
+
+
+def observed(events: EventRecorder, who: ParticipantId) -> list[Observation]:
+    return [o for o in events.of(Observation) if o.participant == who]
+
+
+def judged(events: EventRecorder, who: ParticipantId) -> list[Observation]:
+    """Observations of real frames (the first ticks may come before the first frame)."""
+    return [o for o in observed(events, who) if o.reason != "waiting_for_frames"]
+
+
+@asynccontextmanager
+async def sampling(
+    *,
+    fps: float = 5.0,
+    threads: int = 2,
+    detectors: Detectors | None = None,
+    detector: DetectorSettings | None = None,
+    speech_from_audio: bool = False,
+    pause_video_from: int = 1000,
+    resume_lead_s: float = 0.3,
+) -> AsyncIterator[tuple[MediaSampler, EventRecorder]]:
+    settings = SamplingSettings(
+        fps=fps,
+        detector_threads=threads,
+        pause_video_from=pause_video_from,
+        resume_lead_s=resume_lead_s,
+    )
+    events = EventRecorder()
+    sampler = MediaSampler(
+        settings,
+        detector or DetectorSettings(),
+        MonotonicClock(),
+        detector_factory=detectors or Detector,
+        speech_from_audio=speech_from_audio,
+    )
+    async with (
+        sampler,
+        asyncio.TaskGroup() as group,
+    ):
+        run = group.create_task(sampler.run(events.emit))
+        yield sampler, events
+        run.cancel()

@@ -1,0 +1,126 @@
+"""Pausing videos at the server between samples (MediaSampler + a Valve), with fake valves
+on real aiortc tracks; the real Janus valve is in test_janus_videoroom.py and
+test_media_janus.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from media_fakes import (
+    BLACK,
+    A,
+    B,
+    Camera,
+    CameraValve,
+    Detectors,
+    Frame,
+    judged,
+    observed,
+    sampling,
+)
+
+from meetbot.domain.events import Observation, ParticipantId
+from meetbot.domain.states import TrackKind
+
+C = ParticipantId("carol")
+
+
+def marked(valve: CameraValve) -> Frame:
+    """A small picture whose width says which resume it was sent after."""
+    return np.zeros((48, 64 + 8 * valve.generation, 3), np.uint8)
+
+
+def generation(width: int) -> int:
+    return (width - 64) // 8
+
+
+async def test_in_a_big_room_videos_are_paused_between_samples_and_resumed_before_each() -> None:
+    fakes = Detectors()
+    async with sampling(fps=2.0, resume_lead_s=0.2, pause_video_from=2, detectors=fakes) as (
+        s,
+        events,
+    ):
+        cameras = {who: Camera(lambda n: BLACK, fps=15) for who in (A, B)}
+        valves = {who: CameraValve(camera) for who, camera in cameras.items()}
+        for who in (A, B):
+            await s.track_started(who, TrackKind.VIDEO, cameras[who], valves[who])
+        control = Camera(lambda n: BLACK, fps=15)  # a platform without valves: never paused
+        await s.track_started(C, TrackKind.VIDEO, control)
+        await events.wait_for(lambda _: all(len(judged(events, w)) >= 5 for w in (A, B, C)))
+    for valve in valves.values():
+        # paused after every sample, resumed before the next one, never twice the same way
+        assert valve.calls[:6] == ["pause", "resume"] * 3, valve.calls
+    assert s.resumed >= 4
+    for camera in cameras.values():
+        # about 0.2 s of every 0.5 s flows: well under the control camera's frames
+        assert camera.sent < 0.7 * control.sent, (camera.sent, control.sent)
+
+
+async def test_a_sample_never_judges_a_frame_from_before_the_pause() -> None:
+    fakes = Detectors()
+    async with sampling(fps=2.0, resume_lead_s=0.2, pause_video_from=1, detectors=fakes) as (
+        s,
+        events,
+    ):
+        camera = Camera(lambda n: marked(valve), fps=15)
+        valve = CameraValve(camera)
+        await s.track_started(A, TrackKind.VIDEO, camera, valve)
+        await events.wait_for(lambda _: valve.generation >= 6 and len(judged(events, A)) >= 6)
+    seen = [generation(shape[1]) for shape in fakes.made[0].shapes if shape is not None]
+    assert len(seen) >= 4
+    # every sample after a resume shows a frame sent after that very resume
+    assert seen[1:] == sorted(set(seen[1:])), seen
+    assert seen[-1] >= 4, seen
+
+
+async def test_a_small_room_streams_continuously() -> None:
+    async with sampling(fps=2.0, resume_lead_s=0.2, pause_video_from=3, detectors=Detectors()) as (
+        s,
+        events,
+    ):
+        cameras = {who: Camera(lambda n: BLACK) for who in (A, B)}
+        valves = {who: CameraValve(camera) for who, camera in cameras.items()}
+        for who in (A, B):
+            await s.track_started(who, TrackKind.VIDEO, cameras[who], valves[who])
+        await events.wait_for(lambda _: all(len(judged(events, w)) >= 3 for w in (A, B)))
+    assert [v.calls for v in valves.values()] == [[], []]
+
+
+@pytest.mark.parametrize(
+    ("trouble", "calls"),
+    [
+        ("broken", ["pause"]),  # the server cannot be asked: tried once, never again
+        ("deaf", ["pause", "resume"] * 3),  # three resumes brought no frame: left flowing
+    ],
+)
+async def test_a_valve_that_does_not_work_leaves_the_video_flowing(
+    trouble: str, calls: list[str]
+) -> None:
+    async with sampling(fps=2.0, resume_lead_s=0.2, pause_video_from=1, detectors=Detectors()) as (
+        s,
+        events,
+    ):
+        camera = Camera(lambda n: BLACK)
+        valve = CameraValve(camera)
+        setattr(valve, trouble, True)
+        await s.track_started(A, TrackKind.VIDEO, camera, valve)
+        await events.wait_for(lambda _: len(observed(events, A)) >= 8)
+        assert s.watches[A].valve is None  # the sampler no longer uses it
+    assert valve.calls == calls
+
+
+async def test_an_excluded_person_is_paused_for_good() -> None:
+    async with sampling(fps=2.0, pause_video_from=1000, detectors=Detectors()) as (s, events):
+        camera = Camera(lambda n: BLACK)
+        valve = CameraValve(camera)
+        await s.track_started(A, TrackKind.VIDEO, camera, valve)
+        await s.track_started(B, TrackKind.VIDEO, Camera(lambda n: BLACK))
+        s.exclude(A)
+        await events.wait_for(lambda _: len(judged(events, B)) >= 3)
+        later = Camera(lambda n: BLACK)  # rejoined: still out, still paused
+        later_valve = CameraValve(later)
+        await s.track_started(A, TrackKind.VIDEO, later, later_valve)
+        await events.wait_for(lambda _: len(judged(events, B)) >= 5)
+    assert valve.calls == ["pause"]
+    assert later_valve.calls == ["pause"]
+    assert not [o for o in events.of(Observation) if o.participant == A and o.reason == "fake"]
