@@ -17,35 +17,22 @@ inside the graph, so such a graph can never be shared).
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import threading
-import weakref
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
-
-from detectors.settings import DetectorSettings
-
-# mediapipe's C++ side logs every graph start to stderr; keep a participant's console readable.
-os.environ.setdefault("GLOG_minloglevel", "2")
-import mediapipe as mp
-from google.protobuf import text_format
-from mediapipe.framework import calculator_pb2
 from mediapipe.framework.formats import rect_pb2
-from mediapipe.python.solution_base import SolutionBase
+
+from detectors import graphs
+from detectors.graphs import thread_graphs
+from detectors.settings import DetectorSettings
 
 Landmarks = npt.NDArray[np.float64]  # (478, 3) pixels: x right, y down, z away (scale of x)
 Box = tuple[float, float, float, float]  # x, y, width, height in frame pixels
-GraphKey = tuple[str, int | bool, float]  # what a shared graph was built with
 Roi = tuple[float, float, float, float, float]  # x/y centre, width, height (frame = 1), rotation
-
-_solutions: Any = mp.solutions
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +43,9 @@ class FaceSearch:
     box: Box | None = None  # the main face
     score: float = 0.0  # detector confidence of the main face (1.0 when the mesh tracked it)
     landmarks: Landmarks | None = None  # None: a face was detected but the mesh could not fit it
-    path: str = ""  # "mesh", "crop" or "detector" - which route found the main face
+    # which route found the main face: "mesh" (followed from the last frame), "crop" (detected,
+    # then fitted on a crop) or "detector" (too small to fit)
+    path: str = ""
 
 
 def _boxes(result: Any, w: int, h: int) -> list[tuple[Box, float]]:
@@ -67,13 +56,14 @@ def _boxes(result: Any, w: int, h: int) -> list[tuple[Box, float]]:
     return out
 
 
+def _pixels(found: Any, w: int, h: int) -> Landmarks:
+    # mediapipe z is relative depth with roughly the scale of x, so it is scaled by the width
+    return np.asarray([(p.x * w, p.y * h, p.z * w) for p in found.landmark], dtype=np.float64)
+
+
 def _landmarks(result: Any, w: int, h: int) -> Landmarks | None:
     faces = result.multi_face_landmarks
-    if not faces:
-        return None
-    # mediapipe z is relative depth with roughly the scale of x, so it is scaled by the width
-    pts = [(p.x * w, p.y * h, p.z * w) for p in faces[0].landmark]
-    return np.asarray(pts, dtype=np.float64)
+    return _pixels(faces[0], w, h) if faces else None
 
 
 def _overlaps(a: Box, b: Box) -> bool:
@@ -101,28 +91,6 @@ def landmark_roi(lm: Landmarks, w: int, h: int) -> Roi:
     return (x0 + bw / 2) / w, (y0 + bh / 2) / h, side / w, side / h, rotation
 
 
-# face_mesh's landmark stage alone: landmarks of the face inside a given region of the frame,
-# with no detector and, unlike FaceMesh's tracking mode, no memory of the previous frame (the
-# region is the caller's), so one graph serves everybody on a thread. FaceLandmarkCpu gates its
-# output on the model's face-presence score (0.5): no face in the region, no landmarks.
-_ROI_MESH = text_format.Parse(
-    """
-    input_stream: "image"
-    input_stream: "roi"
-    input_side_packet: "with_attention"
-    output_stream: "face_landmarks"
-    node {
-      calculator: "FaceLandmarkCpu"
-      input_stream: "IMAGE:image"
-      input_stream: "ROI:roi"
-      input_side_packet: "WITH_ATTENTION:with_attention"
-      output_stream: "LANDMARKS:face_landmarks"
-    }
-    """,
-    calculator_pb2.CalculatorGraphConfig(),
-)
-
-
 def square_crop(
     rgb: npt.NDArray[np.uint8], box: Box, size: int
 ) -> tuple[npt.NDArray[np.uint8], float, float, float]:
@@ -143,73 +111,6 @@ def square_crop(
     return np.ascontiguousarray(crop), float(ix0), float(iy0), iside / size
 
 
-def _close(graph: Any) -> None:
-    # best effort: a graph that fails to close (e.g. left in an error state) is dropped anyway
-    with contextlib.suppress(Exception):
-        graph.close()
-
-
-def _close_all(graphs: dict[GraphKey, Any]) -> None:
-    for graph in graphs.values():
-        _close(graph)
-    graphs.clear()
-
-
-class ThreadGraphs:
-    """The stateless mediapipe graphs of ONE thread, shared by every FaceFinder used on it.
-
-    Why per thread and not per process: mediapipe graphs are not thread-safe, and the sampler
-    runs each person's calls on whichever pool thread is free (one call in flight per person,
-    but not always on the same thread). Calls on one thread are sequential, so a graph owned by
-    the thread is never entered twice at once, whoever the call is for.
-    Why sharing is safe: face detection and a static_image_mode face_mesh keep nothing from one
-    frame to the next, so their answer does not depend on whose frame came before.
-    Lifetime: each graph is built on first use and lives until its thread ends (the
-    thread-local storage is dropped): the sampler's pool threads at its shutdown, the main
-    thread at exit. `FaceFinder.close` does not touch them.
-    """
-
-    def __init__(self) -> None:
-        self._graphs: dict[GraphKey, Any] = {}
-        # closed when the thread's storage is dropped, or at exit while mediapipe still works
-        # (a __del__ would run too late there, after module globals are torn down)
-        weakref.finalize(self, _close_all, self._graphs)
-
-    def built(self) -> dict[GraphKey, Any]:
-        """The graphs built so far on this thread, by what they were built with."""
-        return dict(self._graphs)
-
-    def process(
-        self,
-        key: GraphKey,
-        make: Callable[[], Any],
-        inputs: npt.NDArray[np.uint8] | Mapping[str, Any],
-    ) -> Any:
-        """`graph.process(inputs)` on this thread's graph for `key`, built by `make` if new."""
-        graph = self._graphs.get(key)
-        if graph is None:
-            graph = self._graphs[key] = make()
-        try:
-            return graph.process(inputs)
-        except Exception:
-            # a graph that failed may stay broken; rebuilt on the next call, so one person's
-            # bad frame cannot turn everyone else on this thread into detector errors
-            del self._graphs[key]
-            _close(graph)
-            raise
-
-
-_local = threading.local()
-
-
-def thread_graphs() -> ThreadGraphs:
-    """The calling thread's shared graphs (created empty on its first call)."""
-    graphs: ThreadGraphs | None = getattr(_local, "graphs", None)
-    if graphs is None:
-        graphs = _local.graphs = ThreadGraphs()
-    return graphs
-
-
 class FaceFinder:
     """One participant's face search. By default it owns no graph: it remembers where the face
     was (`landmark_roi`, five floats) and finds it there again with the calling thread's shared
@@ -222,13 +123,7 @@ class FaceFinder:
         self._s = settings
         self._mesh: Any = None
         if settings.face_tracking:
-            self._mesh = _solutions.face_mesh.FaceMesh(
-                static_image_mode=False,
-                max_num_faces=1,
-                refine_landmarks=settings.refine_iris,
-                min_detection_confidence=settings.detection_confidence,
-                min_tracking_confidence=0.5,
-            )
+            self._mesh = graphs.tracking_mesh(settings.refine_iris, settings.detection_confidence)
         self._roi: Roi | None = None  # where the main face was in the previous frame
         # other people in the tile come and go slowly: while the main face is followed, the
         # full-range detector (the short-range one misses faces under ~80 px, e.g. someone
@@ -246,7 +141,10 @@ class FaceFinder:
 
     def find(self, rgb: npt.NDArray[np.uint8]) -> FaceSearch:
         h, w = rgb.shape[:2]
-        lm = self._follow(rgb)
+        # forgotten until this frame finds the face again: a region that made the graph fail
+        # is not tried on every later frame
+        roi, self._roi = self._roi, None
+        lm = self._follow(rgb, roi)
         self._since_count += 1
         if lm is not None:
             self._roi = landmark_roi(lm, w, h)
@@ -260,7 +158,7 @@ class FaceFinder:
                 )
             return FaceSearch(1 + self._others, box, 1.0, lm, "mesh")
         # the main face is lost: recount as soon as it is found again
-        self._roi, self._since_count, self._others = None, self._s.count_every_frames, 0
+        self._since_count, self._others = self._s.count_every_frames, 0
         dets = self._detect(0, rgb) or self._full_range(rgb)
         if not dets:
             return FaceSearch(0)
@@ -268,79 +166,45 @@ class FaceFinder:
         if box[2] < self._s.min_face_px:
             return FaceSearch(len(dets), box, score, None, "detector")
         lm = self._crop_landmarks(rgb, box)
-        if lm is not None and self._mesh is None:
-            # the next frame looks where this one found the face (a tracking mesh cannot be
-            # told: it keeps looking for faces its own detector finds)
+        if lm is not None:
+            # the next frame looks where this one found the face (a tracking mesh ignores it:
+            # it only follows faces its own detector found)
             self._roi = landmark_roi(lm, w, h)
         return FaceSearch(len(dets), box, score, lm, "crop")
 
-    def _follow(self, rgb: npt.NDArray[np.uint8]) -> Landmarks | None:
+    def _follow(self, rgb: npt.NDArray[np.uint8], roi: Roi | None) -> Landmarks | None:
         """The main face's landmarks, looked for where it was in the previous frame."""
         h, w = rgb.shape[:2]
         if self._mesh is not None:
             return _landmarks(self._mesh.process(rgb), w, h)
-        if self._roi is None:
+        if roi is None:
             return None
-        refine = self._s.refine_iris
-
-        def make() -> Any:
-            return SolutionBase(
-                graph_config=_ROI_MESH,
-                side_inputs={"with_attention": refine},
-                outputs=["face_landmarks"],
-            )
-
-        roi = rect_pb2.NormalizedRect(
-            x_center=self._roi[0],
-            y_center=self._roi[1],
-            width=self._roi[2],
-            height=self._roi[3],
-            rotation=self._roi[4],
+        x, y, width, height, rotation = roi
+        region = rect_pb2.NormalizedRect(
+            x_center=x, y_center=y, width=width, height=height, rotation=rotation
         )
-        # 0.5: FaceLandmarkCpu's own face-presence threshold (fixed in the subgraph)
         found = (
             thread_graphs()
-            .process(("roi_face_mesh", refine, 0.5), make, {"image": rgb, "roi": roi})
+            .process(graphs.roi_mesh(self._s.refine_iris), {"image": rgb, "roi": region})
             .face_landmarks
         )
-        if found is None:
-            return None
-        pts = [(p.x * w, p.y * h, p.z * w) for p in found.landmark]
-        return np.asarray(pts, dtype=np.float64)
+        return None if found is None else _pixels(found, w, h)
 
     def _detect(self, model: int, rgb: npt.NDArray[np.uint8]) -> list[tuple[Box, float]]:
         """Faces found by the short-range (model 0) or full-range (model 1) detector."""
-        confidence = self._s.detection_confidence
-
-        def make() -> Any:
-            return _solutions.face_detection.FaceDetection(
-                model_selection=model, min_detection_confidence=confidence
-            )
-
         h, w = rgb.shape[:2]
-        result = thread_graphs().process(("face_detection", model, confidence), make, rgb)
-        return _boxes(result, w, h)
+        detector = graphs.face_detector(model, self._s.detection_confidence)
+        return _boxes(thread_graphs().process(detector, rgb), w, h)
 
     def _full_range(self, rgb: npt.NDArray[np.uint8]) -> list[tuple[Box, float]]:
         # the short-range detector misses faces under ~80 px, e.g. someone behind the speaker
         return self._detect(1, rgb)
 
     def _crop_landmarks(self, rgb: npt.NDArray[np.uint8], box: Box) -> Landmarks | None:
-        refine, confidence = self._s.refine_iris, self._s.detection_confidence
-
-        def make() -> Any:
-            # static_image_mode: every crop is searched afresh, nothing carried over
-            return _solutions.face_mesh.FaceMesh(
-                static_image_mode=True,
-                max_num_faces=1,
-                refine_landmarks=refine,
-                min_detection_confidence=confidence,
-            )
-
         size = self._s.crop_size_px
         crop, x0, y0, scale = square_crop(rgb, box, size)
-        result = thread_graphs().process(("crop_face_mesh", refine, confidence), make, crop)
-        lm = _landmarks(result, size, size)
+        mesh = graphs.crop_mesh(self._s.refine_iris, self._s.detection_confidence)
+        lm = _landmarks(thread_graphs().process(mesh, crop), size, size)
         if lm is None:
             return None
         # back to frame pixels; z shares the x scale

@@ -17,7 +17,7 @@ import math
 from typing import Any
 
 import cv2
-import mediapipe as mp  # GLOG quieted by detectors.faces, imported by the package first
+import mediapipe as mp  # GLOG quieted by detectors.graphs, imported by the package first
 import numpy as np
 import numpy.typing as npt
 

@@ -19,7 +19,8 @@ from mediapipe.python.solution_base import SolutionBase
 
 from detectors import Detector, DetectorSettings, Reading, Verdict
 from detectors import synthetic as syn
-from detectors.faces import FaceFinder, GraphKey, ThreadGraphs, landmark_box, thread_graphs
+from detectors.faces import FaceFinder, landmark_box
+from detectors.graphs import GraphKey, ThreadGraphs, thread_graphs
 
 T = TypeVar("T")
 SETTINGS = DetectorSettings()
