@@ -28,7 +28,8 @@ _FULL_CONFIDENCE_FACE_PX = 64.0
 
 
 class Detector:
-    """Stateful per participant (mediapipe tracking, frozen-picture timer, baseline).
+    """Stateful per participant (where the face was, frozen-picture timer, baseline); the
+    mediapipe graphs belong to the calling thread (detectors.graphs), so a Detector is small.
 
     Not thread-safe: one instance per participant and one `observe` call in flight.
     """
