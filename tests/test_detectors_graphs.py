@@ -146,20 +146,25 @@ POSES = [(0.0, 0.0), (10.0, 5.0), (-10.0, -5.0), (40.0, 0.0), (-40.0, 0.0), (0.0
 POSES += [(0.0, -35.0), (35.0, 25.0), (0.0, 0.0)]
 
 
+@pytest.fixture(scope="module")
+def posed(astronaut: syn.PosableFace) -> list[np.ndarray]:
+    """The astronaut in each of POSES, rendered once (placed at a size per test)."""
+    return [astronaut.render(yaw, pitch)[0] for yaw, pitch in POSES]
+
+
 # tolerance: at 48 px per-person tracking runs the crop path on every frame (face_mesh's own
 # detector misses faces that small) while the shared way follows; a few px are degrees there
 @pytest.mark.parametrize(("size", "tolerance_deg"), [(48, 5.0), (120, 3.0)])
 def test_shared_graphs_judge_posed_faces_like_per_person_tracking(
-    astronaut: syn.PosableFace, size: int, tolerance_deg: float
+    astronaut: syn.PosableFace, posed: list[np.ndarray], size: int, tolerance_deg: float
 ) -> None:
+    scale = size / astronaut.face_width
+    frames = [syn.place(img, astronaut.face_centre, scale) for img in posed]
+
     def judge(settings: DetectorSettings) -> list[Reading]:
         with Detector(settings) as det:
             # each pose held for two samples, like a person in a meeting at 1 frame/s
-            return [
-                det.observe(astronaut.frame(yaw, pitch, size), 2.0 * i + k)
-                for i, (yaw, pitch) in enumerate(POSES)
-                for k in (0, 1)
-            ]
+            return [det.observe(f, 2.0 * i + k) for i, f in enumerate(frames) for k in (0, 1)]
 
     shared, tracked = judge(SETTINGS), judge(TRACKING)
     truth = [Verdict.ENGAGED] * 6 + [Verdict.LOOKING_AWAY] * 10 + [Verdict.ENGAGED] * 2
