@@ -59,6 +59,7 @@ async def main() -> None:
     ap.add_argument("--warmup", type=float, default=5.0)
     ap.add_argument("--no-detect", action="store_true")
     ap.add_argument("--detector-threads", type=int, default=SamplingSettings().detector_threads)
+    ap.add_argument("--pause-video-from", type=int, default=SamplingSettings().pause_video_from)
     a = ap.parse_args()
 
     names: dict[ParticipantId, str] = {}
@@ -78,7 +79,9 @@ async def main() -> None:
 
     clock = time.monotonic  # shared with the publisher process: both read CLOCK_MONOTONIC
     meeting = MeetingSettings(url=a.url, room=a.room, display_name="meetbot bench")
-    sampling = SamplingSettings(detector_threads=a.detector_threads)
+    sampling = SamplingSettings(
+        detector_threads=a.detector_threads, pause_video_from=a.pause_video_from
+    )
     factory = {"detector_factory": no_detector} if a.no_detect else {}
     async with (
         JanusConnector(meeting, clock) as connector,
@@ -96,6 +99,7 @@ async def main() -> None:
         await asyncio.sleep(a.warmup)  # models loaded, decoders settled
         analysed0 = sampler.analysed
         skipped0 = sampler.skipped
+        resumed0 = sampler.resumed
         received0 = sum(w.slot.received for w in sampler.watches.values())
         each0 = {p: w.slot.received for p, w in sampler.watches.items()}
         cpu0, t0 = time.process_time(), time.monotonic()
@@ -103,6 +107,7 @@ async def main() -> None:
         cpu1, t1 = time.process_time(), time.monotonic()
         analysed1 = sampler.analysed
         skipped1 = sampler.skipped
+        resumed1 = sampler.resumed
         received1 = sum(w.slot.received for w in sampler.watches.values())
         each = sorted(w.slot.received - each0.get(p, 0) for p, w in sampler.watches.items())
         rss, peak = memory_mb()
@@ -130,6 +135,7 @@ async def main() -> None:
                 "cpu_percent": round(100 * (cpu1 - cpu0) / (t1 - t0), 1),
                 "analysed": analysed1 - analysed0,
                 "skipped": skipped1 - skipped0,
+                "resumed": resumed1 - resumed0,
                 "received": received1 - received0,
                 "received_each": each,
                 "rss_mb": round(rss, 1),

@@ -32,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 ROOM = 4242
 FPS, FACE_S, BLACK_S = 15, 8, 4  # publishers' camera rate and the clip's face/black loop
 TARGETS = {"bot_cpu_percent": 100.0, "state_latency_p95_s": 2.0, "rss_mb": 1536.0}
+NEVER = 1_000_000  # sampling.pause_video_from that no room reaches
 
 
 def cpu_seconds(pid: int) -> float:
@@ -78,6 +79,12 @@ def latencies(
     return found, missed, dict(instead)
 
 
+def p95_of(found: list[float]) -> float | None:
+    if len(found) < 2:
+        return None
+    return round(statistics.quantiles(found, n=20, method="inclusive")[-1], 3)
+
+
 async def read_schedule(stream: asyncio.StreamReader, n: int) -> dict[str, dict[str, float]]:
     schedule: dict[str, dict[str, float]] = {}
     async with asyncio.timeout(60 + 2 * n):
@@ -91,16 +98,12 @@ async def read_schedule(stream: asyncio.StreamReader, n: int) -> dict[str, dict[
     return schedule
 
 
-async def run_bot(url: str, n: int, seconds: float, detect: bool, threads: int) -> dict[str, Any]:
+async def run_bot(
+    url: str, n: int, seconds: float, detect: bool, threads: int, pause_from: int
+) -> dict[str, Any]:
     args = [str(HERE / "_bot.py"), "--url", url, "--room", str(ROOM)]
-    args += [
-        "--participants",
-        str(n),
-        "--seconds",
-        str(seconds),
-        "--detector-threads",
-        str(threads),
-    ]
+    args += ["--participants", str(n), "--seconds", str(seconds)]
+    args += ["--detector-threads", str(threads), "--pause-video-from", str(pause_from)]
     bot = await asyncio.create_subprocess_exec(
         sys.executable,
         *args,
@@ -118,10 +121,12 @@ async def run_bot(url: str, n: int, seconds: float, detect: bool, threads: int) 
     return result
 
 
-async def bench(n: int, seconds: float, threads: int) -> dict[str, Any]:
+async def bench(
+    n: int, seconds: float, threads: int, pause_from: int, compare_continuous: bool
+) -> dict[str, Any]:
     async with JanusServer() as janus:
         await janus.create_room(ROOM, publishers=max(64, n + 8))
-        lifetime = 2 * (seconds + 60) + 60 + 3 * n
+        lifetime = 3 * (seconds + 60) + 60 + 3 * n  # three bot runs at most
         args = [str(HERE / "_replay.py"), "--url", janus.url, "--room", str(ROOM)]
         args += ["--participants", str(n), "--seconds", str(lifetime), "--fps", str(FPS)]
         args += ["--face-s", str(FACE_S), "--black-s", str(BLACK_S)]
@@ -132,8 +137,14 @@ async def bench(n: int, seconds: float, threads: int) -> dict[str, Any]:
             assert pubs.stdout is not None
             schedule = await read_schedule(pubs.stdout, n)
             pub_cpu0, wall0 = cpu_seconds(pubs.pid), asyncio.get_running_loop().time()
-            baseline = await run_bot(janus.url, n, seconds, False, threads)
-            real = await run_bot(janus.url, n, seconds, True, threads)
+            baseline = await run_bot(janus.url, n, seconds, False, threads, pause_from)
+            real = await run_bot(janus.url, n, seconds, True, threads, pause_from)
+            # the same bot with every video streaming all the time (no pausing at any size)
+            continuous = (
+                await run_bot(janus.url, n, seconds, True, threads, NEVER)
+                if compare_continuous
+                else None
+            )
             pub_cpu = cpu_seconds(pubs.pid) - pub_cpu0
             pub_wall = asyncio.get_running_loop().time() - wall0
         finally:
@@ -141,19 +152,21 @@ async def bench(n: int, seconds: float, threads: int) -> dict[str, Any]:
             await pubs.wait()
     found, missed, instead = latencies(schedule, real)
     window = real["window_end"] - real["window_start"]
-    p95 = statistics.quantiles(found, n=20, method="inclusive")[-1] if len(found) >= 2 else None
+    p95 = p95_of(found)
     result = {
         "participants": n,
         "seconds": seconds,
         "sampling_fps": SamplingSettings().fps,
         "detector_threads": threads,
         "publisher_video": f"640x360@{FPS} VP8",
+        "videos_paused_between_samples": n >= pause_from,
+        "resumes_per_second": round(real["resumed"] / window, 2),
         "bot_cpu_percent": real["cpu_percent"],
         "frames_analysed_per_second": round(real["analysed"] / window, 2),
         "frames_expected_per_second": n * SamplingSettings().fps,
         "samples_skipped_per_second": round(real["skipped"] / window, 2),
         "state_latency_p50_s": round(statistics.median(found), 3) if found else None,
-        "state_latency_p95_s": round(p95, 3) if p95 is not None else None,
+        "state_latency_p95_s": p95,
         "state_latency_max_s": round(max(found), 3) if found else None,
         "state_changes_timed": len(found),
         "state_changes_missed": missed,
@@ -180,6 +193,18 @@ async def bench(n: int, seconds: float, threads: int) -> dict[str, Any]:
         "publishers_cpu_percent": round(100 * pub_cpu / pub_wall, 1),
         "load_average_1m": round(os.getloadavg()[0], 2),
     }
+    if continuous is not None:
+        found_c, missed_c, _ = latencies(schedule, continuous)
+        result["continuous"] = {
+            "what": "same bot, detection on, every video streaming (never paused)",
+            "bot_cpu_percent": continuous["cpu_percent"],
+            "state_latency_p95_s": p95_of(found_c),
+            "state_changes_missed": missed_c,
+            "rss_mb": continuous["rss_mb"],
+        }
+        result["cpu_ratio_vs_continuous"] = round(
+            real["cpu_percent"] / max(continuous["cpu_percent"], 0.1), 2
+        )
     result["targets_met"] = {
         key: result[key] is not None and result[key] <= limit for key, limit in TARGETS.items()
     }
@@ -197,13 +222,32 @@ def main() -> None:
         default=SamplingSettings().detector_threads,
         help="sampling.detector_threads of the bot (default: the shipped default)",
     )
+    ap.add_argument(
+        "--pause-video-from",
+        type=int,
+        default=SamplingSettings().pause_video_from,
+        help="sampling.pause_video_from of the bot (default: the shipped default)",
+    )
+    ap.add_argument(
+        "--compare-continuous",
+        action="store_true",
+        help="also run the bot with every video streaming, for the ratio against pausing",
+    )
     a = ap.parse_args()
     if a.participants < 1 or a.seconds < 5:
         ap.error("--participants must be >= 1 and --seconds >= 5")
     problem = sandbox_problem()
     if problem is not None:
         ap.error(f"{problem} (e.g. scripts/in-sandbox .venv/bin/python bench/participants.py ...)")
-    result = asyncio.run(bench(a.participants, a.seconds, a.detector_threads))
+    result = asyncio.run(
+        bench(
+            a.participants,
+            a.seconds,
+            a.detector_threads,
+            a.pause_video_from,
+            a.compare_continuous,
+        )
+    )
     if a.json:
         print(json.dumps(result))
         return
