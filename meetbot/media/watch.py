@@ -1,7 +1,8 @@
 """One participant's video as the sampler sees it: a slot, a detector, and one job at a time.
 
-`sample` runs in a worker thread. MediaPipe keeps tracking state per instance and is not
-thread-safe, so each participant owns one detector and never has two calls in flight.
+`sample` runs in a worker thread. A detector keeps per-person state (the face's last region,
+the frozen-picture timer, the learned baseline) and is not thread-safe, so each participant owns
+one and never has two calls in flight; the mediapipe graphs behind it are shared per thread.
 """
 
 from __future__ import annotations
