@@ -13,21 +13,30 @@ core), so a bench with 48 participants encodes one clip per script and replays t
 The clip loops. Replayed packets are paced on the event loop's clock with fresh, increasing
 timestamps; aiortc's MediaPlayer(decode=False) would relay the file too, but it restarts
 timestamps when it loops and then floods its queue. A keyframe every second lets a late
-subscriber (or one that asks with a PLI, which a replay cannot honour) start within 1 s.
+subscriber start within 1 s.
+
+Keyframe requests (RTCP PLI/FIR) are answered like a browser answers them: the clip is encoded
+twice, the stream and every picture again as a keyframe, and after a request the track sends
+the keyframe of the picture that is due instead of its inter frame. Janus asks for one whenever
+a subscriber starts or resumes a paused stream; without an answer the subscriber would decode
+inter frames on a picture from before the pause until the next periodic keyframe.
 The microphone stays a live tone (Opus encoding is cheap) so talking events keep working.
 """
 
 from __future__ import annotations
 
+import asyncio
 import fractions
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import av
+from aiortc import RTCPeerConnection, RTCRtpSender
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from meetbot.connectors.janus_session import JanusHandle
 from meetbot.errors import ConfigError
 from meetbot.lab.frames import FrameBook, video_frame
 from meetbot.lab.participant import Pacer, Participant, ToneTrack
@@ -36,16 +45,82 @@ from meetbot.lab.scenario import Happened, Scenario, Script
 VIDEO_CLOCK = 90_000
 
 
+def is_keyframe(frame: bytes) -> bool:
+    """True for a VP8 key frame: bit 0 of the frame tag is 0 (RFC 6386, section 9.1)."""
+    return bool(frame) and not frame[0] & 1
+
+
+def keyframe_bit_rate(bit_rate: int, gop: int) -> int:
+    """Rate-control target for the every-frame-a-keyframe variant of a stream.
+
+    A keyframe costs several inter frames, so at the stream's own rate the keyframes would be
+    visibly worse than the stream. Measured: at gop/4 times the stream's rate their PSNR is
+    within 1 dB of the stream's (astronaut 640x360@15 fps, 500 kb/s: 37.2 vs 36.8 dB; lab
+    faces 320x240@5 fps, 150 kb/s: 40 dB both).
+    """
+    return round(bit_rate * max(1.0, gop / 4))
+
+
 @dataclass(frozen=True, slots=True)
 class Clip:
-    """Encoded VP8 frames of one script, in order; shared read-only by every replay."""
+    """Encoded VP8 frames of one script, in order; shared read-only by every replay.
+
+    `keyframes[i]`, when present, shows the same picture as `frames[i]` as a keyframe: what a
+    replay sends to answer a keyframe request.
+    """
 
     frames: tuple[bytes, ...]
     fps: float
+    keyframes: tuple[bytes, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.keyframes and len(self.keyframes) != len(self.frames):
+            raise ConfigError(
+                f"clip has {len(self.frames)} frames but {len(self.keyframes)} keyframes; "
+                "encode both variants from the same pictures"
+            )
 
     @property
     def duration_s(self) -> float:
         return len(self.frames) / self.fps
+
+
+def encode_frames(
+    frames: Iterable[av.VideoFrame],
+    path: Path,
+    *,
+    fps: float,
+    bitrate: int,
+    gop: int | None = None,
+    options: dict[str, str] | None = None,
+) -> Path:
+    """Encode `frames` as a replay clip: a WebM file whose first video stream is the VP8
+    stream (a keyframe every `gop` frames, default one a second, and wherever a frame's
+    pict_type is I) and whose second one holds every picture again as a keyframe.
+    `options` go to libvpx (e.g. {"deadline": "realtime"})."""
+    rate = fractions.Fraction(fps).limit_denominator(1000)
+    gop = max(1, round(fps)) if gop is None else gop
+    with av.open(str(path), mode="w", format="webm") as container:
+        stream, keys = (container.add_stream("libvpx", rate=rate) for _ in range(2))
+        for out, out_gop, out_rate in (
+            (stream, gop, bitrate),
+            (keys, 1, keyframe_bit_rate(bitrate, gop)),
+        ):
+            out.pix_fmt, out.bit_rate, out.codec_context.gop_size = "yuv420p", out_rate, out_gop
+            # Keyframes exactly where asked, never where libvpx guesses a scene cut: a replay
+            # must know which of its frames a receiver can start from.
+            out.codec_context.options = {"keyint_min": str(out_gop), **(options or {})}
+        for n, frame in enumerate(frames):
+            if n == 0:
+                for out in (stream, keys):
+                    out.width, out.height = frame.width, frame.height
+            frame.pts, frame.time_base = n, fractions.Fraction(1) / rate
+            container.mux(stream.encode(frame))
+            frame.pict_type = av.video.frame.PictureType.I
+            container.mux(keys.encode(frame))
+        container.mux(stream.encode(None))
+        container.mux(keys.encode(None))
+    return path
 
 
 def encode_clip(
@@ -59,7 +134,7 @@ def encode_clip(
     bitrate: int = 150_000,
     book: FrameBook | None = None,
 ) -> Path:
-    """Encode what `script` shows from 0 to `duration_s` as VP8 in a WebM file at `path`."""
+    """Encode what `script` shows from 0 to `duration_s` as a replay clip at `path`."""
     if duration_s <= 0 or fps <= 0:
         raise ConfigError(
             f"encode_clip: duration_s and fps must be positive, got {duration_s}, {fps}"
@@ -68,55 +143,99 @@ def encode_clip(
         book = FrameBook.for_scenario(
             Scenario((script,), duration_s, fps=fps, canvas=canvas, face_px=face_px)
         )
-    height, width = book.canvas
-    rate = fractions.Fraction(fps).limit_denominator(1000)
-    with av.open(str(path), mode="w", format="webm") as container:
-        stream = container.add_stream("libvpx", rate=rate)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.bit_rate = bitrate
-        stream.codec_context.gop_size = max(1, round(fps))  # a keyframe every second
-        for n in range(round(duration_s * fps)):
-            behaviour = script.behaviour_at(n / fps)
-            frame = video_frame(book.frame(script.face, behaviour, n), n)
-            frame.time_base = fractions.Fraction(1) / rate
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    return path
+    pictures = (
+        video_frame(book.frame(script.face, script.behaviour_at(n / fps), n), n)
+        for n in range(round(duration_s * fps))
+    )
+    return encode_frames(pictures, path, fps=fps, bitrate=bitrate)
 
 
 def load_clip(path: Path) -> Clip:
-    """Read a clip made by encode_clip into memory (VP8 frames and their rate)."""
+    """Read a clip made by encode_clip into memory (VP8 frames, keyframes and their rate)."""
     try:
         container = av.open(str(path))
     except (OSError, av.FFmpegError) as exc:
         raise ConfigError(f"cannot read clip {path}: {exc}; make it with encode_clip") from exc
     with container:
-        stream = container.streams.video[0]
-        if stream.codec_context.name != "vp8":
-            raise ConfigError(f"clip {path} is {stream.codec_context.name}, not vp8")
-        fps = float(stream.average_rate or stream.guessed_rate or 5)
-        frames = tuple(bytes(p) for p in container.demux(stream) if p.size)
-    return Clip(frames, fps)
+        streams = container.streams.video
+        for stream in streams:
+            if stream.codec_context.name != "vp8":
+                raise ConfigError(f"clip {path} is {stream.codec_context.name}, not vp8")
+        fps = float(streams[0].average_rate or streams[0].guessed_rate or 5)
+        frames: list[list[bytes]] = [[] for _ in streams[:2]]
+        for packet in container.demux(*streams[:2]):
+            if packet.size:
+                frames[packet.stream.index].append(bytes(packet))
+    return Clip(tuple(frames[0]), fps, tuple(frames[1]) if len(frames) > 1 else ())
 
 
 class ReplayVideoTrack(MediaStreamTrack):
-    """Sends a clip's encoded frames in a loop, at its frame rate, without decoding."""
+    """Sends a clip's encoded frames in a loop from frame `offset`, at its frame rate, without
+    decoding; answers keyframe requests (see answer_keyframe_requests)."""
 
     kind = "video"
 
-    def __init__(self, clip: Clip) -> None:
+    def __init__(self, clip: Clip, *, offset: int = 0) -> None:
         super().__init__()
-        self.clip = clip
+        self.clip, self.offset = clip, offset
+        self.start = 0.0  # event-loop time (time.monotonic) at which frame 0 left
+        self.flowing = asyncio.Event()  # aiortc pulled the first frame: the transport is up
+        self.keyframes_sent = 0  # periodic ones and answers to requests
+        self.keyframe_requests = 0
+        self.requests_answered = 0
+        self.answered_with: int | None = None  # clip index of the latest answer
         self._pacer = Pacer(1.0 / clip.fps)
+        self._wanted = False
+
+    def request_keyframe(self) -> None:
+        """The receiver lost the picture (PLI/FIR): the next frame sent is a keyframe."""
+        self.keyframe_requests += 1
+        self._wanted = True
 
     async def recv(self) -> av.Packet[Any]:
         if self.readyState != "live":
             raise MediaStreamError
         n = await self._pacer.next()
-        packet = av.Packet(self.clip.frames[n % len(self.clip.frames)])
+        if n == 0:
+            self.start = asyncio.get_running_loop().time()
+            self.flowing.set()
+        index = (self.offset + n) % len(self.clip.frames)
+        data = self.clip.frames[index]
+        if self._wanted and not is_keyframe(data) and self.clip.keyframes:
+            # The inter frames that follow were predicted from the stream's own picture, not
+            # from this keyframe's slightly different one: a drift too small to see, gone at
+            # the next periodic keyframe.
+            data = self.clip.keyframes[index]
+        if is_keyframe(data):
+            self.keyframes_sent += 1
+            if self._wanted:
+                self._wanted = False
+                self.requests_answered += 1
+                self.answered_with = index
+        packet = av.Packet(data)
         packet.pts = round(n * VIDEO_CLOCK / self.clip.fps)
         packet.time_base = fractions.Fraction(1, VIDEO_CLOCK)
         return packet
+
+
+def answer_keyframe_requests(pc: RTCPeerConnection) -> None:
+    """Let the replay tracks of `pc` hear the keyframe requests their senders receive."""
+    for sender in pc.getSenders():
+        if isinstance(sender.track, ReplayVideoTrack):
+            _forward_keyframe_requests(sender, sender.track)
+
+
+def _forward_keyframe_requests(sender: RTCRtpSender, track: ReplayVideoTrack) -> None:
+    # aiortc (1.16) handles PLI/FIR by calling the sender's `_send_keyframe()`, which only
+    # tells its own encoder; pre-encoded packets bypass the encoder and there is no public
+    # hook, so the sender instance gets a `_send_keyframe` that tells the track too.
+    tell_encoder = sender._send_keyframe
+
+    def send_keyframe() -> None:
+        track.request_keyframe()
+        tell_encoder()
+
+    sender._send_keyframe = send_keyframe  # type: ignore[method-assign]
 
 
 class ReplayParticipant(Participant):
@@ -135,6 +254,15 @@ class ReplayParticipant(Participant):
     ) -> None:
         super().__init__(url, room, script, None, clock, fps=clip.fps, pin=pin, log=log)
         self.clip = clip
+        self.video: ReplayVideoTrack | None = None  # the camera of the latest publish
 
     def tracks(self) -> list[MediaStreamTrack]:
-        return [ToneTrack(self.script, self.clock, self.log), ReplayVideoTrack(self.clip)]
+        self.video = ReplayVideoTrack(self.clip)
+        return [ToneTrack(self.script, self.clock, self.log), self.video]
+
+    async def _publish(self, handle: JanusHandle) -> None:
+        await super()._publish(handle)
+        # Requests come over RTCP once the connection is up, after this returns; the first
+        # frame is a keyframe anyway.
+        if self._pc is not None:
+            answer_keyframe_requests(self._pc)
