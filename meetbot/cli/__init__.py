@@ -1,7 +1,8 @@
 """The `meetbot` command. Each subcommand lives in its own module with `register(subparsers)`.
 
 Errors meant for people (MeetbotError) end the program with one line on stderr and exit code 2;
-anything else is a bug and keeps its traceback.
+anything else is a bug and keeps its traceback. Every command runs with mediapipe's C++ start-up
+noise filtered out of stderr (meetbot.console_noise); --verbose shows it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from meetbot import __version__
+from meetbot.console_noise import quiet_console
 from meetbot.errors import MeetbotError
 
 # Subcommand modules, in the order `meetbot --help` lists them.
@@ -60,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(func(args))
+        with quiet_console(enabled=not args.verbose):
+            return int(func(args))
     except MeetbotError as exc:
         print(f"meetbot: {exc}", file=sys.stderr)
         return 2
