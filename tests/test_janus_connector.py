@@ -2,7 +2,7 @@
 
 Runs only inside the test network namespace: `scripts/in-sandbox .venv/bin/pytest -m janus`.
 What the bot emitted is compared with what each participant actually did (its `Happened`
-log, stamped on the same clock): joins, leaves and speaking turns within 2 s, and the state
+log, stamped on the same clock): joins, leaves, tracks and speaking turns within 2 s, the state
 each sampled frame shows (judged by the real detector) lasting as long as the script says,
 within 3 s.
 """
@@ -13,6 +13,10 @@ import asyncio
 import dataclasses
 import socket
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import av
 import pytest
@@ -20,6 +24,8 @@ import pytest
 from detectors import Detector
 from meetbot.clock import MonotonicClock
 from meetbot.connectors.janus import JanusConnector
+from meetbot.connectors.janus_session import JanusSession
+from meetbot.domain.attendance import connections
 from meetbot.domain.events import (
     ConnectionLost,
     ConnectionRestored,
@@ -55,6 +61,35 @@ def _ids_by_name(events: EventRecorder) -> dict[str, set[ParticipantId]]:
     for joined in events.of(ParticipantJoined):
         ids[joined.display_name].add(joined.participant)
     return ids
+
+
+@dataclass
+class BotInRoom:
+    """A real Janus with room ROOM and the bot's connector, which `start` sets running."""
+
+    janus: JanusServer
+    connector: JanusConnector
+    clock: MonotonicClock
+    events: EventRecorder
+    sink: DrainingSink
+    group: asyncio.TaskGroup
+
+    def start(self) -> asyncio.Task[None]:
+        return self.group.create_task(self.connector.run(self.events.emit, self.sink))
+
+    def play(self, scenario: Scenario) -> asyncio.Task[dict[str, Happened]]:
+        return self.group.create_task(run_scenario(self.janus.url, ROOM, scenario, self.clock))
+
+
+@asynccontextmanager
+async def bot_in_room(**room: Any) -> AsyncIterator[BotInRoom]:
+    """Leave the block only once every task started in it has ended (cancel them)."""
+    clock, events = MonotonicClock(), EventRecorder()
+    async with JanusServer() as janus:
+        await janus.create_room(ROOM, **room)
+        settings = MeetingSettings(url=janus.url, room=ROOM)
+        async with JanusConnector(settings, clock) as connector, asyncio.TaskGroup() as group:
+            yield BotInRoom(janus, connector, clock, events, DrainingSink(group), group)
 
 
 class Judge:
@@ -127,15 +162,14 @@ async def test_bot_observes_every_script_of_a_meeting() -> None:
                 logs = await run_scenario(janus.url, ROOM, MEETING, clock)
                 everyone = len(MEETING.scripts)
                 await events.wait_for(
-                    lambda seen: (
-                        sum(isinstance(e, ParticipantLeft) for e in seen) >= everyone + 1
-                    )  # Carol left twice: unpublished, then at the end
+                    lambda seen: sum(isinstance(e, ParticipantLeft) for e in seen) >= everyone
                 )
                 bot.cancel()
         finally:
             judge.close()
 
     assert connector.talking_events is True
+    assert connector.joining_events is True
     ids = _ids_by_name(events)
     assert set(ids) == {s.display_name for s in MEETING.scripts}
     for log in logs.values():
@@ -150,18 +184,7 @@ def _check_script(
     judge: Judge,
     sink: DrainingSink,
 ) -> None:
-    script = log.script
-    joins = [e.at for e in events.of(ParticipantJoined) if e.participant in ids]
-    _pairs_within(log.times("published"), joins, EVENT_TOLERANCE_S)
-
-    left = [e for e in events.of(ParticipantLeft) if e.participant in ids]
-    gone = log.times("unpublished") + log.times("left") + log.times("crashed")
-    _pairs_within(gone, [e.at for e in left], EVENT_TOLERANCE_S)
-    if script.crash_at is not None:
-        assert left[0].reason in (LeaveReason.UNPUBLISHED, LeaveReason.LEFT, LeaveReason.LOST)
-    if script.unpublished:
-        assert left[0].reason is LeaveReason.UNPUBLISHED
-
+    _check_presence(log, ids, events)
     speech = [e for e in events.of(SpeechChanged) if e.participant in ids]
     _pairs_within(log.times("speak_start"), [e.at for e in speech if e.speaking], EVENT_TOLERANCE_S)
     _pairs_within(
@@ -169,46 +192,167 @@ def _check_script(
     )
 
     for participant in ids:
-        assert sink.frames[participant, TrackKind.VIDEO] > 0, script.name
+        assert sink.frames[participant, TrackKind.VIDEO] > 0, log.script.name
     verdicts = sorted(v for p in ids for v in judge.verdicts[p])
-    for start, end, behaviour in script.steps:
+    for start, end, behaviour in log.script.steps:
         runs = [
             (first, last)
             for first, last in _state_durations(verdicts, behaviour.state)
             if first < end + STATE_TOLERANCE_S and last > start - STATE_TOLERANCE_S
         ]
-        assert len(runs) == 1, (script.name, behaviour, runs)
+        assert len(runs) == 1, (log.script.name, behaviour, runs)
         first, last = runs[0]
-        assert abs(first - start) <= STATE_TOLERANCE_S, (script.name, behaviour, first)
-        assert abs(last + 1.0 - end) <= STATE_TOLERANCE_S, (script.name, behaviour, last)
+        assert abs(first - start) <= STATE_TOLERANCE_S, (log.script.name, behaviour, first)
+        assert abs(last + 1.0 - end) <= STATE_TOLERANCE_S, (log.script.name, behaviour, last)
+
+
+def _check_presence(log: Happened, ids: set[ParticipantId], events: EventRecorder) -> None:
+    """Joins, leaves and video tracks of one script in a room with notify_joining."""
+    script = log.script
+    # One join and one leave per stay, publishing or not.
+    joins = [e.at for e in events.of(ParticipantJoined) if e.participant in ids]
+    _pairs_within(log.times("joined"), joins, EVENT_TOLERANCE_S)
+
+    left = [e for e in events.of(ParticipantLeft) if e.participant in ids]
+    _pairs_within(log.times("left") + log.times("crashed"), [e.at for e in left], EVENT_TOLERANCE_S)
+    if script.crash_at is not None:
+        assert left[0].reason in (LeaveReason.LEFT, LeaveReason.LOST)
+    else:
+        assert [e.reason for e in left] == [LeaveReason.LEFT]
+
+    # Unpublishing (Carol) ends the tracks only; publishing again starts them again.
+    video = [e for e in events.of(TrackStarted) if e.participant in ids]
+    _pairs_within(log.times("published"), [e.at for e in video], EVENT_TOLERANCE_S)
+    ended = [e.at for e in events.of(TrackEnded) if e.participant in ids]
+    _pairs_within(_stops_publishing(log), ended, EVENT_TOLERANCE_S)
+
+
+def _stops_publishing(log: Happened) -> list[float]:
+    """When the participant's camera went: unpublished, or gone while publishing."""
+    stops, publishing = [], False
+    for at, what in log.events:
+        if what == "published":
+            publishing = True
+        elif what in ("unpublished", "left", "crashed"):
+            if publishing:
+                stops.append(at)
+            publishing = False
+    return stops
+
+
+SILENT_ROOM = Scenario(
+    (
+        Script("lou", "Lou No Camera", publishes=False, joins_at=1, leaves_at=4),
+        Script("pia", "Pia Publishes Later", joins_at=1, unpublished=((1, 4),)),
+        Script("cal", "Cal Turns Both Off", unpublished=((3, 6),)),
+    ),
+    duration_s=9,
+)
+
+
+@pytest.mark.janus
+@in_sandbox
+async def test_people_without_camera_or_microphone_are_present() -> None:
+    async with bot_in_room() as room, JanusSession(room.janus.url) as early:
+        clock, events = room.clock, room.events
+        # Ada is in the room, camera and microphone off, before the bot joins.
+        ada = await early.attach()
+        join = {"request": "join", "ptype": "publisher", "room": ROOM}
+        await ada.message({**join, "display": "Ada Already Here"})
+        bot = room.start()
+        play = room.play(SILENT_ROOM)
+        await events.wait_for(lambda seen: "Lou No Camera" in _ids_by_name(events))
+        await ada.message({"request": "leave"})
+        ada_left = clock()
+        logs = await play
+        await events.wait_for(lambda seen: len(events.of(ParticipantLeft)) == 4)
+        bot.cancel()
+
+    assert room.connector.joining_events is True
+    ids = _ids_by_name(events)
+    assert sorted(ids) == sorted(
+        ["Ada Already Here", *(s.display_name for s in SILENT_ROOM.scripts)]
+    )
+    for log in logs.values():
+        _check_presence(log, ids[log.script.display_name], events)
+    # Ada was named in the answer to the bot's join, so she is the first thing it reports.
+    (ada_id,) = ids["Ada Already Here"]
+    assert events.events[0] == ParticipantJoined(events.events[0].at, ada_id, "Ada Already Here")
+    first_left = events.of(ParticipantLeft)[0]
+    assert (first_left.participant, first_left.reason) == (ada_id, LeaveReason.LEFT)
+    _pairs_within([ada_left], [first_left.at], EVENT_TOLERANCE_S)
+    silent = {ada_id, *ids["Lou No Camera"]}
+    assert not {e.participant for e in events.of(TrackStarted)} & silent
+    for name in ("Pia Publishes Later", "Cal Turns Both Off"):
+        assert all(room.sink.frames[p, TrackKind.VIDEO] > 0 for p in ids[name]), name
+    # The domain counts Lou as connected for his whole stay: present, camera off.
+    lou = next(c for c in connections(events.events, clock()) if c.display_name == "Lou No Camera")
+    ((start, end),) = lou.intervals
+    _pairs_within(
+        logs["lou"].times("joined") + logs["lou"].times("left"), [start, end], EVENT_TOLERANCE_S
+    )
+
+
+@pytest.mark.janus
+@in_sandbox
+async def test_a_room_without_notify_joining_sees_publishers_only_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    scenario = Scenario(
+        (
+            Script("lou", "Lou No Camera", publishes=False, leaves_at=5),
+            Script("cal", "Cal Turns Both Off", unpublished=((2, 4),)),
+        ),
+        duration_s=6,
+    )
+    async with bot_in_room(notify_joining=False) as room:
+        events = room.events
+        bot = room.start()
+        logs = await room.play(scenario)
+        await events.wait_for(lambda seen: len(events.of(ParticipantLeft)) == 2)
+        bot.cancel()
+
+    assert room.connector.joining_events is False
+    # As before notify_joining: Lou is never seen, and Cal's unpublish is the end of a stay.
+    cal = logs["cal"]
+    assert [e.display_name for e in events.of(ParticipantJoined)] == ["Cal Turns Both Off"] * 2
+    _pairs_within(
+        cal.times("published"), [e.at for e in events.of(ParticipantJoined)], EVENT_TOLERANCE_S
+    )
+    left = events.of(ParticipantLeft)
+    assert [e.reason for e in left] == [LeaveReason.UNPUBLISHED, LeaveReason.LEFT]
+    _pairs_within(
+        cal.times("unpublished") + cal.times("left"), [e.at for e in left], EVENT_TOLERANCE_S
+    )
+    warnings = [r for r in caplog.records if "notify_joining = true" in r.getMessage()]
+    assert [r.levelname for r in warnings] == ["WARNING"]
 
 
 @pytest.mark.janus
 @in_sandbox
 async def test_janus_restart_is_a_gap_then_everyone_is_back() -> None:
-    clock = MonotonicClock()
-    events = EventRecorder()
-    scenario = Scenario((Script("a", "Ann", speaks=((9, 12),)), Script("b", "Ben")), duration_s=14)
-    async with JanusServer() as janus:
-        await janus.create_room(ROOM)
-        settings = MeetingSettings(url=janus.url, room=ROOM)
-        async with JanusConnector(settings, clock) as connector, asyncio.TaskGroup() as group:
-            sink = DrainingSink(group)
-            bot = group.create_task(connector.run(events.emit, sink))
-            play = group.create_task(run_scenario(janus.url, ROOM, scenario, clock))
-            await events.wait_for(lambda seen: len(_ids_by_name(events)) == 2)
-            first_ids = {p for ids in _ids_by_name(events).values() for p in ids}
-            for participant in first_ids:
-                await sink.wait_for_frames(participant, TrackKind.VIDEO, 3)
-            await janus.restart(kill=True)
-            await events.wait_for(
-                lambda seen: sum(isinstance(e, ParticipantJoined) for e in seen) == 4
-            )
-            logs = await play
-            await events.wait_for(
-                lambda seen: sum(isinstance(e, ParticipantLeft) for e in seen) == 4
-            )
-            bot.cancel()
+    scenario = Scenario(
+        (
+            Script("a", "Ann", speaks=((9, 12),)),
+            Script("b", "Ben"),
+            Script("s", "Sue No Camera", publishes=False),
+        ),
+        duration_s=14,
+    )
+    async with bot_in_room() as room:
+        events, sink = room.events, room.sink
+        bot = room.start()
+        play = room.play(scenario)
+        await events.wait_for(lambda seen: len(_ids_by_name(events)) == 3)
+        first_ids = {p for ids in _ids_by_name(events).values() for p in ids}
+        (sue,) = _ids_by_name(events)["Sue No Camera"]
+        for participant in first_ids - {sue}:
+            await sink.wait_for_frames(participant, TrackKind.VIDEO, 3)
+        await room.janus.restart(kill=True)
+        await events.wait_for(lambda seen: sum(isinstance(e, ParticipantJoined) for e in seen) == 6)
+        logs = await play
+        await events.wait_for(lambda seen: sum(isinstance(e, ParticipantLeft) for e in seen) == 6)
+        bot.cancel()
 
     lost = events.of(ConnectionLost)
     restored = events.of(ConnectionRestored)
@@ -222,12 +366,19 @@ async def test_janus_restart_is_a_gap_then_everyone_is_back() -> None:
     gone_old = [e for e in events.of(ParticipantLeft) if e.participant in first_ids]
     assert {e.reason for e in gone_old} == {LeaveReason.LOST}
     assert all(e.at >= restored[0].at for e in gone_old)
-    # Both are back under new feed ids, with video flowing again to the sink.
-    new_ids = {p for ids in _ids_by_name(events).values() for p in ids} - first_ids
-    assert len(new_ids) == 2
+    # All three are back under new feed ids (Sue with camera and microphone off, like
+    # before), the two publishers with video flowing again to the sink.
+    ids_now = _ids_by_name(events)
+    assert {name: len(ids) for name, ids in ids_now.items()} == {
+        "Ann": 2,
+        "Ben": 2,
+        "Sue No Camera": 2,
+    }
+    new_ids = {p for ids in ids_now.values() for p in ids} - first_ids
+    new_publishers = new_ids - ids_now["Sue No Camera"]
     started_again = {e.participant for e in events.of(TrackStarted) if e.at >= restored[0].at}
-    assert started_again == new_ids
-    for participant in new_ids:
+    assert started_again == new_publishers
+    for participant in new_publishers:
         assert sink.frames[participant, TrackKind.VIDEO] > 0
     # Speaking after the restart is still caught.
     speech = [e for e in events.of(SpeechChanged) if e.speaking]
@@ -237,21 +388,14 @@ async def test_janus_restart_is_a_gap_then_everyone_is_back() -> None:
 @pytest.mark.janus
 @in_sandbox
 async def test_destroyed_room_ends_the_meeting() -> None:
-    clock = MonotonicClock()
-    events = EventRecorder()
-    async with JanusServer() as janus:
-        await janus.create_room(ROOM)
-        settings = MeetingSettings(url=janus.url, room=ROOM)
-        async with JanusConnector(settings, clock) as connector, asyncio.TaskGroup() as group:
-            sink = DrainingSink(group)
-            bot = group.create_task(connector.run(events.emit, sink))
-            play = group.create_task(
-                run_scenario(janus.url, ROOM, Scenario((Script("a", "Ann"),), 30.0), clock)
-            )
-            await events.wait_for(lambda seen: bool(events.of(TrackStarted)))
-            await janus.destroy_room(ROOM)
-            await bot  # run() returns by itself when the room is gone
-            play.cancel()
+    async with bot_in_room() as room:
+        events = room.events
+        bot = room.start()
+        play = room.play(Scenario((Script("a", "Ann"),), 30.0))
+        await events.wait_for(lambda seen: bool(events.of(TrackStarted)))
+        await room.janus.destroy_room(ROOM)
+        await bot  # run() returns by itself when the room is gone
+        play.cancel()
     ended = events.of(MeetingEnded)
     assert [e.reason for e in ended] == [EndReason.ROOM_CLOSED]
     assert events.events[-1] == ended[0]
@@ -315,7 +459,7 @@ async def test_pin_protected_room_with_audio_for_the_level_fallback() -> None:
 
 class _NeverCalledSink:
     async def track_started(
-        self, participant: ParticipantId, kind: TrackKind, track: object
+        self, participant: ParticipantId, kind: TrackKind, track: object, valve: object = None
     ) -> None:
         raise AssertionError("no track expected")
 
@@ -338,25 +482,18 @@ async def test_unreachable_server_fails_after_the_join_timeout() -> None:
 @pytest.mark.janus
 @in_sandbox
 async def test_a_feed_whose_connection_dies_without_goodbye_is_lost() -> None:
-    clock = MonotonicClock()
-    events = EventRecorder()
-    async with JanusServer() as janus:
-        await janus.create_room(ROOM)
-        settings = MeetingSettings(url=janus.url, room=ROOM)
-        async with JanusConnector(settings, clock) as connector, asyncio.TaskGroup() as group:
-            sink = DrainingSink(group)
-            bot = group.create_task(connector.run(events.emit, sink))
-            play = group.create_task(
-                run_scenario(janus.url, ROOM, Scenario((Script("a", "Ann"),), 30.0), clock)
-            )
-            await events.wait_for(lambda seen: bool(events.of(TrackStarted)))
-            ann = events.of(TrackStarted)[0].participant
-            await sink.wait_for_frames(ann, TrackKind.VIDEO, 2)
-            # The bot's own connection for Ann breaks; Ann herself never leaves.
-            assert await janus.hang_up_subscriptions(int(ann.removeprefix("janus:"))) == 1
-            await events.wait_for(lambda seen: bool(events.of(ParticipantLeft)))
-            bot.cancel()
-            play.cancel()
+    async with bot_in_room() as room:
+        events, sink = room.events, room.sink
+        bot = room.start()
+        play = room.play(Scenario((Script("a", "Ann"),), 30.0))
+        await events.wait_for(lambda seen: bool(events.of(TrackStarted)))
+        ann = events.of(TrackStarted)[0].participant
+        await sink.wait_for_frames(ann, TrackKind.VIDEO, 2)
+        # The bot's own connection for Ann breaks; Ann herself never leaves.
+        assert await room.janus.hang_up_subscriptions(int(ann.removeprefix("janus:"))) == 1
+        await events.wait_for(lambda seen: bool(events.of(ParticipantLeft)))
+        bot.cancel()
+        play.cancel()
     assert [(e.participant, e.reason) for e in events.of(ParticipantLeft)] == [
         (ann, LeaveReason.LOST)
     ]

@@ -16,15 +16,18 @@ from meetbot.clock import MonotonicClock
 from meetbot.connectors.base import Valve
 from meetbot.connectors.janus_session import JanusHandle, JanusSession
 from meetbot.connectors.janus_videoroom import (
+    AttendeeJoined,
     Feed,
     FeedGone,
     FeedsPublished,
     FeedStream,
     FeedSubscription,
+    Joined,
     RoomDestroyed,
     TalkingChanged,
     join_room,
     parse_feeds,
+    parse_joined,
     parse_room_event,
     room_events,
 )
@@ -86,12 +89,46 @@ def test_dummy_publishers_are_not_people() -> None:
         ),
         ({"videoroom": "stopped-talking", "room": 1, "id": 42}, [TalkingChanged(42, False)]),
         ({"videoroom": "destroyed", "room": 1}, [RoomDestroyed(1)]),
-        ({"videoroom": "event", "room": 1, "joining": {"id": 7, "display": "x"}}, []),
+        (
+            {"videoroom": "event", "room": 1, "joining": {"id": 7, "display": "x"}},
+            [AttendeeJoined(Feed(7, "x"))],
+        ),
+        # A display-name update (Janus 1.1.2 sends one on publish) is no arrival.
+        ({"videoroom": "event", "id": 7, "display": "x"}, []),
         ({"videoroom": "slow_link"}, []),
     ],
 )
 def test_room_events(data: dict[str, object], events: list[object]) -> None:
     assert parse_room_event(data) == events
+
+
+def test_join_answer_of_a_notify_joining_room_names_who_is_there_without_publishing() -> None:
+    # As Janus 1.1.2 answers in a room with notify_joining: publishers are not attendees.
+    answer = {
+        "videoroom": "joined",
+        "room": 1,
+        "id": 5,
+        "private_id": 99,
+        "publishers": [PUBLISHER],
+        "attendees": [{"id": 8, "display": "Sam (camera off)"}, {"id": 9}],
+    }
+    assert parse_joined(answer) == Joined(
+        5,
+        99,
+        parse_feeds([PUBLISHER]),
+        (Feed(8, "Sam (camera off)"), Feed(9, "")),
+        notifies_joining=True,
+    )
+
+
+def test_an_empty_attendee_list_still_says_the_room_notifies_joining() -> None:
+    answer = {"videoroom": "joined", "id": 5, "private_id": 99, "publishers": [], "attendees": []}
+    assert parse_joined(answer) == Joined(5, 99, (), (), notifies_joining=True)
+
+
+def test_a_join_answer_without_attendees_is_a_room_that_never_names_them() -> None:
+    answer = {"videoroom": "joined", "id": 5, "private_id": 99, "publishers": []}
+    assert parse_joined(answer).notifies_joining is False
 
 
 in_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem()))

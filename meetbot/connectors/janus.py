@@ -8,17 +8,22 @@ It joins `meeting.room` on `meeting.url` as a participant that never publishes, 
 name that says what it is, subscribes to every publisher's video (and audio when asked, for the
 audio-level fallback), hands each remote track to the sink at once, and turns Janus's room
 events into domain events: ParticipantJoined/Left, TrackStarted/Ended, SpeechChanged and
-MeetingEnded(ROOM_CLOSED).
+MeetingEnded(ROOM_CLOSED). In a room with `notify_joining = true` someone who joins with camera
+and microphone off is ParticipantJoined at once (and camera off in the domain), and turning
+both off later ends their tracks, not their stay; without it Janus tells the bot only about
+publishers, so such people look absent and turning both off looks like leaving.
 
 Recovery: if the connection drops or Janus restarts after a successful join, it emits
 ConnectionLost (the gap is unknown for everyone, never absence), rejoins with capped exponential
 backoff, emits ConnectionRestored, re-emits joins for everyone there and a LOST leave for anyone
 who vanished meanwhile.
 
-Talking events need room settings only the organiser can set (Janus cannot change them on an
-existing room): `audiolevel_ext = true`, `audiolevel_event = true`, `audio_level_average = 40`
-and `audio_active_packets = 50` in the room's janus.plugin.videoroom.jcfg entry or `create`
-request. The connector logs a warning when a public room lacks them.
+Talking events and joining events need room settings only the organiser can set (Janus cannot
+change them on an existing room, `edit` ignores them): `audiolevel_ext = true`,
+`audiolevel_event = true`, `audio_level_average = 40`, `audio_active_packets = 50` and
+`notify_joining = true` in the room's janus.plugin.videoroom.jcfg entry or `create` request.
+The connector logs a warning when a public room lacks the audio-level ones (`list` shows them)
+and, once, when any room lacks notify_joining (the join answer shows it).
 """
 
 from __future__ import annotations
@@ -80,6 +85,7 @@ class JanusConnector:
             {TrackKind.VIDEO, TrackKind.AUDIO} if subscribe_audio else {TrackKind.VIDEO}
         )
         self.talking_events: bool | None = None  # does the room send talking events? None: unknown
+        self.joining_events: bool | None = None  # does it name non-publishers? None: not joined
         self._http = http
         self._own_http: aiohttp.ClientSession | None = None
         self._present: set[ParticipantId] = set()  # who the domain was last told is here
@@ -149,6 +155,7 @@ class JanusConnector:
                     control = await session.attach()
                     joined = await self._join_room(control)
                     await self._check_room(control)
+                    self._check_joining(joined)
                     stack.push_async_exit(attempt.pop_all())
                     log.info("joined room %s on %s as %r", s.room, s.url, s.display_name)
                     log.info("announce: %s", self.announce)
@@ -193,6 +200,18 @@ class JanusConnector:
                 self.settings.room,
                 self.settings.audio_level_average,
                 self.settings.audio_active_packets,
+            )
+
+    def _check_joining(self, joined: Joined) -> None:
+        first = self.joining_events is None
+        self.joining_events = joined.notifies_joining
+        if first and not joined.notifies_joining:
+            log.warning(
+                "room %s does not tell the bot about people who join without publishing: "
+                "anyone with camera and microphone off counts as absent, and turning both off "
+                "counts as leaving; ask the organiser to create the room with "
+                "notify_joining = true (Janus applies it only when a room is created)",
+                self.settings.room,
             )
 
 

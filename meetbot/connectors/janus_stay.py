@@ -4,6 +4,11 @@ A Stay follows the room's events: each feed gets its own task in the stay's Task
 owns its subscription, hands its tracks to the sink and reports how the feed ended (unpublished,
 left, or LOST when its connection died without either). When the session is lost the feeds end
 silently: the connector has already said ConnectionLost, and the gap is unknown, not absence.
+
+In a room with notify_joining everyone is a participant from `joining` (or the join answer's
+`attendees`) to `leaving`, publishing or not: someone with camera and microphone off is present,
+and `unpublished` ends only their tracks (the domain then says camera off). Elsewhere a
+participant is known only while publishing, and `unpublished` is their ParticipantLeft.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from meetbot.connectors.base import Clock, Emit, TrackSink, Valve
 from meetbot.connectors.janus_session import JanusHandle, JanusSession
 from meetbot.connectors.janus_videoroom import (
+    AttendeeJoined,
     Feed,
     FeedGone,
     FeedsPublished,
@@ -49,12 +55,14 @@ def participant_id(feed_id: int) -> ParticipantId:
 
 @dataclass(slots=True)
 class Watched:
-    """A feed the bot follows; `exit` says how its end is reported (None: silently)."""
+    """A participant the bot knows is here, and the task following their feed while they
+    publish what the bot wants. `exit` says how the feed's end is reported: None silently,
+    (at, reason) as a leave, (at, None) as the end of their tracks while they stay."""
 
     feed: Feed
     task: asyncio.Task[None] | None = None
     talking: bool = False
-    exit: tuple[float, LeaveReason] | None = None
+    exit: tuple[float, LeaveReason | None] | None = None
 
 
 @dataclass(slots=True)
@@ -71,18 +79,26 @@ class Stay:
     async def attend(self, emit: Emit, sink: TrackSink) -> bool:
         """Follow the room until the session is lost (False) or the room is destroyed (True)."""
         at = self.clock()
-        here = {participant_id(feed.id) for feed in self.joined.feeds}
+        joined = self.joined
+        ids = [feed.id for feed in joined.feeds] + [person.id for person in joined.attendees]
+        here = {participant_id(feed_id) for feed_id in ids}
         for gone in sorted(self.present - here):  # left while we were away
             self.present.discard(gone)
             await emit(ParticipantLeft(at, gone, LeaveReason.LOST))
         async with asyncio.TaskGroup() as group:
             try:
-                await self._publish(group, self.joined.feeds, emit, sink)
+                for attendee in joined.attendees:
+                    await self._attend(attendee, emit)
+                await self._publish(group, joined.feeds, emit, sink)
                 async for event in room_events(self.control):
                     log.debug("room event at %.2f: %s", self.clock(), event)
                     match event:
+                        case AttendeeJoined(attendee):
+                            await self._attend(attendee, emit)
                         case FeedsPublished(feeds):
                             await self._publish(group, feeds, emit, sink)
+                        case FeedGone(feed_id, LeaveReason.UNPUBLISHED) if joined.notifies_joining:
+                            await self._drop(feed_id, self.clock(), None, emit)
                         case FeedGone(feed_id, reason):
                             await self._drop(feed_id, self.clock(), reason, emit)
                         case TalkingChanged(feed_id, talking):
@@ -100,6 +116,25 @@ class Stay:
                     if watched.task is not None:
                         watched.task.cancel()  # exit stays None: tracks end without events
 
+    async def _attend(self, attendee: Feed, emit: Emit) -> None:
+        """Someone joined without publishing (yet)."""
+        if attendee.display == self.settings.display_name:
+            # Another copy of the bot, which never publishes: not a person. (Janus never
+            # announces our own join to us.)
+            log.info("not counting attendee %s: it has the bot's own name", attendee.id)
+            return
+        await self._arrive(attendee, emit)
+
+    async def _arrive(self, feed: Feed, emit: Emit) -> Watched:
+        """Someone is in the room, publishing or not: join them once."""
+        watched = self.watched.get(feed.id)
+        if watched is None:
+            watched = self.watched[feed.id] = Watched(feed)
+            pid = participant_id(feed.id)
+            self.present.add(pid)
+            await emit(ParticipantJoined(self.clock(), pid, feed.display))
+        return watched
+
     async def _publish(
         self,
         group: asyncio.TaskGroup,
@@ -108,13 +143,10 @@ class Stay:
         sink: TrackSink,
     ) -> None:
         for feed in feeds:
-            if feed.id in self.watched:
+            watched = await self._arrive(feed, emit)
+            if watched.task is not None:
                 continue  # a stream update of someone we already follow
-            watched = Watched(feed)
-            self.watched[feed.id] = watched
-            pid = participant_id(feed.id)
-            self.present.add(pid)
-            await emit(ParticipantJoined(self.clock(), pid, feed.display))
+            watched.feed = feed
             if any(s.kind in self.kinds and not s.disabled for s in feed.streams):
                 watched.task = group.create_task(self._follow(watched, emit, sink))
 
@@ -155,33 +187,44 @@ class Stay:
         finally:
             for kind in started:
                 await sink.track_ended(pid, kind)
-            if self.watched.get(watched.feed.id) is watched:
-                del self.watched[watched.feed.id]
+            # Without an exit (a subscription that failed) they stay joined, unwatched, until
+            # Janus says they went.
+            watched.task = None
             if watched.exit is not None:
                 at, reason = watched.exit
+                watched.exit = None
                 for kind in started:
                     await emit(TrackEnded(at, pid, kind))
-                await self._report_left(watched, at, reason, emit)
+                if reason is None:
+                    await self._quiet(watched, at, emit)
+                else:
+                    await self._leave(watched, at, reason, emit)
 
-    async def _drop(self, feed_id: int, at: float, reason: LeaveReason, emit: Emit) -> None:
+    async def _drop(self, feed_id: int, at: float, reason: LeaveReason | None, emit: Emit) -> None:
+        """End a participant's feed; with a reason they leave too, without one they stay."""
         watched = self.watched.get(feed_id)
         if watched is None:
             return  # already gone (e.g. `unpublished` then `leaving`)
-        watched.exit = (at, reason)
         if watched.task is None:
-            del self.watched[feed_id]
-            await self._report_left(watched, at, reason, emit)
-            return
+            if reason is not None:
+                await self._leave(watched, at, reason, emit)
+            return  # nothing followed: `unpublished` of someone who stays changes nothing
+        watched.exit = (at, reason)
         watched.task.cancel()
         # Wait for the feed to finish reporting, so a re-publish under the same id comes after.
         await asyncio.wait([watched.task])
 
-    async def _report_left(
-        self, watched: Watched, at: float, reason: LeaveReason, emit: Emit
-    ) -> None:
-        pid = participant_id(watched.feed.id)
+    async def _quiet(self, watched: Watched, at: float, emit: Emit) -> None:
+        """Their microphone went with their feed: they stop speaking, and stay."""
         if watched.talking:
-            await emit(SpeechChanged(at, pid, False))
+            watched.talking = False
+            await emit(SpeechChanged(at, participant_id(watched.feed.id), False))
+
+    async def _leave(self, watched: Watched, at: float, reason: LeaveReason, emit: Emit) -> None:
+        if self.watched.get(watched.feed.id) is watched:
+            del self.watched[watched.feed.id]
+        await self._quiet(watched, at, emit)
+        pid = participant_id(watched.feed.id)
         self.present.discard(pid)
         await emit(ParticipantLeft(at, pid, reason))
 

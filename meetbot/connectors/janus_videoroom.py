@@ -4,7 +4,12 @@ Wire types (Feed, FeedStream and the RoomEvent union) are parsed from Janus JSON
 nowhere else; the connector maps them onto domain events.
 
 The bot joins as a participant that never publishes: that gives it `publishers`,
-`unpublished`, `leaving`, `talking` and `destroyed` events. Each feed it watches gets its own
+`unpublished`, `leaving`, `talking` and `destroyed` events. In a room with `notify_joining`
+Janus also names everyone who joins (`joining`; `attendees` in the join answer), publishing or
+not, so `unpublished` means "camera and microphone off", not "gone": `leaving` says when they
+go. Other rooms never tell the bot when a non-publisher arrives, so there `unpublished` is
+taken as the end of their stay (verified against Janus 1.1.2, which sends `unpublished` twice
+and, when the session just closes, `unpublished` then `leaving`). Each feed it watches gets its own
 subscriber handle and RTCPeerConnection (`FeedSubscription`). One connection per feed instead
 of one multistream connection for all: when Janus re-uses an m-line for a new feed, aiortc 1.16
 keeps the SSRC it first learned and silently drops the new packets (see reference/janus-spike
@@ -50,11 +55,19 @@ class FeedStream:
 
 @dataclass(frozen=True, slots=True)
 class Feed:
-    """A publisher in the room: Janus's participant id doubles as its feed id."""
+    """A participant in the room and what it publishes (nothing, for one that joined with
+    camera and microphone off): Janus's participant id doubles as its feed id."""
 
     id: int
     display: str
     streams: tuple[FeedStream, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AttendeeJoined:
+    """Someone joined, publishing nothing yet (`joining`: rooms with notify_joining only)."""
+
+    attendee: Feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,16 +92,19 @@ class RoomDestroyed:
     room: int
 
 
-RoomEvent = FeedsPublished | FeedGone | TalkingChanged | RoomDestroyed
+RoomEvent = AttendeeJoined | FeedsPublished | FeedGone | TalkingChanged | RoomDestroyed
 
 
 @dataclass(frozen=True, slots=True)
 class Joined:
-    """The answer to the bot's own join: who it is and who already publishes."""
+    """The answer to the bot's own join: who it is, who already publishes and, when the room
+    has notify_joining (`notifies_joining`), who is there without publishing."""
 
     id: int
     private_id: int
     feeds: tuple[Feed, ...]
+    attendees: tuple[Feed, ...] = ()  # in the room, publishing nothing
+    notifies_joining: bool = False
 
 
 def parse_feeds(items: Iterable[JsonObject]) -> tuple[Feed, ...]:
@@ -105,6 +121,23 @@ def parse_feeds(items: Iterable[JsonObject]) -> tuple[Feed, ...]:
     return tuple(feeds)
 
 
+def parse_attendee(item: JsonObject) -> Feed:
+    return Feed(int(item["id"]), str(item.get("display", "")))
+
+
+def parse_joined(data: JsonObject) -> Joined:
+    """The plugin data of the `joined` answer. Janus 1.1.2 includes `attendees` (maybe empty)
+    exactly when the room has notify_joining, so its presence is the setting itself."""
+    attendees = data.get("attendees")
+    return Joined(
+        int(data["id"]),
+        int(data["private_id"]),
+        parse_feeds(data.get("publishers", ())),
+        tuple(parse_attendee(item) for item in attendees or ()),
+        notifies_joining=attendees is not None,
+    )
+
+
 def parse_room_event(data: JsonObject) -> list[RoomEvent]:
     """Room events in one VideoRoom `event` payload; unknown ones are ignored."""
     kind = data.get("videoroom")
@@ -113,6 +146,8 @@ def parse_room_event(data: JsonObject) -> list[RoomEvent]:
     if kind == "destroyed":
         return [RoomDestroyed(int(data.get("room", 0)))]
     events: list[RoomEvent] = []
+    if isinstance(data.get("joining"), dict):
+        events.append(AttendeeJoined(parse_attendee(data["joining"])))
     if data.get("publishers"):
         events.append(FeedsPublished(parse_feeds(data["publishers"])))
     # "unpublished": "ok" / "leaving": "ok" answer our own requests; ids mean someone else.
@@ -130,8 +165,7 @@ async def join_room(handle: JanusHandle, room: int, display: str, pin: str = "")
     body: JsonObject = {"request": "join", "ptype": "publisher", "room": room, "display": display}
     if pin:
         body["pin"] = pin
-    data = plugin_data(await handle.message(body))
-    return Joined(int(data["id"]), int(data["private_id"]), parse_feeds(data.get("publishers", ())))
+    return parse_joined(plugin_data(await handle.message(body)))
 
 
 async def room_events(handle: JanusHandle) -> AsyncIterator[RoomEvent]:

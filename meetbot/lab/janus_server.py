@@ -56,7 +56,8 @@ def sandbox_problem() -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class RoomSpec:
-    """A VideoRoom as the lab creates it. Audio-level settings make Janus send talking events."""
+    """A VideoRoom as the lab creates it. Audio-level settings make Janus send talking events;
+    notify_joining makes it tell the bot about people who join without publishing."""
 
     room: int
     pin: str = ""
@@ -65,6 +66,7 @@ class RoomSpec:
     audio_level_average: int = 40
     audio_active_packets: int = 50
     bitrate: int = 256_000
+    notify_joining: bool = True
 
 
 class JanusServer:
@@ -203,7 +205,9 @@ class JanusServer:
             "audiolevel_event": True,
             "audio_level_average": spec.audio_level_average,
             "audio_active_packets": spec.audio_active_packets,
-            "notify_joining": True,
+            # Without it Janus only tells the bot about publishers: someone with camera and
+            # microphone off would be invisible, so counted absent.
+            "notify_joining": spec.notify_joining,
         }
         if spec.pin:
             body["pin"] = spec.pin

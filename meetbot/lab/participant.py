@@ -4,7 +4,9 @@ It joins under its script's display name, publishes a camera (pre-rendered faces
 meetbot.lab.frames) and a microphone (a tone while the script says it speaks, digital silence
 otherwise; aiortc sends the ssrc-audio-level extension, so Janus fires talking events), and
 follows the script: unpublish and publish again, leave, or crash (the socket and media just
-stop). If Janus restarts it rejoins like a browser would, under a new feed id.
+stop). A script that does not publish at first (publishes=False, or an unpublished window from
+its join) sits in the room with camera and microphone off. If Janus restarts it rejoins like a
+browser would, under a new feed id.
 """
 
 from __future__ import annotations
@@ -197,10 +199,12 @@ class Participant:
 
     async def _do(self, action: str, handle: JanusHandle) -> None:
         if action == "unpublish":
+            if self._pc is None:
+                return  # joined with camera and microphone off: nothing to stop
             await handle.message({"request": "unpublish"})
             await self._close_pc()
             self.log.add(self.clock(), "unpublished")
-        elif action == "publish":
+        elif action == "publish" and self._pc is None:
             await self._publish(handle)
         elif action == "leave":
             await handle.message({"request": "leave"})

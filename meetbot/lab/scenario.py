@@ -52,7 +52,10 @@ class Script:
     steps: (start, end, behaviour) windows; attentive elsewhere.
     speaks: (start, end) windows in which the participant's microphone carries a tone.
     joins_at / leaves_at: when they join and say goodbye (`leave`); None = stay to the end.
-    unpublished: (start, end) windows in which they stop publishing and then publish again.
+    unpublished: (start, end) windows in which they stop publishing and then publish again; a
+        window from `joins_at` makes them join with camera and microphone off and publish later.
+    publishes: False joins with camera and microphone off and never publishes (a silent
+        attendee, visible only in rooms with notify_joining).
     crash_at: when their client dies: the socket and media just stop, no goodbye.
     face: an image name in skimage.data with a frontal face (see meetbot.lab.frames).
     """
@@ -66,6 +69,7 @@ class Script:
     unpublished: tuple[Window, ...] = ()
     crash_at: float | None = None
     face: str = "astronaut"
+    publishes: bool = True
 
     def __post_init__(self) -> None:
         where = f"script {self.name!r}"
@@ -76,6 +80,8 @@ class Script:
         for start, end in (*self.speaks, *self.unpublished):
             if not start < end:
                 raise ConfigError(f"{where}: window ({start}, {end}) must start before it ends")
+        if self.unpublished and not self.publishes:
+            raise ConfigError(f"{where}: give unpublished windows or publishes=False, not both")
         if self.leaves_at is not None and self.crash_at is not None:
             raise ConfigError(f"{where}: give leaves_at or crash_at, not both")
         gone = self.ends_at
@@ -97,7 +103,7 @@ class Script:
 
     def publishing_at(self, t: float) -> bool:
         end = self.ends_at
-        if t < self.joins_at or (end is not None and t >= end):
+        if not self.publishes or t < self.joins_at or (end is not None and t >= end):
             return False
         return not any(start <= t < stop for start, stop in self.unpublished)
 
