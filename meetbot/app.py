@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -24,7 +24,7 @@ from meetbot.progress import TerminalProgress
 from meetbot.publishers.base import DeliveryReceipt, Status
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import deliver_recap, report_dir
-from meetbot.publishers.outbox import Outbox
+from meetbot.publishers.outbox import Outbox, Sleep
 from meetbot.settings import Settings
 from meetbot.store import Store
 from reports.post import Post
@@ -117,16 +117,47 @@ def write_post(post: Post, folder: Path, stem: str) -> tuple[Path, ...]:
 
 
 async def finish(
-    record: SessionRecord, settings: Settings, store: Store, *, stream: TextIO | None = None
+    record: SessionRecord,
+    settings: Settings,
+    store: Store,
+    *,
+    stream: TextIO | None = None,
+    outbox: Outbox | None = None,
+    sleep: Sleep = asyncio.sleep,
+    env: Mapping[str, str] | None = None,
 ) -> Finished:
-    """Report files, then the recap through the outbox. Never raises for Discord trouble."""
+    """Report files, then the recap through the outbox. Never raises for Discord trouble.
+
+    Delivery gets discord.finish_timeout_s in all (on the outbox's clock), so a Discord outage
+    ends the meeting promptly with the recap stored, instead of minutes of retries.
+    """
     history = await asyncio.to_thread(
         earlier_sessions, store, record, settings.reports.compare_last
     )
     files = await asyncio.to_thread(write_report_files, record, history, settings)
-    outbox = Outbox(store.engine)
-    receipts = await deliver_recap(record, settings, outbox, stream=stream)
+    receipts = await deliver_recap(
+        record,
+        settings,
+        outbox or Outbox(store.engine),
+        stream=stream,
+        sleep=sleep,
+        env=env,
+        within_s=settings.discord.finish_timeout_s,
+    )
+    if any(r.status is Status.PENDING for r in receipts):
+        print(delivered_later(settings), file=stream or sys.stdout)
     return Finished(record, files, tuple(receipts))
+
+
+def delivered_later(settings: Settings) -> str:
+    """What happens to a recap Discord did not take at the meeting's end — only what is true."""
+    every = settings.discord.outbox_every_s
+    return (
+        f"meetbot: the recap is not on Discord yet (no success within "
+        f"{settings.discord.finish_timeout_s:g} s); it is kept in the outbox and sent by "
+        f"`meetbot outbox --retry`, by a `meetbot discord` bot running on this store (it "
+        f"retries every {every / 60:g} min), or at the end of the next meeting"
+    )
 
 
 async def watch(

@@ -304,6 +304,8 @@ def _check_meaning(s: Settings, where: str) -> None:
         "meeting.join_timeout_s": s.meeting.join_timeout_s,
         "storage.checkpoint_s": s.storage.checkpoint_s,
         "storage.retention_days": s.storage.retention_days,
+        "discord.finish_timeout_s": s.discord.finish_timeout_s,
+        "discord.outbox_every_s": s.discord.outbox_every_s,
     }
     for key, number in positive.items():
         if number <= 0:

@@ -72,7 +72,14 @@ class DiscordSettings:
     use_webhook: bool = False  # post through MEETBOT_DISCORD_WEBHOOK_URL instead of the bot
     lead_role: str = "Chapter Lead"  # Discord role allowed to /meetbot compare
     send_timeout_s: float = 20.0
-    max_attempts: int = 8  # per message per `meetbot post`/`outbox` run before it waits
+    max_attempts: int = 8  # per message per run (join's end: until finish_timeout_s too)
+    # After a failed attempt: wait base, then base*factor, ... up to cap, plus up to jitter of it.
+    backoff_base_s: float = 2.0
+    backoff_factor: float = 2.0
+    backoff_cap_s: float = 60.0
+    backoff_jitter: float = 0.2
+    finish_timeout_s: float = 30.0  # all delivery at a meeting's end; then it waits in the outbox
+    outbox_every_s: float = 300.0  # a running `meetbot discord` retries the outbox this often
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,6 +81,7 @@ def test_command_line_overrides_win(tmp_path: Path) -> None:
         ("[meeting]\nroom = 12.5", r"meeting\.room must be a whole number, got 12\.5"),
         ("[discord]\nuse_webhook = 1", r"discord\.use_webhook must be true or false, got 1"),
         ("[sampling]\nfps = 0", r"sampling\.fps must be greater than 0"),
+        ("[discord]\nfinish_timeout_s = 0", r"discord\.finish_timeout_s must be greater than 0"),
         ("[sampling]\nfps = 60", r"sampling\.fps must be at most 10"),
         ('[meeting]\nplatform = "zoom"', r"meeting\.platform must be 'janus'"),
         ("[bogus]\nx = 1", r"unknown key bogus"),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from outbox_fakes import FakeTime
 
 from meetbot.publishers.base import (
     DeliveryFailed,
@@ -109,6 +110,62 @@ async def test_retryable_failures_back_off_exponentially_and_honour_retry_after(
     assert receipts[0].status is Status.SENT
     assert [m.attempt for m in publisher.seen] == [1, 2, 3, 4]
     assert {m.nonce for m in publisher.seen} == {outbox.get(mid).nonce}  # one nonce, all tries
+
+
+async def test_a_deadline_stops_before_a_wait_that_would_pass_it(db: Path) -> None:
+    time = FakeTime()
+    outbox = Outbox(engine(db), clock=time)
+    first = outbox.enqueue("discord", POST, "recap:s1")
+    second = outbox.enqueue("discord", POST, "recap:s2")
+    third = outbox.enqueue("discord", POST, "recap:s3")
+    down = DeliveryFailed("Discord error 503", retryable=True)
+    publisher = ScriptedPublisher(down, None, down)  # s1: fails, then sent; s2: fails
+    receipts = await outbox.deliver_pending(
+        {"discord": publisher},
+        backoff=Backoff(base_s=1.0, jitter=0.0),
+        sleep=time.sleep,
+        within_s=1.5,
+    )
+    # s1 waits 1 s and goes out at 1.0; s2's wait would end at 2.0, past 1.5: not waited for.
+    assert time.slept == [1.0]
+    assert [(r.message_id, r.status) for r in receipts] == [
+        (first, Status.SENT),
+        (second, Status.PENDING),
+    ]
+    assert receipts[1].note == (
+        "not delivered in the time allowed (Discord error 503); `meetbot outbox --retry` sends it"
+    )
+    rows = {e.id: (e.status, e.attempts) for e in outbox.pending()}
+    assert rows == {second: (Status.PENDING, 1), third: (Status.PENDING, 0)}
+
+
+async def test_no_time_left_means_no_try(db: Path) -> None:
+    outbox = Outbox(engine(db), clock=FakeTime())
+    mid = outbox.enqueue("discord", POST, "recap:s1")
+    publisher = ScriptedPublisher()
+    (receipt,) = await outbox.deliver_pending({"discord": publisher}, within_s=0.0)
+    assert (receipt.message_id, receipt.status) == (mid, Status.PENDING)
+    assert "ran out before a first try" in receipt.note
+    assert publisher.seen == []
+    assert outbox.get(mid).attempts == 0
+
+
+async def test_an_attempt_running_at_the_deadline_is_cut_off_and_kept(db: Path) -> None:
+    outbox = Outbox(engine(db), clock=FakeTime())
+    mid = outbox.enqueue("discord", POST, "recap:s1")
+    started = asyncio.Event()
+
+    class Hung:
+        async def publish(self, message: OutgoingMessage) -> DeliveryReceipt:
+            started.set()
+            await asyncio.Event().wait()  # Discord accepted the connection, never answers
+            raise AssertionError("unreachable")
+
+    (receipt,) = await outbox.deliver_pending({"discord": Hung()}, within_s=0.05)
+    assert started.is_set()
+    assert receipt.status is Status.PENDING
+    entry = outbox.get(mid)  # back to pending, not left looking like a crash mid-send
+    assert (entry.status, entry.last_error) == (Status.PENDING, "no answer before the deadline")
 
 
 def test_backoff_is_capped_and_jitter_only_adds() -> None:

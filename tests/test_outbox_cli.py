@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from fake_discord import FakeDiscord, serve
+from outbox_fakes import chapter_file, meetbot
 
 from meetbot import config
 from meetbot.cli import main
@@ -23,11 +21,7 @@ RECAP = Post(Audience.PUBLIC, "Meeting recap — 5 January", "Thanks, everyone."
 
 @pytest.fixture
 def chapter(tmp_path: Path) -> Path:
-    path = tmp_path / "chapter.toml"
-    path.write_text(
-        f'[chapter]\nname = "Riverside"\n\n[discord]\nchannel_id = {CHANNEL}\n', encoding="utf-8"
-    )
-    return path
+    return chapter_file(tmp_path, CHANNEL)
 
 
 @pytest.fixture
@@ -38,23 +32,6 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 def outbox_for(chapter: Path) -> Outbox:
     return Outbox(outbox_engine(config.load(chapter)))
-
-
-async def meetbot(*args: str, **env: str) -> tuple[int, str, str]:
-    """Run the real `meetbot` in a child process, while this loop keeps serving the fake."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "meetbot",
-        *args,
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    async with asyncio.timeout(60):
-        out, err = await proc.communicate()
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
 
 
 def test_empty_outbox(capsys: pytest.CaptureFixture[str]) -> None:

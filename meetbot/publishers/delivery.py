@@ -3,7 +3,8 @@
 `deliver_recap` is what `meetbot post SESSION` and `meetbot join` call once the record is saved.
 It stores the recap in the outbox first, then tries to deliver everything pending. It never
 raises because Discord is down, slow or misconfigured: the message stays in the outbox and the
-receipt's note says, in one line, that `meetbot outbox --retry` will finish it.
+receipt's note says, in one line, that `meetbot outbox --retry` will finish it. At a meeting's end
+`within_s` bounds the whole delivery, so an outage cannot hold the meeting open for minutes.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from meetbot.publishers.base import DeliveryReceipt, Publisher, Status
 from meetbot.publishers.discord_bot import DiscordBotPublisher, make_client
 from meetbot.publishers.discord_webhook import DiscordWebhookPublisher
 from meetbot.publishers.discord_wire import api_base_from_env
-from meetbot.publishers.outbox import Outbox, Sleep
+from meetbot.publishers.outbox import Backoff, Outbox, Sleep
 from meetbot.settings import Settings
 from meetbot.store.database import create_engine
 from reports.post import Post
@@ -114,11 +115,16 @@ async def deliver_recap(
     env: Mapping[str, str] | None = None,
     stream: TextIO | None = None,
     sleep: Sleep = asyncio.sleep,
+    within_s: float | None = None,
 ) -> list[DeliveryReceipt]:
-    """Store the recap of `record` (once per session), then deliver everything pending."""
+    """Store the recap of `record` (once per session), then deliver everything pending
+    (all within `within_s` seconds when given)."""
     where = destination(settings)
     message_id = outbox.enqueue(where, render(record, settings), f"recap:{record.session_id}")
-    return await deliver_pending(settings, outbox, env=env, stream=stream, sleep=sleep) or [
+    receipts = await deliver_pending(
+        settings, outbox, env=env, stream=stream, sleep=sleep, within_s=within_s
+    )
+    return receipts or [
         # Already delivered by an earlier run: say so rather than nothing.
         DeliveryReceipt(message_id, where, outbox.get(message_id).status, note="already sent")
     ]
@@ -132,15 +138,21 @@ async def deliver_pending(
     env: Mapping[str, str] | None = None,
     stream: TextIO | None = None,
     sleep: Sleep = asyncio.sleep,
+    within_s: float | None = None,
 ) -> list[DeliveryReceipt]:
     """Deliver what the outbox holds; problems become notes on pending receipts, not errors."""
+    d = settings.discord
     try:
         async with open_publishers(settings, env=env, stream=stream) as publishers:
             receipts = await outbox.deliver_pending(
                 publishers,
-                max_attempts=settings.discord.max_attempts,
+                max_attempts=d.max_attempts,
                 retry_failed=retry_failed,
+                backoff=Backoff(
+                    d.backoff_base_s, d.backoff_factor, d.backoff_cap_s, d.backoff_jitter
+                ),
                 sleep=sleep,
+                within_s=within_s,
             )
     except MeetbotError as exc:  # e.g. a malformed webhook URL or API base
         note = f"{exc}; the message is kept, run `meetbot outbox --retry` once that is fixed"

@@ -23,8 +23,6 @@ from meetbot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-OUTBOX_EVERY_S = 300.0  # while the bot runs, pending recaps are retried this often
-
 
 def bot_token(settings: Settings) -> str:
     if not settings.secrets.discord_token:
@@ -99,10 +97,12 @@ async def keep_delivering(
     outbox: Outbox,
     env: Mapping[str, str] | None = None,
     *,
-    every_s: float = OUTBOX_EVERY_S,
+    every_s: float | None = None,
     sleep: Sleep = asyncio.sleep,
 ) -> None:
-    """Deliver what is pending now and every `every_s` seconds, until cancelled."""
+    """Deliver what is pending now and every `every_s` seconds (default: the setting
+    discord.outbox_every_s), until cancelled."""
+    every_s = settings.discord.outbox_every_s if every_s is None else every_s
     while True:
         for r in await deliver_pending(settings, outbox, env=env, sleep=sleep):
             log.info("outbox #%s: %s %s", r.message_id, r.status.value, r.note)

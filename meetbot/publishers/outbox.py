@@ -154,13 +154,18 @@ class Outbox:
         backoff: Backoff = Backoff(),
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        within_s: float | None = None,
     ) -> list[DeliveryReceipt]:
         """Send what is pending, oldest first, up to `max_attempts` tries each in this call.
 
         Stops at the first message that is still failing after its tries: when Discord is down,
         the rest would only fail too, and order is kept (a recap's parts stay in sequence).
+        With `within_s`, the whole call ends by then (on this outbox's clock): no retry is
+        started or waited for past it, and an attempt still running is cut off; what is left
+        stays pending for a later run.
         """
         rng = rng or random.Random()
+        deadline = None if within_s is None else self._clock() + within_s
         receipts: list[DeliveryReceipt] = []
         for entry in self.pending(include_failed=retry_failed):
             if entry.status is Status.FAILED and not retry_failed:
@@ -172,7 +177,9 @@ class Outbox:
                     DeliveryReceipt(entry.id, entry.destination, entry.status, (), note)
                 )
                 continue
-            receipt = await self._deliver(entry, publisher, max_attempts, backoff, sleep, rng)
+            receipt = await self._deliver(
+                entry, publisher, max_attempts, backoff, sleep, rng, deadline
+            )
             receipts.append(receipt)
             if receipt.status is Status.PENDING:
                 break
@@ -186,9 +193,14 @@ class Outbox:
         backoff: Backoff,
         sleep: Sleep,
         rng: random.Random,
+        deadline: float | None = None,
     ) -> DeliveryReceipt:
         sent_parts, attempts = entry.sent_parts, entry.attempts
+        error = "the time allowed ran out before a first try"
         for tries in range(1, max_attempts + 1):
+            left = None if deadline is None else deadline - self._clock()
+            if left is not None and left <= 0:
+                return self._out_of_time(entry, sent_parts, error)
             attempts += 1
             self._update(entry.id, status=Status.SENDING, attempts=attempts)
             message = OutgoingMessage(
@@ -201,7 +213,11 @@ class Outbox:
                 sent_parts=sent_parts,
             )
             try:
-                receipt = await publisher.publish(message)
+                async with asyncio.timeout(left):  # None: the publisher's own timeout only
+                    receipt = await publisher.publish(message)
+            except TimeoutError:
+                # Only ours: publishers turn their own timeouts into DeliveryFailed.
+                return self._out_of_time(entry, sent_parts, "no answer before the deadline")
             except DeliveryFailed as exc:
                 sent_parts = exc.sent_parts or sent_parts
                 retryable, retry_after, error = exc.retryable, exc.retry_after, str(exc)
@@ -231,11 +247,21 @@ class Outbox:
                 next_attempt_at=self._clock() + delay,
             )
             log.warning("outbox message %s attempt %s failed: %s", entry.id, attempts, error)
+            if deadline is not None and self._clock() + delay >= deadline:
+                return self._out_of_time(entry, sent_parts, error)
             if tries < max_attempts:
                 await sleep(delay)
         note = (
             f"still pending after {max_attempts} tries ({error}); `meetbot outbox --retry` sends it"
         )
+        return DeliveryReceipt(entry.id, entry.destination, Status.PENDING, sent_parts, note)
+
+    def _out_of_time(
+        self, entry: OutboxEntry, sent_parts: tuple[str, ...], error: str
+    ) -> DeliveryReceipt:
+        """The deadline came first: the row goes back to pending, ready for the next run."""
+        self._update(entry.id, status=Status.PENDING, sent_parts=sent_parts, last_error=error)
+        note = f"not delivered in the time allowed ({error}); `meetbot outbox --retry` sends it"
         return DeliveryReceipt(entry.id, entry.destination, Status.PENDING, sent_parts, note)
 
     def _id_for(self, destination: str, dedupe_key: str) -> int:
