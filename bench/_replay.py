@@ -9,98 +9,72 @@ notice are spread over time. Run as a process of its own (its CPU is not the bot
     python bench/_replay.py --url ws://127.0.0.1:PORT/ --room R --participants N --seconds S
 
 It prints one JSON line per publisher once its media flows ({"name", "start", "offset"}: frame n
-of the stream left at start + n/fps and showed clip frame (offset + n) % len), and its own CPU
-seconds ("cpu S") when done.
+of the stream left at start + n/fps and showed clip frame (offset + n) % len), and when done
+(or sent SIGTERM) the keyframes all publishers sent ('keyframes {"sent", "requests",
+"requests_answered"}': periodic ones plus answers to Janus's PLIs, which it sends whenever a
+subscriber starts or resumes a paused video) and its own CPU seconds ("cpu S").
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import fractions
 import json
+import signal
+import tempfile
 import time
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator
+from pathlib import Path
 
 import av
 import numpy as np
 import skimage.data
 from aiortc import RTCSessionDescription
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from detectors import synthetic as syn
 from meetbot.connectors.janus_session import JanusSession
 from meetbot.connectors.janus_videoroom import peer_connection
+from meetbot.lab.replay import (
+    Clip,
+    ReplayVideoTrack,
+    answer_keyframe_requests,
+    encode_frames,
+    load_clip,
+)
 
-VIDEO_CLOCK = 90_000
-
-
-@dataclass(frozen=True, slots=True)
-class Clip:
-    packets: tuple[bytes, ...]
-    fps: int
-    face_frames: int  # frames [0, face_frames) show the face, the rest are black
-
-    def state_at(self, index: int) -> str:
-        return "engaged" if index % len(self.packets) < self.face_frames else "camera_off"
+REALTIME = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
 
 
 def encode_clip(width: int, height: int, fps: int, face_s: int, black_s: int) -> Clip:
+    """The face for `face_s` seconds, then black for `black_s`; both variants of every picture
+    (see meetbot.lab.replay: the keyframes answer PLIs)."""
     face = syn.letterbox(skimage.data.astronaut(), (height, width))  # type: ignore[no-untyped-call]
-    ctx = av.CodecContext.create("libvpx", "w")
-    ctx.width, ctx.height, ctx.pix_fmt = width, height, "yuv420p"
-    ctx.framerate, ctx.time_base = fractions.Fraction(fps), fractions.Fraction(1, fps)
-    ctx.bit_rate, ctx.gop_size = 500_000, fps  # a keyframe a second: late subscribers start fast
-    ctx.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
     face_frames, total = face_s * fps, (face_s + black_s) * fps
-    packets: list[bytes] = []
-    for i in range(total):
-        if i < face_frames:
-            shift = round(2 * np.sin(i / 7))  # a person is never perfectly still
-            gain = 1.0 + 0.04 * np.sin(i / 5)
-            rgb = np.clip(np.roll(face, shift, axis=1) * gain, 0, 255).astype(np.uint8)
-        else:
-            rgb = np.zeros((height, width, 3), np.uint8)
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
-        frame.pts = i
-        if i in (0, face_frames):  # each change starts on a keyframe, like a camera toggle
-            frame.pict_type = av.video.frame.PictureType.I
-        packets += [bytes(p) for p in ctx.encode(frame)]
-    packets += [bytes(p) for p in ctx.encode(None)]
-    assert len(packets) == total, f"libvpx returned {len(packets)} packets for {total} frames"
-    return Clip(tuple(packets), fps, face_frames)
+
+    def pictures() -> Iterator[av.VideoFrame]:
+        for i in range(total):
+            if i < face_frames:
+                shift = round(2 * np.sin(i / 7))  # a person is never perfectly still
+                gain = 1.0 + 0.04 * np.sin(i / 5)
+                rgb = np.clip(np.roll(face, shift, axis=1) * gain, 0, 255).astype(np.uint8)
+            else:
+                rgb = np.zeros((height, width, 3), np.uint8)
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+            if i in (0, face_frames):  # each change starts on a keyframe, like a camera toggle
+                frame.pict_type = av.video.frame.PictureType.I
+            yield frame
+
+    # A scratch file, synthetic pictures only; the clip lives in memory once loaded.
+    with tempfile.TemporaryDirectory(prefix="meetbot-bench-") as scratch:
+        path = encode_frames(
+            pictures(), Path(scratch) / "clip.webm", fps=fps, bitrate=500_000, options=REALTIME
+        )
+        clip = load_clip(path)
+    assert len(clip.frames) == len(clip.keyframes) == total, "libvpx dropped frames"
+    return clip
 
 
-class ReplayTrack(MediaStreamTrack):
-    """Hands aiortc encoded packets (it packetises them as they are: no encoder runs)."""
-
-    kind = "video"
-
-    def __init__(self, clip: Clip, offset: int) -> None:
-        super().__init__()
-        self.clip, self.offset = clip, offset
-        self.start = 0.0
-        self.n = -1
-        self.flowing = asyncio.Event()
-
-    async def recv(self) -> av.Packet[Any]:
-        if self.readyState != "live":
-            raise MediaStreamError
-        self.n += 1
-        if self.n == 0:
-            self.start = time.monotonic()
-            self.flowing.set()
-        else:  # real-time pacing of a camera: the next frame is due at a fixed instant
-            await asyncio.sleep(max(0.0, self.start + self.n / self.clip.fps - time.monotonic()))
-        data = self.clip.packets[(self.offset + self.n) % len(self.clip.packets)]
-        packet = av.Packet(data)
-        packet.pts = self.n * (VIDEO_CLOCK // self.clip.fps)
-        packet.time_base = fractions.Fraction(1, VIDEO_CLOCK)
-        return packet
-
-
-async def publish(url: str, room: int, name: str, track: ReplayTrack, until: float) -> None:
+async def publish(url: str, room: int, name: str, track: ReplayVideoTrack, until: float) -> None:
     async with JanusSession(url) as session:
         handle = await session.attach()
         await handle.message(
@@ -109,6 +83,7 @@ async def publish(url: str, room: int, name: str, track: ReplayTrack, until: flo
         pc = peer_connection(())
         try:
             pc.addTransceiver(track, direction="sendonly")
+            answer_keyframe_requests(pc)
             await pc.setLocalDescription(await pc.createOffer())
             offer = pc.localDescription
             reply = await handle.message(
@@ -141,12 +116,25 @@ async def main() -> None:
     a = ap.parse_args()
     clip = encode_clip(a.width, a.height, a.fps, a.face_s, a.black_s)
     until = time.monotonic() + a.seconds
-    step = len(clip.packets) / a.participants
-    async with asyncio.TaskGroup() as group:
-        for i in range(a.participants):
-            track = ReplayTrack(clip, offset=round(i * step))
-            group.create_task(publish(a.url, a.room, f"Member {i:02d}", track, until))
-            await asyncio.sleep(0.05)  # joins a moment apart, like people arriving
+    step = len(clip.frames) / a.participants
+    tracks = [ReplayVideoTrack(clip, offset=round(i * step)) for i in range(a.participants)]
+    # The bench ends the publishers with SIGTERM: stop like Ctrl-C so the totals get printed.
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
+    try:
+        async with asyncio.TaskGroup() as group:
+            for i, track in enumerate(tracks):
+                group.create_task(publish(a.url, a.room, f"Member {i:02d}", track, until))
+                await asyncio.sleep(0.05)  # joins a moment apart, like people arriving
+    except asyncio.CancelledError:
+        pass  # told to stop: the totals are the output
+    totals = {
+        "sent": sum(t.keyframes_sent for t in tracks),
+        "requests": sum(t.keyframe_requests for t in tracks),
+        "requests_answered": sum(t.requests_answered for t in tracks),
+    }
+    print(f"keyframes {json.dumps(totals)}", flush=True)
     print(f"cpu {time.process_time():.3f}", flush=True)
 
 

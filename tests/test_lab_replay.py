@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import av
 import numpy as np
+import numpy.typing as npt
 import pytest
 from aiortc import RTCPeerConnection
 from aiortc.mediastreams import MediaStreamTrack
@@ -55,6 +56,29 @@ def test_clip_holds_every_frame_with_a_keyframe_each_second(clip_path: Path) -> 
     assert [n for n, key in enumerate(keyframes) if key] == [0, 5, 10]
     assert [n for n, frame in enumerate(clip.frames) if is_keyframe(frame)] == [0, 5, 10]
     assert all(is_keyframe(frame) for frame in clip.keyframes)
+
+
+def test_a_keyframe_spliced_into_the_stream_leaves_the_frames_after_it_intact(
+    clip_path: Path,
+) -> None:
+    clip = load_clip(clip_path)
+    plain = decoded(clip.frames)
+    for n in range(1, len(clip.frames)):
+        if is_keyframe(clip.frames[n]):
+            continue
+        spliced = decoded((*clip.frames[:n], clip.keyframes[n], *clip.frames[n + 1 :]))
+        drift = [float(np.abs(a - b).mean()) for a, b in zip(plain[n:], spliced[n:], strict=True)]
+        assert max(drift) < 2.5, (n, drift)  # what a replay answering a PLI at frame n sends
+
+
+def decoded(frames: Sequence[bytes]) -> list[npt.NDArray[np.int16]]:
+    """Grey pictures of a VP8 stream, decoded in order like a receiver does."""
+    decoder = av.CodecContext.create("vp8", "r")
+    out = []
+    for frame in frames:
+        [picture] = decoder.decode(av.Packet(frame))
+        out.append(picture.to_ndarray(format="gray").astype(np.int16))
+    return out
 
 
 def test_each_keyframe_shows_its_picture_as_well_as_the_stream_does(clip_path: Path) -> None:
