@@ -12,7 +12,8 @@ Delivery guarantee, honestly:
   was updated, the next run sends that part again. Through the bot every part carries a nonce
   fixed at enqueue time and discord.py sets `enforce_nonce`, so Discord returns the existing
   message instead of posting a duplicate — for a few minutes (Discord's nonce memory). Webhooks
-  have no nonce: there the window is at-least-once, one part at most.
+  have no nonce: there the window is at-least-once, one part at most. An attempt cut off by a
+  run's deadline (`within_s`, a meeting's end) leaves the same window, and its row pending.
 """
 
 from __future__ import annotations
