@@ -102,21 +102,25 @@ def _start() -> tuple[int, subprocess.Popen[bytes]] | None:
         return None
     try:
         read_end, write_end = os.pipe()
-        try:
-            process = subprocess.Popen(
-                [sys.executable, "-I", "-S", __file__],
-                stdin=read_end,
-                stdout=original,
-                stderr=original,
-                start_new_session=True,
-            )
-        finally:
-            os.close(read_end)
-        os.dup2(write_end, 2)
-        os.close(write_end)
     except OSError:
         os.close(original)
         return None
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-I", "-S", __file__],
+            stdin=read_end,
+            stdout=original,
+            stderr=original,
+            start_new_session=True,
+        )
+    except OSError:
+        os.close(original)
+        return None
+    else:
+        os.dup2(write_end, 2)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
     return original, process
 
 

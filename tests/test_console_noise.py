@@ -136,3 +136,15 @@ def test_a_real_command_shows_a_decoder_error_but_no_mediapipe_noise(tmp_path: P
     )
     # --verbose shows everything: the noise this filter exists for is really there.
     assert any(is_noise(line) for line in verbose.stderr.splitlines())
+
+
+def test_without_a_stderr_the_command_still_runs() -> None:
+    code = (
+        "import os\n"
+        "from meetbot.console_noise import quiet_console\n"
+        "os.close(2)\n"
+        "with quiet_console():\n"
+        "    print('ran', flush=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, b"ran\n")
