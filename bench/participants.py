@@ -148,7 +148,8 @@ async def bench(
             pub_cpu = cpu_seconds(pubs.pid) - pub_cpu0
             pub_wall = asyncio.get_running_loop().time() - wall0
         finally:
-            pubs.terminate()
+            pubs.terminate()  # it prints its keyframe totals on the way out
+            told = await pubs.stdout.read() if pubs.stdout is not None else b""
             await pubs.wait()
     found, missed, instead = latencies(schedule, real)
     window = real["window_end"] - real["window_start"]
@@ -191,6 +192,9 @@ async def bench(
         "cpu_ratio_vs_baseline": round(real["cpu_percent"] / max(baseline["cpu_percent"], 0.1), 2),
         "rss_ratio_vs_baseline": round(real["rss_mb"] / max(baseline["rss_mb"], 1.0), 2),
         "publishers_cpu_percent": round(100 * pub_cpu / pub_wall, 1),
+        "publisher_keyframes": next(
+            (json.loads(t[10:]) for t in told.splitlines() if t.startswith(b"keyframes ")), None
+        ),
         "load_average_1m": round(os.getloadavg()[0], 2),
     }
     if continuous is not None:
