@@ -259,6 +259,9 @@ async def test_people_without_camera_or_microphone_are_present() -> None:
         ada = await early.attach()
         join = {"request": "join", "ptype": "publisher", "room": ROOM}
         await ada.message({**join, "display": "Ada Already Here"})
+        # Another copy of the bot (same name, never publishes) is not a person to count.
+        other_bot = await early.attach()
+        await other_bot.message({**join, "display": room.connector.settings.display_name})
         bot = room.start()
         play = room.play(SILENT_ROOM)
         await events.wait_for(lambda seen: "Lou No Camera" in _ids_by_name(events))
