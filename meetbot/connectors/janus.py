@@ -18,8 +18,8 @@ ConnectionLost (the gap is unknown for everyone, never absence), rejoins with ca
 backoff, emits ConnectionRestored, re-emits joins for everyone there and a LOST leave for anyone
 who vanished meanwhile.
 
-Talking events and joining events need room settings only the organiser can set (Janus cannot
-change them on an existing room, `edit` ignores them): `audiolevel_ext = true`,
+Talking events and joining events need room settings only the organiser can set (Janus reads
+them only when the room is created; `edit` ignores notify_joining): `audiolevel_ext = true`,
 `audiolevel_event = true`, `audio_level_average = 40`, `audio_active_packets = 50` and
 `notify_joining = true` in the room's janus.plugin.videoroom.jcfg entry or `create` request.
 The connector logs a warning when a public room lacks the audio-level ones (`list` shows them)
