@@ -262,6 +262,8 @@ async def test_people_without_camera_or_microphone_are_present() -> None:
         # Another copy of the bot (same name, never publishes) is not a person to count.
         other_bot = await early.attach()
         await other_bot.message({**join, "display": room.connector.settings.display_name})
+        # Someone with no name yet waits to be counted until they publish (with a name).
+        await (await early.attach()).message(join)
         bot = room.start()
         play = room.play(SILENT_ROOM)
         await events.wait_for(lambda seen: "Lou No Camera" in _ids_by_name(events))

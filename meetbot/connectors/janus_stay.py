@@ -123,6 +123,12 @@ class Stay:
             # announces our own join to us.)
             log.info("not counting attendee %s: it has the bot's own name", attendee.id)
             return
+        if not attendee.display.strip():
+            # Some clients name themselves only when they publish, and the domain keeps the
+            # first name it hears: wait for the `publishers` event, as rooms without
+            # notify_joining always did (Janus tells nobody when a non-publisher renames).
+            log.info("attendee %s has no name yet: counted once they publish", attendee.id)
+            return
         await self._arrive(attendee, emit)
 
     async def _arrive(self, feed: Feed, emit: Emit) -> Watched:
