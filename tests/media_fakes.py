@@ -28,6 +28,7 @@ from meetbot.settings import SamplingSettings
 Frame = npt.NDArray[np.uint8]
 FACE = syn.letterbox(skimage.data.astronaut(), (360, 640))  # type: ignore[no-untyped-call]
 BLACK = syn.black((360, 640))
+VIDEO_TIME_BASE = fractions.Fraction(1, 90_000)
 A, B = ParticipantId("alice"), ParticipantId("bob")
 
 
@@ -44,6 +45,11 @@ class Camera(MediaStreamTrack):
         self.progress = asyncio.Condition()
         self.flowing = asyncio.Event()  # cleared while a CameraValve has it paused
         self.flowing.set()
+        self.started: float | None = None
+        self.last_pts = 0
+        self.last_picture: Frame | None = None
+        self.held: int | None = None  # timestamp of a frame held back through a pause
+        self.delay = 0.0  # extra wait before the next new frame (a keyframe being made)
 
     async def recv(self) -> av.VideoFrame:
         if self.readyState != "live":
@@ -51,13 +57,27 @@ class Camera(MediaStreamTrack):
         if self.fail.is_set():
             raise RuntimeError("decoder exploded")
         await self.flowing.wait()
-        await asyncio.sleep(1 / self.fps)  # the camera's frame rate, not a wait for a result
-        frame = av.VideoFrame.from_ndarray(self.frames(self.sent), format="rgb24")
-        frame.pts, frame.time_base = self.sent, fractions.Fraction(1, round(self.fps))
+        if self.held is not None and self.last_picture is not None:  # held through a pause
+            picture, pts, self.held = self.last_picture, self.held, None
+        else:
+            # the camera's frame rate (and a sender's keyframe delay), not a wait for a result
+            await asyncio.sleep(1 / self.fps + self.delay)
+            self.delay = 0.0
+            picture, pts = self.frames(self.sent), self._capture_clock()
+        frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+        frame.pts, frame.time_base = pts, VIDEO_TIME_BASE
+        self.last_picture, self.last_pts = picture, pts
         self.sent += 1
         async with self.progress:
             self.progress.notify_all()
         return frame.reformat(format="yuv420p")  # what a decoder hands out
+
+    def _capture_clock(self) -> int:
+        """A 90 kHz capture clock like RTP video's: it runs on through a pause."""
+        now = asyncio.get_running_loop().time()
+        if self.started is None:
+            self.started = now
+        return round((now - self.started) * 90_000)
 
     async def until_sent(self, n: int) -> None:
         async with asyncio.timeout(20), self.progress:
@@ -75,6 +95,7 @@ class CameraValve:
         self.generation = 0
         self.broken = False
         self.deaf = False  # a sender that never answers the keyframe request a resume makes
+        self.keyframe_delay_s = 0.0  # how long the sender takes to answer it
 
     async def pause(self) -> None:
         self._call("pause")
@@ -82,6 +103,10 @@ class CameraValve:
 
     async def resume(self) -> None:
         self._call("resume")
+        # aiortc hands out the last frame from before the pause first (its jitter buffer
+        # releases a frame when the next one's packets come): same picture, old timestamp.
+        self.camera.held = self.camera.last_pts + 6000
+        self.camera.delay = self.keyframe_delay_s
         self.generation += 1
         if not self.deaf:
             self.camera.flowing.set()

@@ -4,10 +4,12 @@ test_media_janus.py."""
 
 from __future__ import annotations
 
+import av
 import numpy as np
 import pytest
 from media_fakes import (
     BLACK,
+    VIDEO_TIME_BASE,
     A,
     B,
     Camera,
@@ -21,6 +23,7 @@ from media_fakes import (
 
 from meetbot.domain.events import Observation, ParticipantId
 from meetbot.domain.states import TrackKind
+from meetbot.media.slot import FrameSlot
 
 C = ParticipantId("carol")
 
@@ -58,17 +61,21 @@ async def test_in_a_big_room_videos_are_paused_between_samples_and_resumed_befor
 
 async def test_a_sample_never_judges_a_frame_from_before_the_pause() -> None:
     fakes = Detectors()
-    async with sampling(fps=2.0, resume_lead_s=0.2, pause_video_from=1, detectors=fakes) as (
+    # 1 sample/s: each pause lasts ~0.5 s, many frame intervals (as in a real room)
+    async with sampling(fps=1.0, resume_lead_s=0.2, pause_video_from=1, detectors=fakes) as (
         s,
         events,
     ):
         camera = Camera(lambda n: marked(valve), fps=15)
         valve = CameraValve(camera)
+        # Slower than the lead: at the sample only the frame held through the pause is there.
+        valve.keyframe_delay_s = 0.3
         await s.track_started(A, TrackKind.VIDEO, camera, valve)
-        await events.wait_for(lambda _: valve.generation >= 6 and len(judged(events, A)) >= 6)
+        await events.wait_for(lambda _: valve.generation >= 5 and len(judged(events, A)) >= 5)
     seen = [generation(shape[1]) for shape in fakes.made[0].shapes if shape is not None]
     assert len(seen) >= 4
-    # every sample after a resume shows a frame sent after that very resume
+    # every sample after a resume shows a frame sent after that very resume, none the one
+    # the decoder held through the pause
     assert seen[1:] == sorted(set(seen[1:])), seen
     assert seen[-1] >= 4, seen
 
@@ -124,3 +131,26 @@ async def test_an_excluded_person_is_paused_for_good() -> None:
     assert valve.calls == ["pause"]
     assert later_valve.calls == ["pause"]
     assert not [o for o in events.of(Observation) if o.participant == A and o.reason == "fake"]
+
+
+def stamped(pts: int) -> av.VideoFrame:
+    frame = av.VideoFrame(16, 16, "yuv420p")
+    frame.pts, frame.time_base = pts, VIDEO_TIME_BASE
+    return frame
+
+
+@pytest.mark.parametrize("newest", [1_000, 2**32 - 9_000])  # the second wraps around 2**32
+def test_a_slot_refuses_frames_older_than_asked_across_the_rtp_wrap(newest: int) -> None:
+    slot = FrameSlot()
+    slot.put(stamped(newest))
+    slot.skip_older_than(0.5)
+    assert slot.take() is None  # emptied
+    held = stamped((newest + 6_000) % 2**32)  # the frame a decoder held through the pause
+    slot.put(held)
+    assert slot.take() is None
+    assert slot.stale == 1
+    fresh = stamped((newest + 90_000) % 2**32)  # one second later
+    slot.put(fresh)
+    assert slot.take() is fresh
+    slot.put(held)  # once a new frame came, the slot takes frames as they come again
+    assert slot.take() is held

@@ -223,8 +223,10 @@ class MediaSampler:
         """Take the sample due at loop time `due` (resuming a paused video first), judge it."""
         loop = asyncio.get_running_loop()
         if watch.paused:
+            # Frames from before the pause are at least half a pause older than the newest
+            # one seen; new ones are at least a whole pause newer.
+            watch.slot.skip_older_than((loop.time() - watch.paused_at) / 2)
             resumed = await self._turn(watch, resume=True)
-            watch.slot.take()  # anything left from before the pause is old
             await asyncio.sleep(max(0.0, due - loop.time()))
             # A sender slower than the lead gets the same time again for its first frame.
             frame = await watch.slot.wait(self.lead) if resumed else watch.slot.take()
@@ -256,6 +258,7 @@ class MediaSampler:
             watch.valve, watch.paused = None, False
             return False
         watch.paused = not resume
+        watch.paused_at = asyncio.get_running_loop().time()
         self.resumed += resume
         return True
 
