@@ -32,8 +32,8 @@ import skimage.data
 from aiortc import RTCSessionDescription
 
 from detectors import synthetic as syn
+from meetbot.connectors.janus_feed import peer_connection
 from meetbot.connectors.janus_session import JanusSession
-from meetbot.connectors.janus_videoroom import peer_connection
 from meetbot.lab.replay import (
     Clip,
     ReplayVideoTrack,

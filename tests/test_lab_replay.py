@@ -18,8 +18,9 @@ from janus_room import first_feed
 from meetbot.clock import MonotonicClock
 from meetbot.connectors.base import Valve
 from meetbot.connectors.janus import JanusConnector
+from meetbot.connectors.janus_feed import FeedSubscription
 from meetbot.connectors.janus_session import JanusSession
-from meetbot.connectors.janus_videoroom import FeedSubscription, join_room
+from meetbot.connectors.janus_videoroom import join_room
 from meetbot.domain.events import ParticipantJoined, ParticipantLeft, SpeechChanged
 from meetbot.domain.states import TrackKind
 from meetbot.errors import ConfigError

@@ -1,8 +1,9 @@
 """Meeting platforms behind one protocol (meetbot.connectors.base.Connector).
 
 - `janus.JanusConnector`: Janus VideoRoom over its WebSocket API, media with aiortc.
-  Built from `janus_session` (WebSocket transactions, keepalive) and `janus_videoroom`
-  (wire types, the bot's room participant, one subscription per feed).
+  Built from `janus_session` (WebSocket transactions, keepalive), `janus_videoroom` (wire
+  types, the bot's room participant), `janus_stay` (one stay in the room, from join to loss)
+  and `janus_feed` (one subscription per feed, with a valve per video).
 
 Modules are imported by name (`from meetbot.connectors.janus import JanusConnector`) so that
 importing this package stays cheap for commands that never join a meeting.

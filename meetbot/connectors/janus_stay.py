@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from aiortc.mediastreams import MediaStreamTrack
 
 from meetbot.connectors.base import Clock, Emit, TrackSink, Valve
+from meetbot.connectors.janus_feed import FeedSubscription
 from meetbot.connectors.janus_session import JanusHandle, JanusSession
 from meetbot.connectors.janus_videoroom import (
     AttendeeJoined,
     Feed,
     FeedGone,
     FeedsPublished,
-    FeedSubscription,
     Joined,
     RoomDestroyed,
     TalkingChanged,

@@ -29,8 +29,8 @@ from aiortc.mediastreams import (
     VideoStreamTrack,
 )
 
+from meetbot.connectors.janus_feed import peer_connection
 from meetbot.connectors.janus_session import JanusHandle, JanusSession
-from meetbot.connectors.janus_videoroom import peer_connection
 from meetbot.errors import ConnectError
 from meetbot.lab.frames import FrameBook, video_frame
 from meetbot.lab.scenario import Happened, Script
