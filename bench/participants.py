@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -149,7 +150,13 @@ async def bench(
             pub_wall = asyncio.get_running_loop().time() - wall0
         finally:
             pubs.terminate()  # it prints its keyframe totals on the way out
-            told = await pubs.stdout.read() if pubs.stdout is not None else b""
+            told = b""
+            if pubs.stdout is not None:
+                with contextlib.suppress(TimeoutError):  # a wedged publisher must not hang us
+                    async with asyncio.timeout(30):
+                        told = await pubs.stdout.read()
+            if pubs.returncode is None and not told:
+                pubs.kill()
             await pubs.wait()
     found, missed, instead = latencies(schedule, real)
     window = real["window_end"] - real["window_start"]

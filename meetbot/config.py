@@ -310,6 +310,21 @@ def _check_meaning(s: Settings, where: str) -> None:
     for key, number in positive.items():
         if number <= 0:
             raise ConfigError(f"{where}: {key} must be greater than 0, got {number}")
+    not_negative = {
+        "sampling.pause_video_from": s.sampling.pause_video_from,
+        "sampling.resume_lead_s": s.sampling.resume_lead_s,
+        "discord.backoff_base_s": s.discord.backoff_base_s,
+        "discord.backoff_cap_s": s.discord.backoff_cap_s,
+        "discord.backoff_jitter": s.discord.backoff_jitter,
+    }
+    for key, number in not_negative.items():
+        if number < 0:
+            raise ConfigError(f"{where}: {key} must be 0 or more, got {number}")
+    if s.discord.backoff_factor < 1:
+        raise ConfigError(
+            f"{where}: discord.backoff_factor must be at least 1 (waits never shrink), "
+            f"got {s.discord.backoff_factor}"
+        )
     if s.sampling.fps > 10:
         raise ConfigError(f"{where}: sampling.fps must be at most 10, got {s.sampling.fps}")
     if s.meeting.platform != "janus":

@@ -19,6 +19,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from detectors import Detector, DetectorSettings, Reading, Verdict
 from detectors import synthetic as syn
 from meetbot.clock import MonotonicClock
+from meetbot.connectors.base import Keyframe
 from meetbot.domain.events import Observation, ParticipantId
 from meetbot.errors import ConnectError
 from meetbot.lab.recorder import EventRecorder
@@ -29,6 +30,7 @@ Frame = npt.NDArray[np.uint8]
 FACE = syn.letterbox(skimage.data.astronaut(), (360, 640))  # type: ignore[no-untyped-call]
 BLACK = syn.black((360, 640))
 VIDEO_TIME_BASE = fractions.Fraction(1, 90_000)
+SMEARED = np.full((48, 40, 3), 7, np.uint8)  # a picture no test camera sends otherwise
 A, B = ParticipantId("alice"), ParticipantId("bob")
 
 
@@ -50,6 +52,8 @@ class Camera(MediaStreamTrack):
         self.last_picture: Frame | None = None
         self.held: int | None = None  # timestamp of a frame held back through a pause
         self.delay = 0.0  # extra wait before the next new frame (a keyframe being made)
+        self.smeared = 0  # new frames still to come before the keyframe a resume asked for
+        self.keyframe_for: CameraValve | None = None  # whom to tell when that keyframe goes
 
     async def recv(self) -> av.VideoFrame:
         if self.readyState != "live":
@@ -64,6 +68,12 @@ class Camera(MediaStreamTrack):
             await asyncio.sleep(1 / self.fps + self.delay)
             self.delay = 0.0
             picture, pts = self.frames(self.sent), self._capture_clock()
+            if self.smeared:  # an inter frame decoded onto the picture from before the pause
+                self.smeared -= 1
+                picture = SMEARED
+            elif self.keyframe_for is not None:
+                self.keyframe_for.spotted(pts)
+                self.keyframe_for = None
         frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
         frame.pts, frame.time_base = pts, VIDEO_TIME_BASE
         self.last_picture, self.last_pts = picture, pts
@@ -86,16 +96,28 @@ class Camera(MediaStreamTrack):
 
 class CameraValve:
     """Pauses a Camera the way a media server pauses a subscription: nothing arrives until
-    `resume`. `generation` counts resumes (frames can show it); `broken` makes calls fail as
-    when the server is gone."""
+    `resume`, and then, as with a real decoder, first the frame held through the pause, then
+    `smeared_frames` inter frames sent before the keyframe, then the keyframe (which this
+    valve spots when `sees_keyframes`). `generation` counts resumes (frames can show it);
+    `broken` makes calls fail as when the server is gone."""
 
-    def __init__(self, camera: Camera) -> None:
+    def __init__(self, camera: Camera, *, sees_keyframes: bool = True) -> None:
         self.camera = camera
+        self.sees_keyframes = sees_keyframes
         self.calls: list[str] = []
         self.generation = 0
         self.broken = False
         self.deaf = False  # a sender that never answers the keyframe request a resume makes
         self.keyframe_delay_s = 0.0  # how long the sender takes to answer it
+        self.smeared_frames = 0
+        self._keyframe: Keyframe | None = None
+
+    def last_keyframe(self) -> Keyframe | None:
+        return self._keyframe if self.sees_keyframes else None
+
+    def spotted(self, pts: int) -> None:
+        seen = 1 if self._keyframe is None else self._keyframe.seen + 1
+        self._keyframe = Keyframe(seen, pts)
 
     async def pause(self) -> None:
         self._call("pause")
@@ -107,6 +129,8 @@ class CameraValve:
         # releases a frame when the next one's packets come): same picture, old timestamp.
         self.camera.held = self.camera.last_pts + 6000
         self.camera.delay = self.keyframe_delay_s
+        self.camera.smeared = self.smeared_frames
+        self.camera.keyframe_for = self
         self.generation += 1
         if not self.deaf:
             self.camera.flowing.set()

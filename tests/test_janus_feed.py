@@ -92,35 +92,45 @@ async def test_subscription_hands_over_tracks_and_reports_a_hangup() -> None:
 
 @pytest.mark.janus
 @in_sandbox
-async def test_a_stream_valve_pauses_the_video_at_janus_and_resumes_it() -> None:
+async def test_a_stream_valve_pauses_the_video_at_janus_and_resumes_with_a_keyframe() -> None:
     async with subscribed_to_ann(fps=10) as ann:
         assert ann.tracks[TrackKind.AUDIO][1] is None  # audio is never paused
         track, valve = ann.tracks[TrackKind.VIDEO]
         assert valve is not None
-        received = 0
+        assert valve.sees_keyframes  # Ann sends VP8
+        stamps: list[int] = []  # pts of every decoded frame: their RTP timestamps
         more = asyncio.Condition()
 
         async def drain() -> None:
-            nonlocal received
             while True:
-                await track.recv()
-                received += 1
+                frame = await track.recv()
+                assert isinstance(frame, av.VideoFrame)
+                assert frame.pts is not None
+                stamps.append(frame.pts)
                 async with more:
                     more.notify_all()
 
         async def frames(n: int) -> None:
-            target = received + n
+            target = len(stamps) + n
             async with asyncio.timeout(10), more:
-                await more.wait_for(lambda: received >= target)
+                await more.wait_for(lambda: len(stamps) >= target)
 
         reader = ann.group.create_task(drain())
         await frames(5)
         await valve.pause()
         await asyncio.sleep(0.3)  # frames already on their way may still land
-        paused_at = received
+        paused_at = len(stamps)
+        before = valve.last_keyframe()
         # Waiting for nothing to happen takes time by nature: 10 frames' worth.
         await asyncio.sleep(1.0)
-        assert received == paused_at
+        assert len(stamps) - paused_at <= 1, "Janus kept sending a paused video"
         await valve.resume()  # Janus asks Ann's encoder for a keyframe
         await frames(5)
         reader.cancel()
+        key = valve.last_keyframe()
+        # the keyframe the resume asked for was spotted, and it is a frame the decoder gave
+        assert key is not None
+        assert key.seen > (0 if before is None else before.seen)
+        assert key.timestamp in stamps[paused_at:]
+        # the frame aiortc held through the pause comes out first, older than the keyframe
+        assert stamps[paused_at] != key.timestamp

@@ -11,6 +11,7 @@ signals into domain events (joins, leaves, speech) and hands each remote media t
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -28,18 +29,32 @@ class Clock(Protocol):
     def __call__(self) -> float: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Keyframe:
+    """The newest keyframe a video track received."""
+
+    seen: int  # keyframes received since the track started
+    timestamp: int  # its RTP timestamp: the `pts` of the frame it decodes to
+
+
 class Valve(Protocol):
     """Stops and restarts one remote video track at the media server, so frames nobody samples
     are neither sent to the bot, received nor decoded.
 
     After `resume()` the server asks the sender for a keyframe; frames that arrive before it
-    are inter frames decoded on a picture from before the pause (slightly stale). Both raise
-    ConnectError when the server cannot be asked (the track is then about to end anyway).
+    are inter frames decoded on a picture from before the pause: smeared, not to be judged.
+    `last_keyframe()` says which keyframe came last, when `sees_keyframes` (the codec is one
+    the platform can spot keyframes in). Pause and resume raise ConnectError when the server
+    cannot be asked (the track is then about to end anyway).
     """
+
+    sees_keyframes: bool
 
     async def pause(self) -> None: ...
 
     async def resume(self) -> None: ...
+
+    def last_keyframe(self) -> Keyframe | None: ...
 
 
 class TrackSink(Protocol):

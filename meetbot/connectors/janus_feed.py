@@ -22,9 +22,10 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamTrack
 
-from meetbot.connectors.base import Valve
+from meetbot.connectors.base import Keyframe, Valve
 from meetbot.connectors.janus_session import JanusHandle, JanusSession, JsonObject
 from meetbot.connectors.janus_videoroom import Feed
+from meetbot.connectors.keyframes import KeyframeSpotter, spot
 from meetbot.domain.states import TrackKind
 
 OnTrack = Callable[[TrackKind, MediaStreamTrack, Valve | None], Awaitable[None]]
@@ -44,12 +45,20 @@ class StreamValve:
 
     Janus stops relaying the stream to the bot, so nothing is sent, received or decoded; on
     resume it sends the publisher a PLI and the publisher answers with a keyframe (~0.1 s with
-    a browser or aiortc). Audio is never paused: the audio-level fallback needs all of it.
+    a browser or aiortc), which `last_keyframe` reports once its first packet is in. Audio is
+    never paused: the audio-level fallback needs all of it.
     """
 
-    def __init__(self, handle: JanusHandle, mid: str) -> None:
+    def __init__(
+        self, handle: JanusHandle, mid: str, keyframes: KeyframeSpotter | None = None
+    ) -> None:
         self.handle = handle
         self.mid = mid
+        self.keyframes = keyframes
+        self.sees_keyframes = keyframes is not None
+
+    def last_keyframe(self) -> Keyframe | None:
+        return None if self.keyframes is None else self.keyframes.newest
 
     async def pause(self) -> None:
         await self._send(False)
@@ -152,7 +161,8 @@ class FeedSubscription:
                 self.tracks.append((kind, track))
                 valve = None
                 if kind is TrackKind.VIDEO and transceiver.mid is not None:
-                    valve = StreamValve(self._handle, transceiver.mid)
+                    spotter = spot(transceiver.receiver, jsep["sdp"], transceiver.mid)
+                    valve = StreamValve(self._handle, transceiver.mid, spotter)
                 if self.on_track is not None:
                     await self.on_track(kind, track, valve)
 

@@ -10,10 +10,8 @@ A sample is decoded, downscaled and judged in a bounded thread pool, one job per
 at a time; a participant still busy skips the tick. CPU is bounded by the pool, memory by one
 frame per participant. A broken stream or failing detector gives that person `unknown`.
 
-In a big room (`sampling.pause_video_from` people or more) receiving and decoding every frame
-of everyone costs more than judging them, so each video whose platform offers a Valve is
-paused at the server between samples: resumed `resume_lead_s` before its sample (the server
-asks the sender for a keyframe), sampled, paused again. Opted-out people stay paused for good.
+In a big room each video is paused at the server between samples (meetbot.media.pausing).
+Opted-out people's videos are paused for good.
 """
 
 from __future__ import annotations
@@ -34,9 +32,10 @@ from detectors import Detector, DetectorSettings
 from meetbot.connectors.base import Clock, Emit, Valve
 from meetbot.domain.events import Observation, ParticipantId, SpeechChanged
 from meetbot.domain.states import TrackKind
-from meetbot.errors import ConfigError, ConnectError
+from meetbot.errors import ConfigError
 from meetbot.media.audio import listen
 from meetbot.media.observation import unknown
+from meetbot.media.pausing import Pausing, shut
 from meetbot.media.slot import drain
 from meetbot.media.watch import DetectorFactory, Watch, close, sample
 from meetbot.settings import SamplingSettings
@@ -45,7 +44,6 @@ log = logging.getLogger(__name__)
 
 THREAD_PREFIX = "meetbot-detect"
 _GOLDEN = (math.sqrt(5) - 1) / 2  # successive newcomers land in the widest gap of the period
-_SILENT_RESUMES = 3  # resumes in a row without a frame before a video is left flowing
 
 
 class MediaSampler:
@@ -77,14 +75,12 @@ class MediaSampler:
             sampling.speech_from_audio if speech_from_audio is None else speech_from_audio
         )
         self.period = 1.0 / sampling.fps
-        # Pausing pays only when a video is paused for most of the period.
-        self.lead = sampling.resume_lead_s if 2 * sampling.resume_lead_s < self.period else 0.0
         self.watches: dict[ParticipantId, Watch] = {}
+        self.pausing = Pausing(sampling, self.period, lambda: len(self.watches))
         self.excluded: set[ParticipantId] = set()
         self._retired: list[Watch] = []  # gone tracks, closed for sure on exit
         self.analysed = 0  # samples judged since the start, all participants (for bench/logs)
         self.skipped = 0  # samples skipped because that person's detector was still busy
-        self.resumed = 0  # videos resumed at the server for a sample (for bench/logs)
         self._audio: dict[ParticipantId, tuple[asyncio.Task[str], MediaStreamTrack]] = {}
         self._readers: set[asyncio.Task[str]] = set()  # every drain, cancelled on exit
         self._emit: Emit | None = None
@@ -133,7 +129,8 @@ class MediaSampler:
             return
         if participant in self.excluded:
             self._read(drain(track, None))  # read, or aiortc buffers it forever; nothing kept
-            self._shut(valve)
+            if valve is not None:
+                self._group.create_task(shut(valve))
             return
         loop = asyncio.get_running_loop()
         phase = (self._arrivals * _GOLDEN) % 1.0
@@ -164,7 +161,8 @@ class MediaSampler:
         if watch is not None:
             self._retire(watch)
             self._read(drain(watch.track, None))
-            self._shut(watch.valve)
+            if watch.valve is not None:
+                self._group.create_task(shut(watch.valve))
         audio = self._audio.pop(participant, None)
         if audio is not None:
             audio[0].cancel()
@@ -184,12 +182,12 @@ class MediaSampler:
         while True:
             now = loop.time()
             for watch in list(self.watches.values()):
-                if self._start(watch) <= now:
+                if self.pausing.start(watch) <= now:
                     due = max(watch.due, now)
                     # catch up without bursts: skipped periods are skipped, not made up
                     watch.due += self.period * max(1, math.ceil((now - watch.due) / self.period))
                     self._tick(watch, due, emit)
-            starts = (self._start(w) for w in self.watches.values())
+            starts = (self.pausing.start(w) for w in self.watches.values())
             nearest = min(starts, default=now + self.period)
             self._newcomer.clear()
             try:
@@ -198,14 +196,10 @@ class MediaSampler:
             except TimeoutError:
                 pass
 
-    def _start(self, watch: Watch) -> float:
-        """Loop time at which the next sample's work begins: a paused video resumes early."""
-        return watch.due - self.lead if watch.paused else watch.due
-
     @property
-    def pausing(self) -> bool:
-        """Is the room big enough that videos are paused between samples?"""
-        return self.lead > 0 and len(self.watches) >= self.sampling.pause_video_from
+    def resumed(self) -> int:
+        """Videos resumed at the server for a sample so far (for bench/logs)."""
+        return self.pausing.resumed
 
     def _tick(self, watch: Watch, due: float, emit: Emit) -> None:
         if watch.busy:
@@ -221,51 +215,10 @@ class MediaSampler:
 
     async def _sample(self, watch: Watch, due: float, emit: Emit) -> None:
         """Take the sample due at loop time `due` (resuming a paused video first), judge it."""
-        loop = asyncio.get_running_loop()
-        if watch.paused:
-            # Frames from before the pause are at least half a pause older than the newest
-            # one seen; new ones are at least a whole pause newer.
-            watch.slot.skip_older_than((loop.time() - watch.paused_at) / 2)
-            resumed = await self._turn(watch, resume=True)
-            await asyncio.sleep(max(0.0, due - loop.time()))
-            # A sender slower than the lead gets the same time again for its first frame.
-            frame = await watch.slot.wait(self.lead) if resumed else watch.slot.take()
-            watch.silent_resumes = watch.silent_resumes + 1 if frame is None else 0
-            if watch.silent_resumes >= _SILENT_RESUMES:
-                # A sender that ignores keyframe requests (or has nothing to send) would only
-                # ever be seen by chance: its video flows from now on, as in a small room.
-                log.info("%s sends nothing after a resume: no longer paused", watch.participant)
-                watch.valve = None
-        else:
-            frame = watch.slot.take()
+        frame = await self.pausing.take(watch, due)
         at = self.clock()
-        if watch.valve is not None and self.pausing and not watch.retired:
-            await self._turn(watch, resume=False)
+        await self.pausing.settle(watch)
         await self._judge(watch, frame, at, emit)
-
-    async def _turn(self, watch: Watch, *, resume: bool) -> bool:
-        """Resume or pause `watch`'s video at the server; False if the server cannot."""
-        valve = watch.valve
-        if valve is None:
-            watch.paused = False
-            return False
-        try:
-            await (valve.resume() if resume else valve.pause())
-        except ConnectError as exc:
-            # Only when the feed or the session is going: its track ends in a moment.
-            verb = "resume" if resume else "pause"
-            log.debug("cannot %s %s's video: %s", verb, watch.participant, exc)
-            watch.valve, watch.paused = None, False
-            return False
-        watch.paused = not resume
-        watch.paused_at = asyncio.get_running_loop().time()
-        self.resumed += resume
-        return True
-
-    def _shut(self, valve: Valve | None) -> None:
-        """Pause an opted-out person's video for good: nothing of it reaches the bot."""
-        if valve is not None:
-            self._group.create_task(_pause_quietly(valve))
 
     async def _judge(
         self, watch: Watch, frame: av.VideoFrame | None, at: float, emit: Emit
@@ -322,10 +275,3 @@ class MediaSampler:
 
 async def _send(emit: Emit, event: Observation) -> None:
     await emit(event)
-
-
-async def _pause_quietly(valve: Valve) -> None:
-    try:
-        await valve.pause()
-    except ConnectError as exc:  # the feed is going anyway
-        log.debug("cannot pause an excluded video: %s", exc)

@@ -9,44 +9,75 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+Gate = Callable[[av.VideoFrame], bool]  # may this frame be sampled? (see FrameSlot.admit)
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """When a frame was captured, on its sender's clock (RTP timestamp and its time base)."""
+
+    pts: int
+    time_base: Fraction
+
+    @classmethod
+    def of(cls, frame: av.VideoFrame) -> Stamp | None:
+        if frame.pts is None or frame.time_base is None:
+            return None
+        return cls(frame.pts, frame.time_base)
+
+    def seconds_to(self, frame: av.VideoFrame) -> float:
+        """How much later than this stamp `frame` was captured (inf without a timestamp)."""
+        if frame.pts is None:
+            return float("inf")
+        return float(ticks_after(frame.pts, self.pts) * self.time_base)
+
+
+def ticks_after(pts: int, earlier: int) -> int:
+    """`pts` minus `earlier`, in ticks. RTP timestamps are 32 bits and wrap (every ~13 h at
+    90 kHz, from a random start): the difference is taken modulo 2**32, read as signed."""
+    return (pts - earlier + 2**31) % 2**32 - 2**31
 
 
 class FrameSlot:
     """Holds at most one frame: the newest. Taking it empties the slot."""
 
-    __slots__ = ("_arrived", "_frame", "_newest", "_not_before", "dropped", "received", "stale")
+    __slots__ = ("_arrived", "_frame", "_gate", "dropped", "newest", "received", "refused")
 
     def __init__(self) -> None:
         self._frame: av.VideoFrame | None = None
         self._arrived = asyncio.Event()
-        self._newest: av.VideoFrame | None = None  # the newest frame put, for its timestamp
-        self._not_before: float | None = None  # seconds after `_newest` a frame must be
+        self._gate: Gate | None = None
+        self.newest: Stamp | None = None  # capture time of the newest frame put
         self.received = 0  # frames put in since the track started
         self.dropped = 0  # frames replaced before anyone sampled them
-        self.stale = 0  # frames refused as older than `skip_older_than` allowed
+        self.refused = 0  # frames the gate kept out
 
     def put(self, frame: av.VideoFrame) -> None:
-        if self._not_before is not None and self._newest is not None:
-            if _seconds_after(frame, self._newest) < self._not_before:
-                self.stale += 1
+        if self._gate is not None:
+            if not self._gate(frame):
+                self.refused += 1
                 return
-            self._not_before = None
+            self._gate = None  # the frames after an admitted one are as good
         if self._frame is not None:
             self.dropped += 1
-        self._frame = self._newest = frame
+        self._frame = frame
+        self.newest = Stamp.of(frame)
         self.received += 1
         self._arrived.set()
 
-    def skip_older_than(self, seconds: float) -> None:
-        """Empty the slot and refuse frames captured less than `seconds` after the newest one
-        so far, until a newer one comes. A resumed video needs this: aiortc releases a frame
-        only when the next one's packets arrive, so the first frame after a pause is the last
-        one from before it (and frames still on their way are as old)."""
+    def admit(self, gate: Gate | None) -> None:
+        """Empty the slot and keep frames out until one passes `gate` (None: let all in).
+        A resumed video needs this: its first frames are from before the pause or decoded on
+        a picture from before it (see meetbot.media.pausing)."""
         self.take()
-        self._not_before = seconds
+        self._gate = gate
 
     def take(self) -> av.VideoFrame | None:
         """The newest frame since the last take, or None when none arrived."""
@@ -60,16 +91,6 @@ class FrameSlot:
             async with asyncio.timeout(timeout_s):
                 await self._arrived.wait()
         return self.take()
-
-
-def _seconds_after(frame: av.VideoFrame, earlier: av.VideoFrame) -> float:
-    """Capture time of `frame` after `earlier`, from their timestamps. RTP timestamps are 32
-    bits and wrap (every ~13 h at 90 kHz, from a random start): the difference is taken modulo
-    2**32 and read as signed. Frames without a timestamp count as new."""
-    if frame.pts is None or earlier.pts is None or frame.time_base is None:
-        return float("inf")
-    ticks = (frame.pts - earlier.pts + 2**31) % 2**32 - 2**31
-    return float(ticks * frame.time_base)
 
 
 async def drain(track: MediaStreamTrack, slot: FrameSlot | None) -> str:

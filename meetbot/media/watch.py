@@ -53,8 +53,8 @@ class Watch:
         self.track = track
         self.valve = valve  # None: the platform cannot pause this video, or a pause failed
         self.paused = False  # paused at the server: resume before the next sample
-        self.silent_resumes = 0  # resumes in a row that brought no frame
         self.paused_at = 0.0  # loop time of the last pause
+        self.open_for = 0  # samples to keep the video flowing (its sender was slow to resume)
         self.slot = FrameSlot()
         self.detector: FrameDetector | None = None
         self.broken = ""  # why we cannot judge this person any more ("" = fine)
