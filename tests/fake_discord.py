@@ -55,6 +55,7 @@ class _Failure:
     via: bool = True
     hang: asyncio.Event | None = None  # answer only once set (a timeout, as the client sees it)
     after_create: bool = False  # create the message, then fail: the "response lost" case
+    after: int = 0  # requests of its kind answered normally before this one applies
 
 
 @dataclass(slots=True)
@@ -80,10 +81,12 @@ class FakeDiscord:
         via: bool = True,
         hang: asyncio.Event | None = None,
         after_create: bool = False,
+        after: int = 0,
     ) -> None:
-        """Make the next request of `kind` ("message", "webhook", "callback") fail this way."""
+        """Make the next request of `kind` ("message", "webhook", "callback") fail this way
+        (or the one after `after` normal answers: the second part of a message, say)."""
         self._failures.setdefault(kind, []).append(
-            _Failure(status, retry_after, via, hang, after_create)
+            _Failure(status, retry_after, via, hang, after_create, after)
         )
 
     def sent(self, prefix: str = "", method: str = "POST") -> list[Recorded]:
@@ -152,6 +155,9 @@ class FakeDiscord:
 
     async def _scripted(self, kind: str) -> _Failure | None:
         queue = self._failures.get(kind)
+        if queue and queue[0].after > 0:
+            queue[0].after -= 1
+            return None
         return queue.pop(0) if queue else None
 
     async def _answer(
