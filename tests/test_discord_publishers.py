@@ -9,13 +9,14 @@ from pathlib import Path
 import aiohttp
 import pytest
 import sqlalchemy as sa
-from fake_discord import WEBHOOK_ID, WEBHOOK_TOKEN, WEBHOOK_URL, FakeDiscord, serve
+from fake_discord import WEBHOOK_ID, WEBHOOK_TOKEN, WEBHOOK_URL, FakeDiscord, Recorded, serve
 
+from meetbot.publishers.attempts import Backoff
 from meetbot.publishers.base import Status
 from meetbot.publishers.discord_bot import DiscordBotPublisher, make_client
 from meetbot.publishers.discord_limits import Limits
 from meetbot.publishers.discord_webhook import DiscordWebhookPublisher
-from meetbot.publishers.outbox import Backoff, Outbox
+from meetbot.publishers.outbox import Outbox
 from reports.post import Attachment, Audience, Field, Post
 
 TOKEN = "bot-token-for-tests"
@@ -219,6 +220,69 @@ async def test_long_recap_is_split_into_valid_numbered_messages(
         assert len(sizes) <= 10
     assert len({(p.payload or {})["nonce"] for p in posts}) == len(posts)  # one per part
     assert Outbox(db).get(1).sent_parts == tuple(m["id"] for m in fake.messages)
+
+
+# Three highlights of ~4000 characters: one embed each, so exactly three messages.
+THREE_PARTS = Post(
+    Audience.PUBLIC,
+    "Recap",
+    "\n\n".join(f"Highlight {i}: " + "great referral work " * 200 for i in range(3)),
+)
+
+
+def titles(posts: list[Recorded]) -> list[str]:
+    return [e["title"] for p in posts for e in (p.payload or {})["embeds"]]
+
+
+async def test_a_cut_off_bot_delivery_resumes_at_the_first_unacknowledged_part(
+    fake: FakeDiscord, db: sa.Engine
+) -> None:
+    held = asyncio.Event()  # part 2 gets no answer until the meeting's deadline has passed
+    fake.fail_next("message", 200, hang=held, after=1)
+    Outbox(db).enqueue("discord", THREE_PARTS, "recap:s1")
+    assert await deliver_with_bot(db, within_s=1.0) == [Status.PENDING]
+    held.set()
+    entry = Outbox(db).get(1)
+    assert (entry.status, entry.sent_parts) == (Status.PENDING, (fake.messages[0]["id"],))
+
+    cut = len(fake.sent("/channels/"))
+    assert await deliver_with_bot(db) == [Status.SENT]
+    resumed = fake.sent("/channels/")[cut:]
+    assert titles(resumed) == ["Recap (2/3)", "Recap (3/3)"]
+    nonce = Outbox(db).get(1).nonce
+    assert [(p.payload or {})["nonce"] for p in resumed] == [f"{nonce}.1", f"{nonce}.2"]
+    assert Outbox(db).get(1).sent_parts == tuple(m["id"] for m in fake.messages)
+    assert len(fake.messages) == 3
+
+
+async def test_a_cut_off_webhook_delivery_does_not_post_a_part_twice(
+    fake: FakeDiscord, db: sa.Engine
+) -> None:
+    held = asyncio.Event()
+    fake.fail_next("webhook", 200, hang=held, after=1)
+    outbox = Outbox(db)
+    outbox.enqueue("discord", THREE_PARTS, "recap:s1")
+    async with aiohttp.ClientSession() as session:
+        publisher = DiscordWebhookPublisher(WEBHOOK_URL, session)
+        (cut_off,) = await outbox.deliver_pending({"discord": publisher}, within_s=1.0)
+        held.set()
+        assert cut_off.status is Status.PENDING
+        assert outbox.get(1).sent_parts == (fake.messages[0]["id"],)
+        (receipt,) = await outbox.deliver_pending({"discord": publisher})
+    assert receipt.status is Status.SENT
+    # Webhooks have no nonce: only the outbox's record keeps part 1 from going out again.
+    assert titles(fake.sent("/webhooks/")) == [
+        "Recap (1/3)",
+        "Recap (2/3)",  # held past the deadline, never created
+        "Recap (2/3)",
+        "Recap (3/3)",
+    ]
+    assert [(m["embeds"][0]["title"]) for m in fake.messages] == [
+        "Recap (1/3)",
+        "Recap (2/3)",
+        "Recap (3/3)",
+    ]
+    assert receipt.remote_ids == outbox.get(1).sent_parts == tuple(m["id"] for m in fake.messages)
 
 
 async def test_forbidden_channel_fails_clearly_without_retrying(

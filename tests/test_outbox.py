@@ -10,7 +10,9 @@ import pytest
 import sqlalchemy as sa
 from outbox_fakes import FakeTime
 
+from meetbot.publishers.attempts import Backoff
 from meetbot.publishers.base import (
+    Acknowledged,
     DeliveryFailed,
     DeliveryReceipt,
     OutgoingMessage,
@@ -18,7 +20,7 @@ from meetbot.publishers.base import (
     post_from_json,
     post_to_json,
 )
-from meetbot.publishers.outbox import Backoff, Outbox
+from meetbot.publishers.outbox import Outbox
 from reports.post import Attachment, Audience, Field, Post
 
 POST = Post(
@@ -38,13 +40,44 @@ class ScriptedPublisher:
         self.outcomes = list(outcomes)
         self.seen: list[OutgoingMessage] = []
 
-    async def publish(self, message: OutgoingMessage) -> DeliveryReceipt:
+    async def publish(
+        self, message: OutgoingMessage, acknowledged: Acknowledged
+    ) -> DeliveryReceipt:
         self.seen.append(message)
         outcome = self.outcomes.pop(0) if self.outcomes else None
         if outcome is not None:
             raise outcome
         ids = (*message.sent_parts, f"m{message.id}-{len(message.sent_parts)}")
         return DeliveryReceipt(message.id, message.destination, Status.SENT, ids)
+
+
+class ThreeParts:
+    """Sends a message as three parts, acknowledging each as Discord would answer it.
+
+    Per attempt, `stops` may name the part that gets no answer and what happens there: an
+    exception, or None for a request that hangs (`hanging` is set when it does).
+    """
+
+    def __init__(self, *stops: tuple[int, Exception | None]) -> None:
+        self.stops = list(stops)
+        self.seen: list[OutgoingMessage] = []
+        self.hanging = asyncio.Event()
+
+    async def publish(
+        self, message: OutgoingMessage, acknowledged: Acknowledged
+    ) -> DeliveryReceipt:
+        self.seen.append(message)
+        stop = self.stops.pop(0) if self.stops else None
+        sent = list(message.sent_parts)
+        for index in range(len(sent), 3):
+            if stop is not None and stop[0] == index:
+                if stop[1] is not None:
+                    raise stop[1]
+                self.hanging.set()
+                await asyncio.Event().wait()  # Discord took the request and never answers
+            sent.append(f"m{message.id}.{index}")
+            acknowledged(tuple(sent))
+        return DeliveryReceipt(message.id, message.destination, Status.SENT, tuple(sent))
 
 
 class RecordingSleep:
@@ -153,19 +186,28 @@ async def test_no_time_left_means_no_try(db: Path) -> None:
 async def test_an_attempt_running_at_the_deadline_is_cut_off_and_kept(db: Path) -> None:
     outbox = Outbox(engine(db), clock=FakeTime())
     mid = outbox.enqueue("discord", POST, "recap:s1")
-    started = asyncio.Event()
-
-    class Hung:
-        async def publish(self, message: OutgoingMessage) -> DeliveryReceipt:
-            started.set()
-            await asyncio.Event().wait()  # Discord accepted the connection, never answers
-            raise AssertionError("unreachable")
-
-    (receipt,) = await outbox.deliver_pending({"discord": Hung()}, within_s=0.05)
-    assert started.is_set()
+    hung = ThreeParts((0, None))
+    (receipt,) = await outbox.deliver_pending({"discord": hung}, within_s=0.05)
+    assert hung.hanging.is_set()
     assert receipt.status is Status.PENDING
     entry = outbox.get(mid)  # back to pending, not left looking like a crash mid-send
     assert (entry.status, entry.last_error) == (Status.PENDING, "no answer before the deadline")
+
+
+async def test_parts_acknowledged_before_the_deadline_are_not_sent_again(db: Path) -> None:
+    outbox = Outbox(engine(db), clock=FakeTime())
+    mid = outbox.enqueue("discord", POST, "recap:s1")
+    publisher = ThreeParts((1, None))  # part 1 answered, part 2 still waiting at the deadline
+    (cut_off,) = await outbox.deliver_pending({"discord": publisher}, within_s=0.05)
+    assert (cut_off.status, cut_off.remote_ids) == (Status.PENDING, (f"m{mid}.0",))
+    entry = outbox.get(mid)
+    assert (entry.status, entry.sent_parts) == (Status.PENDING, (f"m{mid}.0",))
+
+    (receipt,) = await outbox.deliver_pending({"discord": publisher})  # the next run
+    assert [m.sent_parts for m in publisher.seen] == [(), (f"m{mid}.0",)]
+    assert (
+        receipt.remote_ids == outbox.get(mid).sent_parts == (f"m{mid}.0", f"m{mid}.1", f"m{mid}.2")
+    )
 
 
 def test_backoff_is_capped_and_jitter_only_adds() -> None:
@@ -216,15 +258,13 @@ async def test_a_config_problem_fails_without_retrying_until_asked(db: Path) -> 
     assert receipt.status is Status.SENT
 
 
-async def test_a_retry_resumes_after_the_parts_already_sent(db: Path) -> None:
+async def test_a_retry_resumes_after_the_parts_already_acknowledged(db: Path) -> None:
     outbox = Outbox(engine(db))
     mid = outbox.enqueue("discord", POST, "recap:s1")
-    publisher = ScriptedPublisher(
-        DeliveryFailed("Discord error 503", retryable=True, sent_parts=("111", "222"))
-    )
+    publisher = ThreeParts((2, DeliveryFailed("Discord error 503", retryable=True)))
     (receipt,) = await outbox.deliver_pending({"discord": publisher}, sleep=RecordingSleep())
-    assert [m.sent_parts for m in publisher.seen] == [(), ("111", "222")]
-    assert receipt.remote_ids == ("111", "222", f"m{mid}-2")
+    assert [m.sent_parts for m in publisher.seen] == [(), (f"m{mid}.0", f"m{mid}.1")]
+    assert receipt.remote_ids == (f"m{mid}.0", f"m{mid}.1", f"m{mid}.2")
 
 
 async def test_without_a_publisher_for_the_destination_it_stays_pending(db: Path) -> None:
@@ -235,34 +275,23 @@ async def test_without_a_publisher_for_the_destination_it_stays_pending(db: Path
     assert "no publisher for 'discord'" in receipt.note
 
 
-class BlockingPublisher:
-    """Starts sending and never finishes: the process is killed in the middle of an attempt."""
-
-    def __init__(self) -> None:
-        self.started = asyncio.Event()
-
-    async def publish(self, message: OutgoingMessage) -> DeliveryReceipt:
-        self.started.set()
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
-
-
 async def test_an_attempt_cut_short_is_resent_after_restart_with_the_same_nonce(db: Path) -> None:
     outbox = Outbox(engine(db))
     mid = outbox.enqueue("discord", POST, "recap:s1")
     nonce = outbox.get(mid).nonce
-    blocking = BlockingPublisher()
+    blocking = ThreeParts((1, None))
     async with asyncio.TaskGroup() as tg:
         delivery = tg.create_task(outbox.deliver_pending({"discord": blocking}))
-        await blocking.started.wait()
-        delivery.cancel()  # the process dies in the middle of the attempt
-    assert outbox.get(mid).status is Status.SENDING
+        await blocking.hanging.wait()
+        delivery.cancel()  # the process dies while part 2 waits for its answer
+    entry = outbox.get(mid)
+    assert (entry.status, entry.sent_parts) == (Status.SENDING, (f"m{mid}.0",))
 
     restarted = Outbox(engine(db))  # a new process on the same file
-    publisher = ScriptedPublisher()
+    publisher = ThreeParts()
     (receipt,) = await restarted.deliver_pending({"discord": publisher})
     assert receipt.status is Status.SENT
-    assert [m.nonce for m in publisher.seen] == [nonce]
+    assert [(m.nonce, m.sent_parts) for m in publisher.seen] == [(nonce, (f"m{mid}.0",))]
     assert await Outbox(engine(db)).deliver_pending({"discord": publisher}) == []
 
 

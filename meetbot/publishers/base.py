@@ -1,14 +1,17 @@
 """What every publisher offers the outbox: deliver one stored message, or say why not.
 
 The outbox owns retrying and bookkeeping; a publisher makes one attempt and either returns a
-`DeliveryReceipt` or raises `DeliveryFailed` saying whether trying again can help and which parts
-of a multi-part message already went out (so a retry resumes instead of repeating them).
+`DeliveryReceipt` or raises `DeliveryFailed` saying whether trying again can help. A message
+longer than Discord allows goes out in parts, and the publisher reports each part through
+`acknowledged` as soon as Discord accepts it, so the outbox can record it before the next part
+goes out: an attempt cut off or failing later resumes after it instead of repeating it.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -61,16 +64,25 @@ class DeliveryFailed(PublishError):
         *,
         retryable: bool,
         retry_after: float | None = None,
-        sent_parts: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
-        self.sent_parts = sent_parts
+
+
+Acknowledged = Callable[[tuple[str, ...]], None]
+"""Told the ids of every part delivered so far (earlier attempts' included), after each part."""
+
+
+def no_one_listens(sent_parts: tuple[str, ...]) -> None:
+    """The `acknowledged` of a publisher called outside the outbox (tests, previews)."""
 
 
 class Publisher(Protocol):
-    async def publish(self, message: OutgoingMessage) -> DeliveryReceipt: ...
+    # The outbox always passes `acknowledged`; publishers may default it for other callers.
+    async def publish(
+        self, message: OutgoingMessage, acknowledged: Acknowledged
+    ) -> DeliveryReceipt: ...
 
 
 # How a Post is kept in the outbox row until it is delivered (charts as base64).

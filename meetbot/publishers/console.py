@@ -12,7 +12,14 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from meetbot.publishers.base import DeliveryFailed, DeliveryReceipt, OutgoingMessage, Status
+from meetbot.publishers.base import (
+    Acknowledged,
+    DeliveryFailed,
+    DeliveryReceipt,
+    OutgoingMessage,
+    Status,
+    no_one_listens,
+)
 from reports.post import Post
 
 DESTINATION = "console"
@@ -43,7 +50,10 @@ class ConsolePublisher:
         self.out_dir = Path(out_dir)
         self._stream = stream
 
-    async def publish(self, message: OutgoingMessage) -> DeliveryReceipt:
+    async def publish(
+        self, message: OutgoingMessage, acknowledged: Acknowledged = no_one_listens
+    ) -> DeliveryReceipt:
+        # One file, written whole: there are no parts to report before the receipt.
         folder = self.out_dir
         stem = _slug(message.dedupe_key)
         text = render_markdown(message.post, prefix=f"{stem}-")

@@ -23,11 +23,12 @@ from meetbot.config import data_dir
 from meetbot.domain.record import SessionRecord
 from meetbot.errors import MeetbotError
 from meetbot.publishers import console
+from meetbot.publishers.attempts import Backoff, Sleep
 from meetbot.publishers.base import DeliveryReceipt, Publisher, Status
 from meetbot.publishers.discord_bot import DiscordBotPublisher, make_client
 from meetbot.publishers.discord_webhook import DiscordWebhookPublisher
 from meetbot.publishers.discord_wire import api_base_from_env
-from meetbot.publishers.outbox import Backoff, Outbox, Sleep
+from meetbot.publishers.outbox import Outbox
 from meetbot.settings import Settings
 from meetbot.store.database import create_engine
 from reports.post import Post

@@ -12,9 +12,15 @@ import asyncio
 
 import discord
 
-from meetbot.publishers.base import DeliveryFailed, DeliveryReceipt, OutgoingMessage, Status
-from meetbot.publishers.discord_limits import DEFAULT_LIMITS, Limits
-from meetbot.publishers.discord_wire import cut, failure, send_kwargs
+from meetbot.publishers.base import (
+    Acknowledged,
+    DeliveryFailed,
+    DeliveryReceipt,
+    OutgoingMessage,
+    no_one_listens,
+)
+from meetbot.publishers.discord_limits import DEFAULT_LIMITS, Limits, Message
+from meetbot.publishers.discord_wire import cut, failure, send_in_parts, send_kwargs
 
 
 def make_client() -> discord.Client:
@@ -66,9 +72,10 @@ class DiscordBotPublisher:
             await self._client.http.close()
             self._client.http.connector = discord.utils.MISSING
 
-    async def publish(self, message: OutgoingMessage) -> DeliveryReceipt:
+    async def publish(
+        self, message: OutgoingMessage, acknowledged: Acknowledged = no_one_listens
+    ) -> DeliveryReceipt:
         parts = cut(message.post, self._limits)
-        sent = list(message.sent_parts)
         where = f"channel {self._channel_id}"
         try:
             async with asyncio.timeout(self._timeout_s):
@@ -76,19 +83,14 @@ class DiscordBotPublisher:
         except DeliveryFailed:
             raise
         except Exception as exc:
-            raise failure(exc, tuple(sent), f"{where} (login)") from exc
+            raise failure(exc, f"{where} (login)") from exc
         channel = self._client.get_partial_messageable(self._channel_id)
-        for index, part in enumerate(parts):
-            if index < len(sent):
-                continue  # went out in an earlier attempt
-            try:
-                async with asyncio.timeout(self._timeout_s):
-                    # The nonce makes Discord return the existing message if this very part
-                    # was accepted before a crash or a lost response (enforce_nonce).
-                    posted = await channel.send(
-                        nonce=message.part_nonce(index), **send_kwargs(part)
-                    )
-            except Exception as exc:
-                raise failure(exc, tuple(sent), where) from exc
-            sent.append(str(posted.id))
-        return DeliveryReceipt(message.id, message.destination, Status.SENT, tuple(sent))
+
+        async def send(index: int, part: Message) -> discord.Message:
+            # The nonce makes Discord return the existing message if this very part was
+            # accepted before a crash or a lost response (enforce_nonce).
+            return await channel.send(nonce=message.part_nonce(index), **send_kwargs(part))
+
+        return await send_in_parts(
+            message, parts, send, acknowledged, timeout_s=self._timeout_s, where=where
+        )

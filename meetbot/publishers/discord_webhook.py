@@ -1,22 +1,20 @@
 """Post through a channel webhook (MEETBOT_DISCORD_WEBHOOK_URL): no bot, no token.
 
 discord.py's Webhook does the HTTP; the caller owns the aiohttp session. `wait=True` makes
-Discord return the created message so its id is recorded. Webhooks take no nonce, so a crash
-between Discord accepting a part and the outbox recording it can repeat that one part (see
-meetbot.publishers.outbox).
+Discord return the created message so its id is recorded. Webhooks take no nonce, so a part whose
+answer is lost (a crash, a cut at the deadline) can go out twice; parts already answered are
+recorded at once and never repeated (see meetbot.publishers.outbox).
 """
 
 from __future__ import annotations
-
-import asyncio
 
 import aiohttp
 import discord
 
 from meetbot.errors import ConfigError
-from meetbot.publishers.base import DeliveryReceipt, OutgoingMessage, Status
-from meetbot.publishers.discord_limits import DEFAULT_LIMITS, Limits
-from meetbot.publishers.discord_wire import cut, failure, send_kwargs
+from meetbot.publishers.base import Acknowledged, DeliveryReceipt, OutgoingMessage, no_one_listens
+from meetbot.publishers.discord_limits import DEFAULT_LIMITS, Limits, Message
+from meetbot.publishers.discord_wire import cut, send_in_parts, send_kwargs
 
 
 def parse_webhook(url: str, session: aiohttp.ClientSession) -> discord.Webhook:
@@ -44,19 +42,17 @@ class DiscordWebhookPublisher:
         self._timeout_s = timeout_s
         self._limits = limits
 
-    async def publish(self, message: OutgoingMessage) -> DeliveryReceipt:
+    async def publish(
+        self, message: OutgoingMessage, acknowledged: Acknowledged = no_one_listens
+    ) -> DeliveryReceipt:
         parts = cut(message.post, self._limits)
-        sent = list(message.sent_parts)
-        for index, part in enumerate(parts):
-            if index < len(sent):
-                continue
+
+        async def send(index: int, part: Message) -> discord.WebhookMessage:
             kwargs = send_kwargs(part)
             if self._username:
                 kwargs["username"] = self._username
-            try:
-                async with asyncio.timeout(self._timeout_s):
-                    posted = await self._webhook.send(wait=True, **kwargs)
-            except Exception as exc:
-                raise failure(exc, tuple(sent), "webhook") from exc
-            sent.append(str(posted.id))
-        return DeliveryReceipt(message.id, message.destination, Status.SENT, tuple(sent))
+            return await self._webhook.send(wait=True, **kwargs)
+
+        return await send_in_parts(
+            message, parts, send, acknowledged, timeout_s=self._timeout_s, where="webhook"
+        )

@@ -7,10 +7,11 @@ worth retrying (rate limits, 5xx, timeouts, network) and what needs a person (to
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -20,7 +21,13 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from meetbot.errors import ConfigError, PublishError
-from meetbot.publishers.base import DeliveryFailed
+from meetbot.publishers.base import (
+    Acknowledged,
+    DeliveryFailed,
+    DeliveryReceipt,
+    OutgoingMessage,
+    Status,
+)
 from meetbot.publishers.discord_limits import Embed, Limits, Message, split
 from reports.post import Post
 
@@ -111,13 +118,36 @@ def send_kwargs(message: Message) -> dict[str, Any]:
     return kwargs
 
 
-def failure(exc: BaseException, sent_parts: tuple[str, ...], where: str) -> DeliveryFailed:
+async def send_in_parts(
+    message: OutgoingMessage,
+    parts: tuple[Message, ...],
+    send: Callable[[int, Message], Awaitable[discord.Message]],
+    acknowledged: Acknowledged,
+    *,
+    timeout_s: float,
+    where: str,
+) -> DeliveryReceipt:
+    """Send the parts not yet delivered, in order, each reported the moment Discord has it."""
+    sent = list(message.sent_parts)
+    for index, part in enumerate(parts):
+        if index < len(sent):
+            continue  # went out in an earlier attempt
+        try:
+            async with asyncio.timeout(timeout_s):
+                posted = await send(index, part)
+        except Exception as exc:
+            raise failure(exc, where) from exc
+        sent.append(str(posted.id))
+        # Before the next part starts: a deadline or a crash during it cannot lose this one.
+        acknowledged(tuple(sent))
+    return DeliveryReceipt(message.id, message.destination, Status.SENT, tuple(sent))
+
+
+def failure(exc: BaseException, where: str) -> DeliveryFailed:
     """What an exception from discord.py means for the outbox; re-raises anything else (a bug)."""
 
     def fail(text: str, *, retryable: bool, retry_after: float | None = None) -> DeliveryFailed:
-        return DeliveryFailed(
-            f"{where}: {text}", retryable=retryable, retry_after=retry_after, sent_parts=sent_parts
-        )
+        return DeliveryFailed(f"{where}: {text}", retryable=retryable, retry_after=retry_after)
 
     if isinstance(exc, discord.RateLimited):
         return fail("rate limited", retryable=True, retry_after=exc.retry_after)

@@ -6,32 +6,36 @@ after a meeting and the message announcing it survive the same crashes.
 Delivery guarantee, honestly:
 - A message is committed as `pending` before any network I/O, so nothing is lost to a crash,
   a Discord outage or a bad token; `meetbot outbox --retry` finishes whatever is left.
-- Before each attempt the row is marked `sending`; on success the Discord message ids are
-  recorded and the row becomes `sent`, and a sent row is never sent again.
-- The residual window: if the process dies after Discord accepted a part but before the row
-  was updated, the next run sends that part again. Through the bot every part carries a nonce
-  fixed at enqueue time and discord.py sets `enforce_nonce`, so Discord returns the existing
-  message instead of posting a duplicate — for a few minutes (Discord's nonce memory). Webhooks
-  have no nonce: there the window is at-least-once, one part at most. An attempt cut off by a
-  run's deadline (`within_s`, a meeting's end) leaves the same window, and its row pending.
+- Before each attempt the row is marked `sending`. A recap too long for one Discord message
+  goes out in parts, and each part's Discord id is written to the row as soon as Discord
+  answers, before the next part is sent; on success the row becomes `sent`, and a sent row is
+  never sent again. An attempt that fails, is cut off by a run's deadline (`within_s`, a
+  meeting's end) or dies with the process resumes at the first part without an answer.
+- The residual window is that one part: if Discord created it but its answer never arrived
+  (a lost response, a crash, the deadline), the next run sends it again. Through the bot every
+  part carries a nonce fixed at enqueue time and discord.py sets `enforce_nonce`, so Discord
+  returns the existing message instead of posting a duplicate — for a few minutes (Discord's
+  nonce memory). Webhooks have no nonce: there the window is at-least-once, one part at most.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
-import logging
 import random
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from meetbot.errors import PublishError, StorageError
+from meetbot.publishers.attempts import DEFAULT_BACKOFF, Plan, attempt
+from meetbot.publishers.attempts import Backoff as Backoff  # re-exported: callers build one
+from meetbot.publishers.attempts import Sleep as Sleep  # re-exported: callers inject one
 from meetbot.publishers.base import (
-    DeliveryFailed,
     DeliveryReceipt,
     OutgoingMessage,
     Publisher,
@@ -40,8 +44,6 @@ from meetbot.publishers.base import (
     post_to_json,
 )
 from reports.post import Post
-
-log = logging.getLogger(__name__)
 
 _metadata = sa.MetaData()
 outbox_table = sa.Table(
@@ -62,8 +64,6 @@ outbox_table = sa.Table(
     sa.UniqueConstraint("destination", "dedupe_key", name="uq_outbox_dedupe"),
 )
 
-Sleep = Callable[[float], Awaitable[None]]
-
 
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
@@ -81,21 +81,6 @@ class OutboxEntry:
     created_at: float
     next_attempt_at: float
     sent_at: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Exponential backoff with jitter; Discord's retry_after wins when it asks for longer."""
-
-    base_s: float = 2.0
-    factor: float = 2.0
-    cap_s: float = 60.0
-    jitter: float = 0.2  # up to this share is added at random so restarts do not stampede
-
-    def delay(self, failures: int, retry_after: float | None, rng: random.Random) -> float:
-        wait = min(self.cap_s, self.base_s * self.factor ** max(0, failures - 1))
-        wait *= 1.0 + self.jitter * rng.random()
-        return max(wait, retry_after or 0.0)
 
 
 class Outbox:
@@ -152,7 +137,7 @@ class Outbox:
         *,
         max_attempts: int = 8,
         retry_failed: bool = False,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = DEFAULT_BACKOFF,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
         within_s: float | None = None,
@@ -165,8 +150,8 @@ class Outbox:
         started or waited for past it, and an attempt still running is cut off; what is left
         stays pending for a later run.
         """
-        rng = rng or random.Random()
         deadline = None if within_s is None else self._clock() + within_s
+        plan = Plan(max_attempts, backoff, sleep, rng or random.Random(), self._clock, deadline)
         receipts: list[DeliveryReceipt] = []
         for entry in self.pending(include_failed=retry_failed):
             if entry.status is Status.FAILED and not retry_failed:
@@ -178,92 +163,29 @@ class Outbox:
                     DeliveryReceipt(entry.id, entry.destination, entry.status, (), note)
                 )
                 continue
-            receipt = await self._deliver(
-                entry, publisher, max_attempts, backoff, sleep, rng, deadline
+            receipt = await attempt(
+                self._message(entry),
+                publisher,
+                functools.partial(self._update, entry.id),
+                plan,
             )
             receipts.append(receipt)
             if receipt.status is Status.PENDING:
                 break
         return receipts
 
-    async def _deliver(
-        self,
-        entry: OutboxEntry,
-        publisher: Publisher,
-        max_attempts: int,
-        backoff: Backoff,
-        sleep: Sleep,
-        rng: random.Random,
-        deadline: float | None = None,
-    ) -> DeliveryReceipt:
-        sent_parts, attempts = entry.sent_parts, entry.attempts
-        error = "the time allowed ran out before a first try"
-        for tries in range(1, max_attempts + 1):
-            left = None if deadline is None else deadline - self._clock()
-            if left is not None and left <= 0:
-                return self._out_of_time(entry, sent_parts, error)
-            attempts += 1
-            self._update(entry.id, status=Status.SENDING, attempts=attempts)
-            message = OutgoingMessage(
-                id=entry.id,
-                destination=entry.destination,
-                post=entry.post,
-                nonce=entry.nonce,
-                dedupe_key=entry.dedupe_key,
-                attempt=attempts,
-                sent_parts=sent_parts,
-            )
-            try:
-                async with asyncio.timeout(left):  # None: the publisher's own timeout only
-                    receipt = await publisher.publish(message)
-            except TimeoutError:
-                # Only ours: publishers turn their own timeouts into DeliveryFailed.
-                return self._out_of_time(entry, sent_parts, "no answer before the deadline")
-            except DeliveryFailed as exc:
-                sent_parts = exc.sent_parts or sent_parts
-                retryable, retry_after, error = exc.retryable, exc.retry_after, str(exc)
-            except PublishError as exc:
-                retryable, retry_after, error = True, None, str(exc)
-            else:
-                self._update(
-                    entry.id,
-                    status=Status.SENT,
-                    sent_parts=receipt.remote_ids,
-                    last_error="",
-                    sent_at=self._clock(),
-                )
-                return receipt
-            if not retryable:
-                self._update(
-                    entry.id, status=Status.FAILED, sent_parts=sent_parts, last_error=error
-                )
-                note = f"{error}; fix that, then run `meetbot outbox --retry`"
-                return DeliveryReceipt(entry.id, entry.destination, Status.FAILED, sent_parts, note)
-            delay = backoff.delay(tries, retry_after, rng)
-            self._update(
-                entry.id,
-                status=Status.PENDING,
-                sent_parts=sent_parts,
-                last_error=error,
-                next_attempt_at=self._clock() + delay,
-            )
-            log.warning("outbox message %s attempt %s failed: %s", entry.id, attempts, error)
-            if deadline is not None and self._clock() + delay >= deadline:
-                return self._out_of_time(entry, sent_parts, error)
-            if tries < max_attempts:
-                await sleep(delay)
-        note = (
-            f"still pending after {max_attempts} tries ({error}); `meetbot outbox --retry` sends it"
+    @staticmethod
+    def _message(entry: OutboxEntry) -> OutgoingMessage:
+        """The entry as its next try will hand it to the publisher."""
+        return OutgoingMessage(
+            entry.id,
+            entry.destination,
+            entry.post,
+            entry.nonce,
+            entry.dedupe_key,
+            attempt=entry.attempts + 1,
+            sent_parts=entry.sent_parts,
         )
-        return DeliveryReceipt(entry.id, entry.destination, Status.PENDING, sent_parts, note)
-
-    def _out_of_time(
-        self, entry: OutboxEntry, sent_parts: tuple[str, ...], error: str
-    ) -> DeliveryReceipt:
-        """The deadline came first: the row goes back to pending, ready for the next run."""
-        self._update(entry.id, status=Status.PENDING, sent_parts=sent_parts, last_error=error)
-        note = f"not delivered in the time allowed ({error}); `meetbot outbox --retry` sends it"
-        return DeliveryReceipt(entry.id, entry.destination, Status.PENDING, sent_parts, note)
 
     def _id_for(self, destination: str, dedupe_key: str) -> int:
         query = sa.select(outbox_table.c.id).where(
