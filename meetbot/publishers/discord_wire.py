@@ -1,8 +1,9 @@
 """Between our plain messages and discord.py: embeds, files, the API base, and error meaning.
 
-Both the bot and the webhook publisher go through discord.py's own HTTP code; this module only
-builds its arguments and translates its exceptions into `DeliveryFailed`, deciding once what is
-worth retrying (rate limits, 5xx, timeouts, network) and what needs a person (token, 403, 404).
+Both the bot and the webhook publisher go through discord.py's own HTTP code; this module
+builds its arguments, sends a message's parts in order (reporting each one Discord accepts),
+and translates its exceptions into `DeliveryFailed`, deciding once what is worth retrying
+(rate limits, 5xx, timeouts, network) and what needs a person (token, 403, 404).
 """
 
 from __future__ import annotations
