@@ -13,13 +13,10 @@ import asyncio
 import dataclasses
 import socket
 from collections import defaultdict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Any
 
 import av
 import pytest
+from janus_room import ROOM, bot_in_room
 
 from detectors import Detector
 from meetbot.clock import MonotonicClock
@@ -45,7 +42,6 @@ from meetbot.settings import MeetingSettings
 
 in_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem()))
 
-ROOM = 1234
 EVENT_TOLERANCE_S = 2.0
 STATE_TOLERANCE_S = 3.0
 
@@ -61,35 +57,6 @@ def _ids_by_name(events: EventRecorder) -> dict[str, set[ParticipantId]]:
     for joined in events.of(ParticipantJoined):
         ids[joined.display_name].add(joined.participant)
     return ids
-
-
-@dataclass
-class BotInRoom:
-    """A real Janus with room ROOM and the bot's connector, which `start` sets running."""
-
-    janus: JanusServer
-    connector: JanusConnector
-    clock: MonotonicClock
-    events: EventRecorder
-    sink: DrainingSink
-    group: asyncio.TaskGroup
-
-    def start(self) -> asyncio.Task[None]:
-        return self.group.create_task(self.connector.run(self.events.emit, self.sink))
-
-    def play(self, scenario: Scenario) -> asyncio.Task[dict[str, Happened]]:
-        return self.group.create_task(run_scenario(self.janus.url, ROOM, scenario, self.clock))
-
-
-@asynccontextmanager
-async def bot_in_room(**room: Any) -> AsyncIterator[BotInRoom]:
-    """Leave the block only once every task started in it has ended (cancel them)."""
-    clock, events = MonotonicClock(), EventRecorder()
-    async with JanusServer() as janus:
-        await janus.create_room(ROOM, **room)
-        settings = MeetingSettings(url=janus.url, room=ROOM)
-        async with JanusConnector(settings, clock) as connector, asyncio.TaskGroup() as group:
-            yield BotInRoom(janus, connector, clock, events, DrainingSink(group), group)
 
 
 class Judge:
@@ -482,28 +449,6 @@ async def test_unreachable_server_fails_after_the_join_timeout() -> None:
     async with JanusConnector(settings, MonotonicClock()) as connector:
         with pytest.raises(ConnectError, match=f"cannot reach Janus at {url}"):
             await connector.run(EventRecorder().emit, _NeverCalledSink())
-
-
-@pytest.mark.janus
-@in_sandbox
-async def test_a_feed_whose_connection_dies_without_goodbye_is_lost() -> None:
-    async with bot_in_room() as room:
-        events, sink = room.events, room.sink
-        bot = room.start()
-        play = room.play(Scenario((Script("a", "Ann"),), 30.0))
-        await events.wait_for(lambda seen: bool(events.of(TrackStarted)))
-        ann = events.of(TrackStarted)[0].participant
-        await sink.wait_for_frames(ann, TrackKind.VIDEO, 2)
-        # The bot's own connection for Ann breaks; Ann herself never leaves.
-        assert await room.janus.hang_up_subscriptions(int(ann.removeprefix("janus:"))) == 1
-        await events.wait_for(lambda seen: bool(events.of(ParticipantLeft)))
-        bot.cancel()
-        play.cancel()
-    assert [(e.participant, e.reason) for e in events.of(ParticipantLeft)] == [
-        (ann, LeaveReason.LOST)
-    ]
-    assert [(e.participant, e.kind) for e in events.of(TrackEnded)] == [(ann, TrackKind.VIDEO)]
-    assert sink.ended == [(ann, TrackKind.VIDEO)]
 
 
 def test_a_nameless_bot_is_refused() -> None:

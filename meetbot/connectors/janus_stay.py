@@ -1,9 +1,19 @@
 """One stay of the bot in a Janus room, from a successful join to the loss of the session.
 
 A Stay follows the room's events: each feed gets its own task in the stay's TaskGroup that
-owns its subscription, hands its tracks to the sink and reports how the feed ended (unpublished,
-left, or LOST when its connection died without either). When the session is lost the feeds end
-silently: the connector has already said ConnectionLost, and the gap is unknown, not absence.
+owns its subscription, hands its tracks to the sink and reports how the feed ended (unpublished
+or left). When the session is lost the feeds end silently: the connector has already said
+ConnectionLost, and the gap is unknown, not absence.
+
+When only the bot's own subscription to a feed fails (its connection fails or closes, Janus hangs
+it up, subscribing is refused) while the session is fine, the fault is the bot's link, not the
+person's: they stay present, the sink's tracks end, and the feed is subscribed again with capped
+exponential backoff for as long as Janus lists them as publishing (until `unpublished`,
+`leaving` or the session's loss; in a room with notify_joining no event would ever bring them
+back). The domain hears no TrackEnded for such a gap, because TrackEnded(video) reads as
+"camera off": their readings stop, so the timeline holds their last state until it is
+`stale_after_s` old and says `unknown` from then, never camera off; the new subscription's
+TrackStarted and readings end the gap.
 
 In a room with notify_joining everyone is a participant from `joining` (or the join answer's
 `attendees`) to `leaving`, publishing or not: someone with camera and microphone off is present,
@@ -48,6 +58,10 @@ from meetbot.settings import MeetingSettings
 
 log = logging.getLogger(__name__)
 
+# Wait before the first re-subscription after a broken link; it doubles with each failure, up
+# to meeting.reconnect_max_backoff_s.
+FIRST_BACKOFF_S = 0.5
+
 
 def participant_id(feed_id: int) -> ParticipantId:
     return ParticipantId(f"janus:{feed_id}")
@@ -57,12 +71,15 @@ def participant_id(feed_id: int) -> ParticipantId:
 class Watched:
     """A participant the bot knows is here, and the task following their feed while they
     publish what the bot wants. `exit` says how the feed's end is reported: None silently,
-    (at, reason) as a leave, (at, None) as the end of their tracks while they stay."""
+    (at, reason) as a leave, (at, None) as the end of their tracks while they stay. `shown`
+    holds the kinds the domain was told started and not yet ended (a re-subscription keeps
+    them)."""
 
     feed: Feed
     task: asyncio.Task[None] | None = None
     talking: bool = False
     exit: tuple[float, LeaveReason | None] | None = None
+    shown: set[TrackKind] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -150,14 +167,49 @@ class Stay:
     ) -> None:
         for feed in feeds:
             watched = await self._arrive(feed, emit)
-            if watched.task is not None:
-                continue  # a stream update of someone we already follow
-            watched.feed = feed
-            if any(s.kind in self.kinds and not s.disabled for s in feed.streams):
+            watched.feed = feed  # a stream update: the next (re-)subscription asks for these
+            if watched.task is None and self._wanted(feed):
                 watched.task = group.create_task(self._follow(watched, emit, sink))
 
+    def _wanted(self, feed: Feed) -> bool:
+        return any(s.kind in self.kinds and not s.disabled for s in feed.streams)
+
     async def _follow(self, watched: Watched, emit: Emit, sink: TrackSink) -> None:
-        """Own one feed's subscription; report its end as `watched.exit` says."""
+        """Keep the feed subscribed until it is dropped; report its end as `watched.exit` says."""
+        pid = participant_id(watched.feed.id)
+        backoff = FIRST_BACKOFF_S
+        try:
+            while self._wanted(watched.feed):
+                try:
+                    if await self._subscribe(watched, emit, sink):
+                        backoff = FIRST_BACKOFF_S  # Janus took it: a later fault starts afresh
+                except ConnectError as exc:
+                    if not self.session.lost.is_set():
+                        log.warning(
+                            "cannot subscribe to %s (%s): %s", pid, watched.feed.display, exc
+                        )
+                if self.session.lost.is_set():
+                    return  # the stay ends and cancels us; the gap is everyone's, not theirs
+                log.info("subscribing to %s again in %.1f s", pid, backoff)
+                # Backoff between attempts: there is nothing to wait on but time. `unpublished`
+                # or `leaving` (via _drop) and the session's loss cancel the wait.
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.settings.reconnect_max_backoff_s)
+        except Exception:
+            # One participant's broken stream (an SDP aiortc rejects, a codec it lacks) must not
+            # end the meeting for everyone, and would fail the same way again: they stay
+            # joined, their video is simply not judged, until Janus says they went.
+            log.exception("subscription to %s (%s) failed", pid, watched.feed.display)
+        finally:
+            watched.task = None
+            if watched.exit is not None:
+                at, reason = watched.exit
+                watched.exit = None
+                await self._end(watched, at, reason, emit)
+
+    async def _subscribe(self, watched: Watched, emit: Emit, sink: TrackSink) -> bool:
+        """One subscription to the feed, until its connection fails; its tracks end with it
+        at the sink (the domain hears only of new ones). True if it gave any track."""
         pid = participant_id(watched.feed.id)
         started: list[TrackKind] = []
 
@@ -166,6 +218,7 @@ class Stay:
         ) -> None:
             await sink.track_started(pid, kind, track, valve)  # the sink drains it at once
             started.append(kind)
+            watched.shown.add(kind)
             await emit(TrackStarted(self.clock(), pid, kind))
 
         try:
@@ -181,30 +234,11 @@ class Stay:
             ) as subscription:
                 why = await subscription.watch()
             if not self.session.lost.is_set():
-                log.info("%s (%s) lost: %s", pid, watched.feed.display, why)
-                watched.exit = (self.clock(), LeaveReason.LOST)
-        except ConnectError as exc:
-            if not self.session.lost.is_set():
-                log.warning("cannot subscribe to %s (%s): %s", pid, watched.feed.display, exc)
-        except Exception:
-            # One participant's broken stream (an SDP aiortc rejects, a codec it lacks) must not
-            # end the meeting for everyone: they stay joined, their video is simply not judged.
-            log.exception("subscription to %s (%s) failed", pid, watched.feed.display)
+                log.info("subscription to %s (%s) broke: %s", pid, watched.feed.display, why)
+            return bool(started)
         finally:
             for kind in started:
                 await sink.track_ended(pid, kind)
-            # Without an exit (a subscription that failed) they stay joined, unwatched, until
-            # Janus says they went.
-            watched.task = None
-            if watched.exit is not None:
-                at, reason = watched.exit
-                watched.exit = None
-                for kind in started:
-                    await emit(TrackEnded(at, pid, kind))
-                if reason is None:
-                    await self._quiet(watched, at, emit)
-                else:
-                    await self._leave(watched, at, reason, emit)
 
     async def _drop(self, feed_id: int, at: float, reason: LeaveReason | None, emit: Emit) -> None:
         """End a participant's feed; with a reason they leave too, without one they stay."""
@@ -212,13 +246,25 @@ class Stay:
         if watched is None:
             return  # already gone (e.g. `unpublished` then `leaving`)
         if watched.task is None:
-            if reason is not None:
-                await self._leave(watched, at, reason, emit)
-            return  # nothing followed: `unpublished` of someone who stays changes nothing
+            await self._end(watched, at, reason, emit)  # nothing followed (any more)
+            return
         watched.exit = (at, reason)
         watched.task.cancel()
         # Wait for the feed to finish reporting, so a re-publish under the same id comes after.
         await asyncio.wait([watched.task])
+
+    async def _end(
+        self, watched: Watched, at: float, reason: LeaveReason | None, emit: Emit
+    ) -> None:
+        """Their feed is gone: the tracks the domain knows of end; with a reason they leave."""
+        pid = participant_id(watched.feed.id)
+        for kind in sorted(watched.shown):
+            await emit(TrackEnded(at, pid, kind))
+        watched.shown.clear()
+        if reason is None:
+            await self._quiet(watched, at, emit)
+        else:
+            await self._leave(watched, at, reason, emit)
 
     async def _quiet(self, watched: Watched, at: float, emit: Emit) -> None:
         """Their microphone went with their feed: they stop speaking, and stay."""
