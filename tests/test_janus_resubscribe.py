@@ -7,9 +7,14 @@ she must not be reported as gone; the bot subscribes again and samples her video
 
 from __future__ import annotations
 
-import pytest
-from janus_room import bot_in_room
+import asyncio
 
+import pytest
+from janus_room import ROOM, bot_in_room
+
+from detectors import DetectorSettings
+from meetbot.clock import MonotonicClock
+from meetbot.connectors.janus import JanusConnector
 from meetbot.connectors.janus_stay import participant_id
 from meetbot.domain.events import (
     Observation,
@@ -21,8 +26,11 @@ from meetbot.domain.events import (
 from meetbot.domain.settings import TimelineSettings
 from meetbot.domain.states import LeaveReason, State, TrackKind
 from meetbot.domain.timeline import fold
-from meetbot.lab.janus_server import sandbox_problem
-from meetbot.lab.scenario import Scenario, Script
+from meetbot.lab.janus_server import JanusServer, sandbox_problem
+from meetbot.lab.recorder import EventRecorder
+from meetbot.lab.scenario import Scenario, Script, run_scenario
+from meetbot.media import MediaSampler
+from meetbot.settings import MeetingSettings, SamplingSettings
 
 in_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem()))
 
@@ -80,6 +88,46 @@ async def test_a_broken_subscription_is_renewed_and_the_person_stays(
     ]
     assert [(e.participant, e.reason) for e in events.of(ParticipantLeft)] == [(ann, goodbye)]
     assert of_ann[-2].at >= goes_at
+
+
+@pytest.mark.janus
+@in_sandbox
+async def test_the_real_sampler_judges_her_again_after_the_link_is_renewed() -> None:
+    clock, events = MonotonicClock(), EventRecorder()
+
+    def engaged_after(at: float) -> bool:
+        return any(o.state is State.ENGAGED and o.at > at for o in events.of(Observation))
+
+    async with JanusServer() as janus:
+        await janus.create_room(ROOM)
+        settings = MeetingSettings(url=janus.url, room=ROOM)
+        async with (
+            JanusConnector(settings, clock) as connector,
+            MediaSampler(SamplingSettings(), DetectorSettings(), clock) as sampler,
+            asyncio.TaskGroup() as group,
+        ):
+            runs = [
+                group.create_task(sampler.run(events.emit)),
+                group.create_task(connector.run(events.emit, sampler)),
+                group.create_task(
+                    run_scenario(janus.url, ROOM, Scenario((Script("a", "Ann"),), 60.0), clock)
+                ),
+            ]
+            await events.wait_for(lambda seen: engaged_after(0.0), timeout_s=20.0)
+            (ann,) = {e.participant for e in events.of(TrackStarted)}
+            assert await janus.hang_up_subscriptions(int(ann.removeprefix("janus:"))) == 1
+            await events.wait_for(lambda seen: len(events.of(TrackStarted)) == 2)
+            renewed = events.of(TrackStarted)[1].at
+            await events.wait_for(lambda seen: engaged_after(renewed), timeout_s=20.0)
+            for run in runs:
+                run.cancel()
+
+    assert not events.of(ParticipantLeft)
+    assert not events.of(TrackEnded)
+    # The timeline has only her, and never calls the gap camera off, however long it lasted.
+    spans = fold(events.events, TimelineSettings(), clock())
+    assert State.CAMERA_OFF not in {s.state for s in spans}
+    assert {s.participant for s in spans} == {ann}
 
 
 def test_the_gap_reads_unknown_never_camera_off() -> None:
