@@ -16,7 +16,8 @@ publishers, so such people look absent and turning both off looks like leaving.
 Recovery: if the connection drops or Janus restarts after a successful join, it emits
 ConnectionLost (the gap is unknown for everyone, never absence), rejoins with capped exponential
 backoff, emits ConnectionRestored, re-emits joins for everyone there and a LOST leave for anyone
-who vanished meanwhile.
+who vanished meanwhile. If only the bot's subscription to one person breaks, that person stays
+present and is subscribed again with the same backoff (meetbot.connectors.janus_stay).
 
 Talking events and joining events need room settings only the organiser can set (Janus reads
 them only when the room is created; `edit` ignores notify_joining): `audiolevel_ext = true`,
