@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 def is_vp8_keyframe_start(payload: bytes) -> bool:
     """Is this RTP payload the first packet of a VP8 keyframe (RFC 7741: S=1, PID=0 and the
     frame tag's P bit clear)?"""
+    # Every received packet comes through here: the descriptor's first byte (S=1, PID=0) rules
+    # out all but one packet per frame before the full parse.
+    if not payload or payload[0] & 0x17 != 0x10:
+        return False
     try:
         descriptor, data = VpxPayloadDescriptor.parse(payload)
     except ValueError:

@@ -64,15 +64,15 @@ class Pausing:
     async def take(self, watch: Watch, due: float) -> av.VideoFrame | None:
         """The frame for the sample due at loop time `due`, resuming a paused video first."""
         loop = asyncio.get_running_loop()
-        slot = watch.slot
-        if not watch.paused or watch.valve is None:
+        slot, valve = watch.slot, watch.valve
+        if not watch.paused or valve is None:
             await asyncio.sleep(max(0.0, due - loop.time()))
             return slot.take()
         paused_for = loop.time() - watch.paused_at
-        slot.admit(_after_keyframe(watch.valve) or _after_pause(slot, paused_for))
-        if not await self._turn(watch, resume=True):
-            slot.admit(None)
-            return slot.take()
+        slot.admit(_after_keyframe(valve) or _after_pause(slot, paused_for))
+        if not await self._turn(watch, valve, resume=True):
+            slot.admit(None)  # emptied, and open to whatever comes
+            return None
         await asyncio.sleep(max(0.0, due - loop.time()))
         frame = await slot.wait(self.lead)  # a sender slower than the lead gets it again
         if frame is None:
@@ -87,14 +87,10 @@ class Pausing:
         if watch.open_for:
             watch.open_for -= 1
         elif watch.valve is not None and self.active and not watch.retired:
-            await self._turn(watch, resume=False)
+            await self._turn(watch, watch.valve, resume=False)
 
-    async def _turn(self, watch: Watch, *, resume: bool) -> bool:
+    async def _turn(self, watch: Watch, valve: Valve, *, resume: bool) -> bool:
         """Resume or pause `watch`'s video at the server; False if the server cannot."""
-        valve = watch.valve
-        if valve is None:
-            watch.paused = False
-            return False
         try:
             await (valve.resume() if resume else valve.pause())
         except ConnectError as exc:

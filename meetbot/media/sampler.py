@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import logging
 import math
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -39,8 +38,6 @@ from meetbot.media.pausing import Pausing, shut
 from meetbot.media.slot import drain
 from meetbot.media.watch import DetectorFactory, Watch, close, sample
 from meetbot.settings import SamplingSettings
-
-log = logging.getLogger(__name__)
 
 THREAD_PREFIX = "meetbot-detect"
 _GOLDEN = (math.sqrt(5) - 1) / 2  # successive newcomers land in the widest gap of the period
