@@ -14,6 +14,7 @@ import pytest
 
 from detectors import DetectorSettings
 from meetbot.clock import MonotonicClock
+from meetbot.config.schema import MeetingSettings, SamplingSettings
 from meetbot.connectors.janus import JanusConnector
 from meetbot.domain.events import Observation, ParticipantJoined
 from meetbot.domain.states import State, TrackKind
@@ -21,7 +22,6 @@ from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.recorder import DrainingSink, EventRecorder
 from meetbot.lab.scenario import Behaviour, Scenario, Script, run_scenario
 from meetbot.media import MediaSampler
-from meetbot.settings import MeetingSettings, SamplingSettings
 
 in_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem()))
 
