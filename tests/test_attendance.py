@@ -223,6 +223,8 @@ def test_reclassify_forces_a_category_by_person_name() -> None:
         (("Sam Jones", A.SUBSTITUTE), "give the roster member's name"),
         (("Sam Jones", A.SUBSTITUTE, "Zoe Li"), "'Zoe Li' is not a roster member"),
         (("Sam Jones", A.VISITOR, "Hana Kim"), "stands in for nobody"),
+        (("Bob Nguyen", A.SUBSTITUTE, "Bob Nguyen"), "nobody stands in for themselves"),
+        (("bob NGUYEN", A.SUBSTITUTE, "Bob Nguyen"), "nobody stands in for themselves"),
         (("Bob Nguyen", A.OPTED_OUT), "use the opt-out command"),
     ],
 )

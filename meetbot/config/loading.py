@@ -90,7 +90,8 @@ def check_discord_secrets(settings: Settings) -> None:
 
 def _parse(text: str, where: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        # Windows editors save "UTF-8" with a byte-order mark, which TOML itself does not allow.
+        return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: not valid TOML ({exc})") from exc
 
@@ -246,8 +247,9 @@ def _required(f: dataclasses.Field[Any]) -> bool:
 
 def _from_text(tp: Any, text: str, path: str, where: str) -> Any:
     """Environment values are text; read them as the type the field wants."""
-    args = [a for a in typing.get_args(tp) if a is not type(None)] or [tp]
-    target = args[0]
+    # Unwrap only `X | None`: a tuple's own arguments (str, ...) are not the field's type.
+    union = typing.get_origin(tp) in (types.UnionType, typing.Union)
+    target = next(a for a in typing.get_args(tp) if a is not type(None)) if union else tp
     try:
         if target is bool:
             if text.lower() in ("1", "true", "yes", "on"):
@@ -310,7 +312,25 @@ def _check_meaning(s: Settings, where: str) -> None:
     if s.meeting.platform != "janus":
         raise ConfigError(f"{where}: meeting.platform must be 'janus', got {s.meeting.platform!r}")
     names: dict[str, str] = {}
+    members: set[str] = set()
+    discord_ids: dict[int, str] = {}
     for i, member in enumerate(s.roster):
+        if member.name in members:
+            # Two entries for one person would count their attendance and score twice.
+            raise ConfigError(
+                f"{where}: roster[{i}] {member.name!r} is already on the roster; list each "
+                "person once (other display names go in aliases)"
+            )
+        members.add(member.name)
+        if member.discord_id is not None and member.discord_id in discord_ids:
+            # /meetbot myscore finds a member by Discord id: a shared id shows one person
+            # another's private card and rights.
+            raise ConfigError(
+                f"{where}: roster[{i}].discord_id {member.discord_id} is also used by "
+                f"{discord_ids[member.discord_id]!r}; each Discord account belongs to one member"
+            )
+        if member.discord_id is not None:
+            discord_ids[member.discord_id] = member.name
         for name in (member.name, *member.aliases):
             key = name.casefold().strip()
             if not key:

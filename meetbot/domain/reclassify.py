@@ -79,6 +79,16 @@ def reclassify(
 
     if attendance is Attendance.SUBSTITUTE and member is None:
         raise ReclassifyError("a substitute stands in for someone: give the roster member's name")
+    if (
+        member is not None
+        and attendance is Attendance.SUBSTITUTE
+        and moved.keys() & set(member.participants)
+    ):
+        # Moving a member's own connections to a stand-in would leave them absent, score gone.
+        raise ReclassifyError(
+            f"{display_name!r} is how {member.person} joined; nobody stands in for themselves: "
+            "give the name their substitute joined under"
+        )
     if attendance in (Attendance.VISITOR, Attendance.SUBSTITUTE):
         person = names.clean(display_name) or display_name.strip()
         if any(a.person == person and a.role is not Role.VISITOR for a in record.attendees):
