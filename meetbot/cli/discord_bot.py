@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 
 from meetbot import config
+from meetbot.cli import numbers
 
 ENVIRONMENT = """environment:
   MEETBOT_DISCORD_TOKEN        the bot's token (posting as the bot, slash commands)
@@ -48,6 +49,8 @@ def _run(args: argparse.Namespace) -> int:
     from meetbot.publishers.outbox import Outbox
     from meetbot.store import Store
 
+    if args.guild is not None:
+        numbers.count("--guild", args.guild)
     settings = config.load(args.config)
     bot_token(settings)  # before touching the database: the commonest mistake, said first
     with Store.open(settings.storage.url) as store, contextlib.suppress(KeyboardInterrupt):

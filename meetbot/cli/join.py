@@ -9,7 +9,10 @@ import sys
 import zoneinfo
 
 from meetbot import app, config
+from meetbot.cli import numbers
 from meetbot.errors import ConfigError
+
+MAX_MINUTES = 24 * 60  # a meeting, not a service: a longer watch is a typo
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,9 +38,7 @@ def until_seconds(
 ) -> float | None:
     """Seconds from now to the end the user asked for, or None for "until the meeting ends"."""
     if minutes is not None:
-        if minutes <= 0:
-            raise ConfigError(f"--minutes must be greater than 0, got {minutes}")
-        return minutes * 60
+        return numbers.positive("--minutes", minutes, at_most=MAX_MINUTES) * 60
     if until is None:
         return None
     try:
@@ -53,6 +54,8 @@ def until_seconds(
 
 
 def _join(args: argparse.Namespace) -> int:
+    if args.room is not None:
+        numbers.count("--room", args.room)
     overrides = {"meeting.room": args.room} if args.room is not None else None
     settings = config.load(args.config, overrides=overrides)
     config.check_discord_secrets(settings)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from pathlib import Path
 
 import reports
 from meetbot import app, config
+from meetbot.cli import numbers
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import deliver_recap, report_dir
 from meetbot.publishers.outbox import Outbox
@@ -50,6 +50,7 @@ def _config_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _sessions(args: argparse.Namespace) -> int:
+    numbers.count("--limit", args.limit)
     settings = config.load(args.config)
     with app.open_store(settings) as store:
         rows = store.list_sessions(limit=args.limit)
@@ -83,10 +84,9 @@ def _report(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     settings = config.load(args.config)
-    last = args.last or settings.reports.compare_last
-    if last < 1:
-        print("meetbot: --last must be at least 1", file=sys.stderr)
-        return 2
+    last = numbers.count(
+        "--last", args.last if args.last is not None else settings.reports.compare_last
+    )
     with app.open_store(settings) as store:
         records = app.recent_sessions(store, settings.chapter.name if args.config else None, last)
     if not records:
