@@ -1,17 +1,18 @@
 """Composition root: wires connector, media, session, store, reports and publishers.
 
 Only this module (and the CLI) knows every part. The order after a meeting is fixed: the record
-is saved by the session first, then report files are written, then the recap goes through the
-outbox — so a crash or a Discord outage at any step loses nothing that `meetbot report` /
+is saved by the session first, then the recap goes through the outbox, then report files are
+written — so a crash or a Discord outage at any step loses nothing that `meetbot report` /
 `meetbot post` cannot finish later.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -21,6 +22,7 @@ from meetbot import config
 from meetbot.clock import MonotonicClock
 from meetbot.config.schema import Settings
 from meetbot.domain.record import SessionRecord
+from meetbot.errors import ConfigError
 from meetbot.publishers.base import DeliveryReceipt, Status
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import deliver_recap, report_dir
@@ -63,7 +65,6 @@ def write_report_files(
 ) -> tuple[Path, ...]:
     """The organiser's HTML, Markdown and CSV files for one session."""
     folder = report_dir(settings) / record.session_id
-    folder.mkdir(parents=True, exist_ok=True)
     tz = settings.chapter.timezone
     group = settings.reports.min_group_for_detail
     files = {
@@ -72,11 +73,25 @@ def write_report_files(
         "attendees.csv": reports.csv_report(record, timezone=tz),
     }
     paths = []
-    for name, text in files.items():
-        path = folder / name
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
+    with writable(folder):
+        for name, text in files.items():
+            path = folder / name
+            path.write_text(text, encoding="utf-8")
+            paths.append(path)
     return tuple(paths)
+
+
+@contextlib.contextmanager
+def writable(folder: Path) -> Iterator[None]:
+    """Create `folder` and write into it; a folder that cannot take files is one ConfigError."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        yield
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write report files to {folder} ({exc.strerror or exc}); set "
+            "reports.out_dir (or --out) to a writable folder, then run `meetbot report`"
+        ) from exc
 
 
 def earlier_sessions(store: Store, record: SessionRecord, limit: int) -> list[SessionRecord]:
@@ -106,13 +121,13 @@ def with_report_dir(settings: Settings, folder: str) -> Settings:
 
 def write_post(post: Post, folder: Path, stem: str) -> tuple[Path, ...]:
     """A Post as files: its Markdown text and every attachment beside it."""
-    folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"{stem}.md"]
-    paths[0].write_text(render_markdown(post) + "\n", encoding="utf-8")
-    for attachment in post.attachments:
-        path = folder / attachment.filename
-        path.write_bytes(attachment.data)
-        paths.append(path)
+    with writable(folder):
+        paths[0].write_text(render_markdown(post) + "\n", encoding="utf-8")
+        for attachment in post.attachments:
+            path = folder / attachment.filename
+            path.write_bytes(attachment.data)
+            paths.append(path)
     return tuple(paths)
 
 
@@ -126,7 +141,8 @@ async def finish(
     sleep: Sleep = asyncio.sleep,
     env: Mapping[str, str] | None = None,
 ) -> Finished:
-    """Report files, then the recap through the outbox. Never raises for Discord trouble.
+    """The recap through the outbox, then report files. Never raises for Discord trouble,
+    nor for a report folder that cannot be written (one line says so; `meetbot report` redoes it).
 
     Delivery gets discord.finish_timeout_s in all (on the outbox's clock), so a Discord outage
     ends the meeting promptly with the recap stored, instead of minutes of retries.
@@ -134,7 +150,8 @@ async def finish(
     history = await asyncio.to_thread(
         earlier_sessions, store, record, settings.reports.compare_last
     )
-    files = await asyncio.to_thread(write_report_files, record, history, settings)
+    # The recap goes first: the files are for the organiser and can be redone at any time, the
+    # recap is queued for the chapter and must never be lost to a bad folder.
     receipts = await deliver_recap(
         record,
         settings,
@@ -146,6 +163,11 @@ async def finish(
     )
     if any(r.status is Status.PENDING for r in receipts):
         print(delivered_later(settings), file=stream or sys.stdout)
+    files: tuple[Path, ...] = ()
+    try:
+        files = await asyncio.to_thread(write_report_files, record, history, settings)
+    except ConfigError as exc:
+        print(f"meetbot: {exc}", file=stream or sys.stderr)
     return Finished(record, files, tuple(receipts))
 
 

@@ -19,6 +19,7 @@ from outbox_fakes import FakeTime, chapter_file, meetbot
 from records import small_session
 
 from meetbot import app
+from meetbot.cli import main
 from meetbot.config.schema import ChapterSection, DiscordSettings, ReportSettings, Secrets, Settings
 from meetbot.publishers.base import Status
 from meetbot.publishers.outbox import Outbox
@@ -169,3 +170,30 @@ async def test_with_discord_up_nothing_is_said_about_later(
     assert receipt.status is Status.SENT
     assert "outbox" not in out.getvalue()
     assert len(fake.messages) == 1
+
+
+async def test_a_report_folder_that_cannot_be_written_costs_neither_the_recap_nor_a_traceback(
+    fake: FakeDiscord, store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the reports folder should be", encoding="utf-8")
+    chosen = settings(tmp_path)
+    chosen = app.with_report_dir(chosen, str(blocked))
+    out = io.StringIO()
+    record = small_session()
+    finished = await app.finish(
+        record, chosen, store, stream=out, env={"MEETBOT_DISCORD_API_BASE": fake.base}
+    )
+    (receipt,) = finished.receipts
+    assert receipt.status is Status.SENT
+    assert len(fake.messages) == 1
+    assert finished.files == ()
+    (line,) = [x for x in out.getvalue().splitlines() if "report files" in x]
+    assert line.startswith(f"meetbot: cannot write report files to {blocked}")
+    assert "reports.out_dir" in line
+    # `meetbot report --out` into the same place: one line too, never a traceback.
+    store.save(record)
+    assert main(["report", record.session_id, "--out", str(blocked)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "cannot write report files" in err
