@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,22 @@ def test_config_show_never_prints_secret_values(
     out = capsys.readouterr().out
     assert "super-secret-token" not in out
     assert '"discord_token": true' in out
+
+
+def test_a_reader_that_stops_early_gets_no_broken_pipe_traceback(tmp_path: Path) -> None:
+    # `meetbot sessions | head -1`: the reader closes the pipe before meetbot has written.
+    env = {**os.environ, "MEETBOT_HOME": str(tmp_path)}
+    read, write = os.pipe()
+    os.close(read)
+    proc = subprocess.run(
+        [sys.executable, "-m", "meetbot", "sessions"],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    os.close(write)
+    assert proc.stderr == ""
+    assert proc.returncode == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -63,7 +64,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         with quiet_console(enabled=not args.verbose):
-            return int(func(args))
+            code = int(func(args))
+            sys.stdout.flush()  # inside the try: a closed pipe shows here, not at exit
+            return code
+    except BrokenPipeError:
+        # The reader has gone (`meetbot sessions | head -1`): it wanted no more, which is not an
+        # error. stdout points at /dev/null so the interpreter's final flush stays quiet too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except MeetbotError as exc:
         print(f"meetbot: {exc}", file=sys.stderr)
         return 2
