@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import struct
+import zlib
 from pathlib import Path
 
 import cv2
@@ -69,3 +71,32 @@ def test_unreadable_path_is_one_line_and_exit_2(
     assert err.startswith("meetbot: ")
     assert str(path) in err
     assert len(err.splitlines()) == 1
+
+
+def blank_png(path: Path, width: int, height: int) -> Path:
+    """A black 1-bit PNG: a few kilobytes on disk however many pixels it declares."""
+    row = b"\x00" + b"\x00" * ((width + 7) // 8)  # filter byte, then the packed bits
+    packer = zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+    return path
+
+
+@pytest.mark.parametrize(("width", "height"), [(8000, 6000), (25000, 25000)])
+def test_an_image_with_too_many_pixels_is_refused_before_decoding(
+    tmp_path: Path, width: int, height: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 25000×25000 decodes to 1.9 GB (3.9 GB at the peak); 8000×6000 is just over the cap.
+    path = blank_png(tmp_path / "huge.png", width, height)
+    assert run([str(path)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"meetbot: {path}: {width}×{height} pixels is more than detect decodes")
+    assert "scale the image down" in line

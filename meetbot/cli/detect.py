@@ -17,11 +17,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import numpy.typing as npt
+from PIL import Image
 
 from detectors import Detector, Reading
 
 Frame = npt.NDArray[np.uint8]
 
+# 40 megapixels (a large camera photo) is 120 MB decoded; the detector downscales to 640 wide.
+MAX_PIXELS = 40_000_000
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm"}
 
 
@@ -54,6 +57,9 @@ def _detect(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"meetbot: {path}: no such file", file=sys.stderr)
         return 2
+    if (too_large := _too_large(path)) is not None:
+        print(f"meetbot: {too_large}", file=sys.stderr)
+        return 2
     frames = _image(path) if path.suffix.lower() in _IMAGE_SUFFIXES else _video(path, fps)
     if frames is None:
         print(f"meetbot: {path}: not a readable image or video", file=sys.stderr)
@@ -71,6 +77,31 @@ def _detect(args: argparse.Namespace) -> int:
         print(f"meetbot: {path}: no frames could be decoded", file=sys.stderr)
         return 2
     return 0
+
+
+def _too_large(path: Path) -> str | None:
+    """Why `path` must not be decoded, from its header alone, or None when it may be.
+
+    A small PNG can declare 25000×25000 pixels: 1.9 GB once decoded, 3.9 GB at the peak.
+    """
+    pillow_limit = Image.MAX_IMAGE_PIXELS
+    try:
+        # Only the header is read, so Pillow's own bomb check (a warning from 89 megapixels,
+        # an error from 179) is switched off for it: the limit below says it in one line.
+        Image.MAX_IMAGE_PIXELS = None
+        with Image.open(path) as image:
+            width, height = image.size
+    except (OSError, ValueError):
+        return None  # not an image Pillow knows (a video): OpenCV decides
+    finally:
+        Image.MAX_IMAGE_PIXELS = pillow_limit
+    if width * height <= MAX_PIXELS:
+        return None
+    return (
+        f"{path}: {width}×{height} pixels is more than detect decodes "
+        f"({MAX_PIXELS / 1e6:g} megapixels); scale the image down first (the detector works at "
+        "640 pixels wide anyway)"
+    )
 
 
 def _image(path: Path) -> Iterator[tuple[float, Frame]] | None:
