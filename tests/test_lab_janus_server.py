@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import select
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import aiohttp
 import pytest
 
 from meetbot.connectors.janus_session import JanusSession, plugin_data, server_info
 from meetbot.errors import ConnectError
-from meetbot.lab.janus_server import JanusServer, sandbox_problem
+from meetbot.lab.janus_server import JanusServer, remove_stale_folders, sandbox_problem
 
 in_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem()))
 
@@ -78,3 +86,49 @@ async def test_stopping_really_stops_janus() -> None:
             assert (await server_info(url, http))["janus"] == "server_info"
         with pytest.raises(ConnectError, match="cannot reach Janus"):
             await server_info(url, http)
+
+
+OWNER = """
+import asyncio
+from meetbot.lab.janus_server import JanusServer
+
+async def main():
+    async with JanusServer() as janus:
+        print(janus.pid, janus.folder, flush=True)
+        await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.janus
+@in_sandbox
+def test_janus_and_its_secret_folder_do_not_outlive_an_owner_killed_with_sigkill() -> None:
+    # As when `meetbot demo`'s meeting process is killed -9: nothing runs its clean-up.
+    janus_pid = 0
+    with subprocess.Popen(
+        [sys.executable, "-c", OWNER], stdout=subprocess.PIPE, text=True
+    ) as owner:
+        try:
+            assert owner.stdout is not None
+            ready, _, _ = select.select([owner.stdout], [], [], 120)
+            assert ready, "the owner never reported a running Janus"
+            pid, folder_name = owner.stdout.readline().split(maxsplit=1)
+            janus_pid, folder = int(pid), Path(folder_name.strip())
+            assert (folder / "janus.jcfg").exists()
+            watch = os.pidfd_open(janus_pid)
+            owner.kill()
+            owner.wait(timeout=60)
+            try:
+                gone, _, _ = select.select([watch], [], [], 60)  # readable once Janus exited
+            finally:
+                os.close(watch)
+            assert gone, "Janus outlived the process that started it"
+        finally:
+            owner.kill()
+            with contextlib.suppress(ProcessLookupError):
+                if janus_pid:
+                    os.kill(janus_pid, signal.SIGKILL)  # only if the test failed: no orphan
+    assert folder.exists()  # nobody could clean up: the next server does
+    assert folder in remove_stale_folders()
+    assert not folder.exists()

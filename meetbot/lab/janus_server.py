@@ -10,19 +10,26 @@ The config is rendered from meetbot/lab/janus_conf/ into a temporary folder: Web
 on the sandbox's veth (Janus never uses loopback for ICE, so media needs the veth that
 scripts/in-sandbox makes). Janus runs in the foreground (`janus -F DIR -C DIR/janus.jcfg -o`),
 its log goes to `log_path`.
+
+Janus dies with the process that started it (PR_SET_PDEATHSIG), even one killed with SIGKILL,
+and the folder it leaves then (it holds the admin secret) is removed by the next JanusServer:
+each folder names its owner's pid.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import glob
 import logging
 import os
 import secrets
 import shutil
+import signal
 import socket
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from string import Template
@@ -36,6 +43,9 @@ from meetbot.errors import ConnectError
 
 log = logging.getLogger(__name__)
 
+FOLDER_PREFIX = "meetbot-janus-"
+OWNER_FILE = "owner.pid"
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 SANDBOX_INTERFACE = "mv0"  # made by scripts/in-sandbox, 10.77.0.1/24
 _CONF = Path(__file__).with_name("janus_conf")
 
@@ -102,6 +112,11 @@ class JanusServer:
         return Path(self._tmp.name)
 
     @property
+    def pid(self) -> int | None:
+        """Janus's process id while it runs."""
+        return self._proc.pid if self._proc is not None else None
+
+    @property
     def log_path(self) -> Path:
         return self.folder / "janus.log"
 
@@ -109,7 +124,9 @@ class JanusServer:
         binary = shutil.which("janus")
         if binary is None:
             raise ConnectError("janus is not installed; apt-get install janus")
-        self._tmp = tempfile.TemporaryDirectory(prefix="meetbot-janus-")
+        remove_stale_folders()
+        self._tmp = tempfile.TemporaryDirectory(prefix=FOLDER_PREFIX)
+        (self.folder / OWNER_FILE).write_text(str(os.getpid()))
         self.port = _free_port()
         self.admin_port = _free_port()
         self._render(_janus_lib_dir())
@@ -252,6 +269,7 @@ class JanusServer:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log_file,
                 stderr=asyncio.subprocess.STDOUT,
+                preexec_fn=_die_with(os.getpid()),
             )
         finally:
             log_file.close()
@@ -294,6 +312,51 @@ class JanusServer:
             return " | ".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+
+def _die_with(parent: int) -> Callable[[], None]:
+    """For the forked child before it execs Janus: be killed when `parent` dies.
+
+    Strictly, when the parent's forking thread ends: asyncio forks from the event loop's thread,
+    which lives as long as the server is used.
+    """
+
+    def arrange() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            return  # not Linux: the folder clean-up below still catches what is left
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return arrange
+
+
+def remove_stale_folders(root: Path | None = None) -> list[Path]:
+    """Delete Janus folders whose owner process is gone (killed before it could clean up).
+
+    Folders of running owners, and folders without an owner file, are left alone.
+    """
+    removed = []
+    for folder in Path(root or tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
+        try:
+            owner = int((folder / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(owner):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _free_port() -> int:
