@@ -14,8 +14,11 @@ import os
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from meetbot import app
+from meetbot.config.schema import Settings
 from meetbot.errors import ConnectError
 from meetbot.lab import demo
 
@@ -62,14 +65,41 @@ def _demo(args: argparse.Namespace) -> int:
         ids = asyncio.run(demo.record_meetings(settings, args.participants, args.minutes, out))
         Path(args.meeting_only).write_text(json.dumps(ids), encoding="utf-8")
         return 0
-    if os.environ.get("MEETBOT_SANDBOX") == "1":
-        ids = asyncio.run(demo.record_meetings(settings, args.participants, args.minutes, out))
-    else:
-        ids = _meetings_in_sandbox(args)
+    since = datetime.now(UTC)
+    try:
+        if os.environ.get("MEETBOT_SANDBOX") == "1":
+            ids = asyncio.run(demo.record_meetings(settings, args.participants, args.minutes, out))
+        else:
+            ids = _meetings_in_sandbox(args)
+    except KeyboardInterrupt:
+        _say_what_was_kept(settings, since)
+        raise
     summary = asyncio.run(demo.finish(settings, ids, out))
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     return 0
+
+
+def _say_what_was_kept(settings: Settings, since: datetime) -> None:
+    """After Ctrl-C: which demo sessions are stored, so the user knows what to report."""
+    with app.open_store(settings) as store:
+        kept = [
+            s
+            for s in store.list_sessions(chapter=settings.chapter.name)
+            if s.started_at >= since - timedelta(seconds=5)
+        ]
+    for s in reversed(kept):
+        if str(s.status) == "running":
+            state = "kept as recorded so far; `meetbot report` recovers it"
+        else:
+            state = f"saved ({s.duration_s / 60:.1f} min)"
+        print(
+            f"meetbot: demo session {s.session_id} {state}; `meetbot report {s.session_id}` "
+            f"writes its report, `meetbot post {s.session_id}` its recap",
+            file=sys.stderr,
+        )
+    if not kept:
+        print("meetbot: the demo was interrupted before a session began", file=sys.stderr)
 
 
 def _meetings_in_sandbox(args: argparse.Namespace) -> list[str]:
@@ -93,7 +123,17 @@ def _meetings_in_sandbox(args: argparse.Namespace) -> list[str]:
         if args.json:
             command.append("--json")
         # Its stderr is ours, already filtered of mediapipe's noise (meetbot.terminal).
-        returncode = subprocess.call(command)
+        with subprocess.Popen(command) as meeting:
+            try:
+                returncode = meeting.wait()
+            except KeyboardInterrupt:
+                # The meeting process got the same Ctrl-C: it ends the meeting and saves it.
+                # Wait for that, unless a second Ctrl-C says not to (its Janus dies with it).
+                try:
+                    meeting.wait()
+                except KeyboardInterrupt:
+                    meeting.kill()
+                raise KeyboardInterrupt from None
         if returncode != 0 or not result.exists():
             raise ConnectError(
                 f"the demo meeting failed (exit {returncode}); the lines above say why. "
