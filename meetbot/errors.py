@@ -18,6 +18,10 @@ class ConnectError(MeetbotError):
     """The meeting server could not be reached, refused us, or the room does not exist."""
 
 
+class NeverJoined(ConnectError):
+    """The bot never got into the meeting, so nothing happened that could be recorded."""
+
+
 class DetectorError(MeetbotError):
     """The vision models could not be loaded or run at all (per-frame trouble is `unknown`)."""
 

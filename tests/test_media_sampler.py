@@ -31,7 +31,7 @@ from meetbot.clock import MonotonicClock
 from meetbot.config.schema import SamplingSettings
 from meetbot.domain.events import ParticipantId, SpeechChanged
 from meetbot.domain.states import SpeechSource, State, TrackKind
-from meetbot.errors import ConfigError
+from meetbot.errors import ConfigError, ConnectError
 from meetbot.media import MediaSampler
 from meetbot.media.sampler import THREAD_PREFIX
 
@@ -244,3 +244,12 @@ async def test_audio_is_drained_but_not_judged_unless_asked() -> None:
 def test_bad_settings_say_what_to_change() -> None:
     with pytest.raises(ConfigError, match=r"sampling\.fps"):
         MediaSampler(SamplingSettings(fps=0), DetectorSettings(), MonotonicClock())
+
+
+async def test_an_error_in_its_block_comes_out_as_itself_not_wrapped_in_a_group() -> None:
+    # A failed join inside `async with MediaSampler(...)` must reach the CLI as its one line.
+    failed = ConnectError("room 7 does not exist on ws://127.0.0.1:8188/; check meeting.room")
+    with pytest.raises(ConnectError) as caught:
+        async with MediaSampler(SamplingSettings(), DetectorSettings(), MonotonicClock()):
+            raise failed
+    assert caught.value is failed

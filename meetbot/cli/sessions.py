@@ -12,7 +12,7 @@ from pathlib import Path
 
 import reports
 from meetbot import app, config
-from meetbot.cli import numbers
+from meetbot.cli import numbers, sessions_delete
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import deliver_recap, report_dir
 from meetbot.publishers.outbox import Outbox
@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _config_option(listing)
     listing.add_argument("--limit", type=int, default=20, help="how many (default 20)")
     listing.set_defaults(func=_sessions)
+    sessions_delete.register(listing)
 
     report = sub.add_parser("report", help="write a session's HTML, Markdown and CSV report")
     _config_option(report)

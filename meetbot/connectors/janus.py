@@ -53,7 +53,7 @@ from meetbot.domain.events import (
     ParticipantId,
 )
 from meetbot.domain.states import TrackKind
-from meetbot.errors import ConfigError, ConnectError
+from meetbot.errors import ConfigError, ConnectError, NeverJoined
 
 __all__ = ["JanusConnector", "participant_id"]
 
@@ -122,7 +122,9 @@ class JanusConnector:
                     stay = await self._join(stack, retry_until_deadline=not joined_once)
                 except ConnectError as exc:
                     if not joined_once:
-                        raise
+                        # Not a meeting everyone missed: one the bot never saw (run_session
+                        # then stores nothing).
+                        raise NeverJoined(str(exc)) from exc
                     log.warning("rejoin failed (%s); next try in %.1f s", exc, backoff)
                 if stay is not None:
                     if joined_once:

@@ -101,6 +101,11 @@ class MediaSampler:
             task.cancel()
         try:
             await self._group.__aexit__(exc_type, exc, tb)
+        except BaseExceptionGroup as group:
+            # The TaskGroup wraps the body's own exception (a failed join, say) in a group;
+            # when nothing else failed, let that one propagate as it is: one line, not a tree.
+            if exc is None or list(group.exceptions) != [exc]:
+                raise
         finally:
             # jobs already in a thread finish first; then no thread touches a detector
             await asyncio.to_thread(self._pool.shutdown, wait=True, cancel_futures=True)

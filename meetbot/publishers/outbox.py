@@ -125,6 +125,18 @@ class Outbox:
         newest = sa.select(outbox_table.c.id).order_by(outbox_table.c.id.desc()).limit(limit)
         return self._select(outbox_table.c.id.in_(newest.scalar_subquery()))
 
+    def discard(self, dedupe_key: str) -> int:
+        """Delete every message stored under `dedupe_key` (a deleted session's recap, whatever
+        its status); returns how many."""
+        try:
+            with self._engine.begin() as conn:
+                gone = conn.execute(
+                    outbox_table.delete().where(outbox_table.c.dedupe_key == dedupe_key)
+                )
+                return int(gone.rowcount or 0)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"cannot delete the outgoing message {dedupe_key!r}: {exc}") from exc
+
     def get(self, message_id: int) -> OutboxEntry:
         found = self._select(outbox_table.c.id == message_id)
         if not found:

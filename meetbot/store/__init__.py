@@ -230,6 +230,11 @@ class Store:
             rows.insert_spans(conn, sid, record.spans, provisional=False)
             rows.rewrite_attendees(conn, sid, record.attendees)
 
+    def resolve(self, session: str) -> str:
+        """The id of the one stored session `session` is the id or a unique prefix of."""
+        with self._read(f"find session {session}") as conn:
+            return rows.resolve(conn, session)
+
     def load(self, session: str) -> SessionRecord:
         """A saved session by id or by a unique prefix of its id."""
         with self._read(f"load session {session}") as conn:
@@ -278,6 +283,21 @@ class Store:
         """
         with self._write(f"forget {person}") as conn:
             return forget_in(conn, name_key(person), rows.rewrite_attendees)
+
+    def delete(self, session: str) -> str:
+        """Delete one session (by id or unique prefix) and everything stored about it: its
+        row, spans, events and attendees. Returns its id. A session still being recorded by
+        another process is refused."""
+        with self._write(f"delete session {session}") as conn:
+            sid = rows.resolve(conn, session)
+            found = rows.row(conn, sid)
+            if found.status == RUNNING and (writer := rows.live_writer(found)) is not None:
+                raise StorageError(
+                    f"session {sid} is still being recorded by {writer}; stop that meeting "
+                    "first, then delete it"
+                )
+            rows.delete_session_rows(conn, sid, keep_session=False)
+        return sid
 
     def set_opt_out(self, person: str, chapter: str, opted_out: bool) -> None:
         k = name_key(person)
