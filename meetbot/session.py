@@ -15,6 +15,7 @@ record is assembled from what was folded and saved BEFORE the caller publishes a
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -224,7 +225,9 @@ async def run_session(
     chapter = with_opt_outs(settings.to_chapter(), opted_out)
     session_id = session_id or new_session_id(started_at)
     platform, room = settings.meeting.platform, str(settings.meeting.room)
-    await asyncio.to_thread(store.begin, session_id, chapter, started_at, platform, room)
+    await asyncio.to_thread(
+        store.begin, session_id, chapter, started_at, platform, room, settings.domain()
+    )
     actor = _Actor(session_id, chapter, settings, store, clock, sampler, observer)
     queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_SIZE)
     start = clock()
@@ -273,7 +276,7 @@ async def run_session(
         settings=settings.domain(),
         notes=notes,
     )
-    await asyncio.to_thread(store.save, record)
+    await asyncio.to_thread(functools.partial(store.save, record, events=actor.events))
     # Retention runs where sessions end, so old spans go without anyone remembering to purge.
     await asyncio.to_thread(store.purge, started_at + timedelta(seconds=record.duration_s))
     if failure is not None:

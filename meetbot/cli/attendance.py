@@ -47,6 +47,8 @@ def _attendance(args: argparse.Namespace) -> int:
     settings = config.load(args.config)
     with Store.open(settings.storage.url, retention_days=settings.storage.retention_days) as store:
         record = store.load(args.session)
+        # Judged again with the tunables it was recorded with, not this command's defaults.
+        recorded = store.recorded_settings(record.session_id) or settings.domain()
         # The domain says in one line what does not fit (unknown name, a visitor "for" someone).
         try:
             updated = reclassify(
@@ -54,7 +56,7 @@ def _attendance(args: argparse.Namespace) -> int:
                 args.display_name,
                 CHOICES[args.role],
                 args.for_member,
-                settings=settings.domain(),
+                settings=recorded,
             )
         except ReclassifyError as exc:
             raise ConfigError(str(exc)) from exc

@@ -88,8 +88,10 @@ class Store:
         started_at: datetime,
         platform: str,
         room: str,
+        settings: DomainSettings | None = None,
     ) -> None:
-        """Register a session that is starting; checkpoints and crash recovery hang off it."""
+        """Register a session that is starting; checkpoints and crash recovery hang off it.
+        `settings` are the domain tunables it is recorded with, kept for every recomputation."""
         snapshot = chapter if isinstance(chapter, Chapter) else Chapter(name=chapter)
         with self._write(f"start session {session_id}") as conn:
             if rows.row(conn, session_id) is not None:
@@ -111,6 +113,7 @@ class Store:
                     spans_purged=False,
                     writer=WRITER,
                     heartbeat=time.time(),
+                    settings_json=codec.dumps(settings) if settings is not None else "{}",
                 )
             )
 
@@ -156,7 +159,10 @@ class Store:
             return [r.session_id for r in found]
 
     def recover(self, session_id: str, settings: DomainSettings | None = None) -> SessionRecord:
-        """Rebuild (and save) an incomplete record of a session whose process died."""
+        """Rebuild (and save) an incomplete record of a session whose process died.
+
+        It is judged with the tunables it was recorded with; `settings` only stand in for a
+        session stored before those were kept. Its events stay until retention."""
         from meetbot.assembly import build_record
 
         with self._read(f"read the checkpoints of {session_id}") as conn:
@@ -188,7 +194,9 @@ class Store:
             spans=spans,
             events=events,
             end_at=row.checkpoint_at,
-            settings=settings or DomainSettings(),
+            settings=codec.settings_from(json.loads(row.settings_json))
+            or settings
+            or DomainSettings(),
             complete=False,
             opted_out=self.opted_out(row.chapter),
         )
@@ -197,12 +205,19 @@ class Store:
 
     # -- finished sessions ------------------------------------------------------------------
 
-    def save(self, record: SessionRecord, *, status: str = SAVED) -> None:
-        """Store a finished record, replacing its checkpoints (or an earlier version of it)."""
+    def save(
+        self, record: SessionRecord, *, status: str = SAVED, events: Iterable[Event] | None = None
+    ) -> None:
+        """Store a finished record, replacing its spans and attendees (or an earlier version).
+
+        Its events stay until retention, so a recomputation can be redone; `events` (all of
+        the meeting's, when the caller has them) replace the checkpointed ones."""
         record = without_opted_out(record, self.opted_out(record.chapter))
         sid = record.session_id
         with self._write(f"save session {sid}") as conn:
-            rows.delete_session_rows(conn, sid, keep_session=True)
+            for table in (schema.spans, schema.attendees):
+                conn.execute(table.delete().where(table.c.session_id == sid))
+            rows.keep_events(conn, sid, record, events)
             values = {
                 "chapter": record.chapter,
                 "started_at": record.started_at.timestamp(),
@@ -229,6 +244,12 @@ class Store:
                 )
             rows.insert_spans(conn, sid, record.spans, provisional=False)
             rows.rewrite_attendees(conn, sid, record.attendees)
+
+    def recorded_settings(self, session: str) -> DomainSettings | None:
+        """The domain tunables `session` was recorded with (None: stored before they were)."""
+        with self._read(f"read the settings of {session}") as conn:
+            found = rows.row(conn, rows.resolve(conn, session))
+            return codec.settings_from(json.loads(found.settings_json))
 
     def resolve(self, session: str) -> str:
         """The id of the one stored session `session` is the id or a unique prefix of."""

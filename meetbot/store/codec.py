@@ -30,6 +30,7 @@ from meetbot.domain.events import (
     TrackStarted,
 )
 from meetbot.domain.record import Attendee, SessionRecord, Turn
+from meetbot.domain.settings import DomainSettings
 
 # Stable names for stored events: class names could be refactored, rows cannot.
 EVENT_KINDS: dict[str, type[Any]] = {
@@ -109,6 +110,11 @@ def turns_from(data: list[Any]) -> tuple[Turn, ...]:
 
 def chapter_from(data: dict[str, Any]) -> Chapter:
     return typing.cast(Chapter, from_data(Chapter, data))
+
+
+def settings_from(data: dict[str, Any]) -> DomainSettings | None:
+    """The tunables a session was recorded with; None for a session stored before they were."""
+    return typing.cast(DomainSettings, from_data(DomainSettings, data)) if data else None
 
 
 def event_kind(event: Event) -> str:

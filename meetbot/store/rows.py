@@ -9,14 +9,14 @@ import json
 import os
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from meetbot.domain.events import Event, ParticipantId
+from meetbot.domain.events import Event, Observation, ParticipantId
 from meetbot.domain.names import key as name_key
 from meetbot.domain.record import SessionRecord, Span
 from meetbot.domain.states import State
@@ -183,6 +183,33 @@ def summary(found: Any) -> SessionSummary:
         status=found.status,
         complete=bool(found.complete),
     )
+
+
+def keep_events(
+    conn: sa.Connection, sid: str, record: SessionRecord, events: Iterable[Event] | None
+) -> None:
+    """The events a saved session keeps until retention: `events` when given (else those
+    checkpointed), only of the connections its record stores (never an opted-out person's)."""
+    stored = {p for a in record.attendees for p in a.participants}
+    allowed: set[ParticipantId | None] = {None, *stored}
+    e = schema.events.c
+    if events is not None:
+        conn.execute(schema.events.delete().where(e.session_id == sid))
+        insert_events(
+            conn,
+            sid,
+            [
+                ev
+                for ev in events
+                if not isinstance(ev, Observation) and getattr(ev, "participant", None) in allowed
+            ],
+        )
+    else:
+        conn.execute(
+            schema.events.delete().where(
+                e.session_id == sid, e.participant.is_not(None), e.participant.not_in(stored)
+            )
+        )
 
 
 def insert_events(conn: sa.Connection, sid: str, events: Sequence[Event]) -> None:

@@ -40,6 +40,8 @@ sessions = sa.Table(
     sa.Column("spans_purged", sa.Boolean, nullable=False, default=False),
     sa.Column("writer", sa.String(200), nullable=False, default=""),  # host:pid, running only
     sa.Column("heartbeat", sa.Float, nullable=False, default=0.0),  # wall clock of last write
+    # The domain tunables the session was recorded with: every recomputation uses these.
+    sa.Column("settings_json", sa.Text, nullable=False, default="{}"),
 )
 
 spans = sa.Table(
@@ -181,10 +183,19 @@ def _v3_writer(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE sessions ADD COLUMN heartbeat FLOAT NOT NULL DEFAULT 0"))
 
 
+def _v4_settings(conn: sa.Connection) -> None:
+    """The tunables a session was recorded with, so a recovery or a correction made later, by
+    a command run without the chapter's file, judges it as it was judged live."""
+    conn.execute(
+        sa.text("ALTER TABLE sessions ADD COLUMN settings_json TEXT NOT NULL DEFAULT '{}'")
+    )
+
+
 MIGRATIONS: tuple[Callable[[sa.Connection], None], ...] = (
     _v1_base,
     _v2_attendee_rows,
     _v3_writer,
+    _v4_settings,
 )
 LATEST = len(MIGRATIONS)
 
