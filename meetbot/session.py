@@ -38,6 +38,7 @@ from meetbot.domain.names import Roster
 from meetbot.domain.record import SessionRecord, Span
 from meetbot.domain.states import EndReason
 from meetbot.domain.timeline import TimelineFolder
+from meetbot.errors import NeverJoined
 from meetbot.store import Store
 
 log = logging.getLogger(__name__)
@@ -261,6 +262,11 @@ async def run_session(
         task = asyncio.current_task()
         if task is not None:
             task.uncancel()
+    if isinstance(failure, NeverJoined):
+        # The bot never got in: storing this as a meeting everyone missed would count against
+        # the whole chapter. Nothing happened, so nothing is kept.
+        await asyncio.to_thread(store.delete, session_id)
+        raise failure
     actor.drain(queue, until)
     actor.close(max(clock(), actor.folder.now) if actor.end_at is None else actor.end_at)
     assert actor.end_at is not None

@@ -42,6 +42,7 @@ from meetbot.connectors.base import Clock, Connector, Emit, TrackSink
 from meetbot.connectors.janus_session import JanusError, JanusHandle, JanusSession
 from meetbot.connectors.janus_stay import Stay, participant_id
 from meetbot.connectors.janus_videoroom import (
+    MISSING_ELEMENT,
     NO_SUCH_ROOM,
     UNAUTHORIZED,
     Joined,
@@ -183,6 +184,11 @@ class JanusConnector:
                 raise _Refused(
                     f"room {s.room} on {s.url} refused the pin; check meeting.pin "
                     "(or set MEETBOT_MEETING__PIN)"
+                ) from exc
+            if exc.code == MISSING_ELEMENT and "pin" in str(exc) and not s.pin:
+                raise _Refused(
+                    f"room {s.room} on {s.url} needs a pin; set meeting.pin "
+                    "(or MEETBOT_MEETING__PIN)"
                 ) from exc
             raise _Refused(f"cannot join room {s.room} on {s.url}: {exc}") from exc
 

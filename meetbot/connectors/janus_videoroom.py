@@ -23,6 +23,7 @@ from meetbot.domain.states import LeaveReason, TrackKind
 
 NO_SUCH_ROOM = 426  # JANUS_VIDEOROOM_ERROR_NO_SUCH_ROOM
 UNAUTHORIZED = 433  # JANUS_VIDEOROOM_ERROR_UNAUTHORIZED (wrong pin)
+MISSING_ELEMENT = 429  # JANUS_VIDEOROOM_ERROR_MISSING_ELEMENT (e.g. no pin for a pinned room)
 
 
 @dataclass(frozen=True, slots=True)
