@@ -123,17 +123,22 @@ def _meetings_in_sandbox(args: argparse.Namespace) -> list[str]:
         if args.json:
             command.append("--json")
         # Its stderr is ours, already filtered of mediapipe's noise (meetbot.terminal).
+        interrupted = False
         with subprocess.Popen(command) as meeting:
             try:
                 returncode = meeting.wait()
             except KeyboardInterrupt:
-                # The meeting process got the same Ctrl-C: it ends the meeting and saves it.
-                # Wait for that, unless a second Ctrl-C says not to (its Janus dies with it).
+                # The meeting process got the same Ctrl-C: it ends the meeting early and saves
+                # it, and the reports follow as after a full one. Wait for that, unless a second
+                # Ctrl-C says not to (its Janus dies with it).
+                interrupted = True
                 try:
-                    meeting.wait()
+                    returncode = meeting.wait()
                 except KeyboardInterrupt:
                     meeting.kill()
-                raise KeyboardInterrupt from None
+                    raise KeyboardInterrupt from None
+        if interrupted and (returncode != 0 or not result.exists()):
+            raise KeyboardInterrupt
         if returncode != 0 or not result.exists():
             raise ConnectError(
                 f"the demo meeting failed (exit {returncode}); the lines above say why. "
