@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 import pytest
+import sqlalchemy as sa
 from skimage import data
 
 from meetbot.config.schema import ChapterSection, SamplingSettings, Settings
@@ -22,7 +23,7 @@ from meetbot.errors import ConfigError
 from meetbot.media.speech_level import SILENT_DB, SpeechGate, level_db
 from meetbot.offline.analyze import analyze, summary
 from meetbot.offline.turns_file import read_turns
-from meetbot.store import Store
+from meetbot.store import Store, schema
 
 Image = npt.NDArray[np.uint8]
 SIZE = (320, 240)
@@ -101,6 +102,8 @@ def test_videos_become_a_stored_session(clips: dict[str, Path], tmp_path: Path) 
     with Store.open(data_dir=tmp_path) as store:
         record = analyze(list(clips.values()), settings=settings(*ROSTER), store=store)
         assert store.load(record.session_id) == record
+        # What it was judged with, for a correction made later without the chapter file.
+        assert store.recorded_settings(record.session_id) == settings(*ROSTER).domain()
     assert record.platform == "offline"
     assert record.room.startswith("chapter-room")
     assert record.duration_s == pytest.approx(LENGTH, abs=0.1)
@@ -156,6 +159,11 @@ def test_an_opted_out_member_is_never_analysed(clips: dict[str, Path], tmp_path:
         store.set_opt_out("Bob Nguyen", "Riverside", True)
         record = analyze([clips["ann"], clips["bob"]], settings=settings(*ROSTER), store=store)
         stored = store.load(record.session_id)
+        with store.engine.connect() as conn:
+            e = schema.events.c
+            query = sa.select(e.participant).where(e.session_id == record.session_id)
+            kept_events_of = {r.participant for r in conn.execute(query)}
+    assert kept_events_of == {"Ann Lee"}  # events stay until retention, never an opted-out one's
     bob = next(a for a in stored.attendees if a.person == "Bob Nguyen")
     assert bob.attendance is Attendance.OPTED_OUT
     assert bob.seconds_by_state == {}

@@ -103,7 +103,7 @@ def analyze(
         end_at=end_at,
     )
     if store is not None:
-        store.save(record)
+        store.save(record, events=events, settings=settings.domain())
         store.purge(started + timedelta(seconds=record.duration_s))  # retention, as live
     return record
 

@@ -206,12 +206,18 @@ class Store:
     # -- finished sessions ------------------------------------------------------------------
 
     def save(
-        self, record: SessionRecord, *, status: str = SAVED, events: Iterable[Event] | None = None
+        self,
+        record: SessionRecord,
+        *,
+        status: str = SAVED,
+        events: Iterable[Event] | None = None,
+        settings: DomainSettings | None = None,
     ) -> None:
         """Store a finished record, replacing its spans and attendees (or an earlier version).
 
         Its events stay until retention, so a recomputation can be redone; `events` (all of
-        the meeting's, when the caller has them) replace the checkpointed ones."""
+        the meeting's, when the caller has them) replace the checkpointed ones. `settings`, the
+        tunables it was judged with, are for a session that was not begun (offline analysis)."""
         record = without_opted_out(record, self.opted_out(record.chapter))
         sid = record.session_id
         with self._write(f"save session {sid}") as conn:
@@ -230,6 +236,8 @@ class Store:
                 "attendees": "[]",
                 "spans_purged": False,
             }
+            if settings is not None:
+                values["settings_json"] = codec.dumps(settings)
             if rows.row(conn, sid) is None:
                 conn.execute(
                     schema.sessions.insert().values(
