@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
+import functools
 import os
 import tomllib
 import types
@@ -239,7 +240,7 @@ def _convert(tp: Any, value: Any, path: str, where: str, *, partial: bool) -> An
 def _convert_table(tp: Any, value: Any, path: str, where: str, *, partial: bool) -> Any:
     if not isinstance(value, dict):
         _fail(where, path, tp, value)
-    hints = typing.get_type_hints(tp)
+    hints = _hints(tp)
     fields = {f.name: f for f in dataclasses.fields(tp) if f.name not in _NOT_SETTINGS}
     for key in value:
         if key not in fields:
@@ -269,6 +270,12 @@ def _convert_table(tp: Any, value: Any, path: str, where: str, *, partial: bool)
         if name in fields:
             raise _Refused(_key(path, name), " " + rest) from exc
         raise ConfigError(f"{where}: {path}: {exc}") from exc
+
+
+@functools.cache
+def _hints(tp: Any) -> dict[str, Any]:
+    # Evaluating the string annotations was most of a load's time; the classes never change.
+    return typing.get_type_hints(tp)
 
 
 def _key(path: str, name: str) -> str:
