@@ -2,7 +2,8 @@
 
 Field names are the keys of the `[detector]` table in config/default.toml; the config loader
 builds this class from that table by name and annotation, so fields stay int/float/bool/str.
-The reasons for each default are in config/detector.toml.part (pasted into default.toml).
+The reasons for each default are in the comments of that table; the values allowed are in
+ALLOWED, checked when an instance is made (a ValueError starting with the field name).
 """
 
 from __future__ import annotations

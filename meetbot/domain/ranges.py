@@ -79,4 +79,6 @@ def refuse(name: str, allowed: str, value: object) -> NoReturn:
 
 
 def _number(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
+    if isinstance(x, int):  # exact, even for 64-bit ids
+        return str(x)
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:g}"
