@@ -221,3 +221,20 @@ def test_default_toml_lists_every_tunable_with_a_comment() -> None:
             key = f"{section}.{m.group(1)}"
             if key not in ("meeting.announce", "meeting.display_name"):
                 assert "#" in line, f"config/default.toml: {key} needs a comment saying why"
+
+
+def test_a_refused_value_names_the_layer_that_set_it(tmp_path: Path) -> None:
+    """Values are checked once the layers are merged, but the message names who set the value."""
+    path = write(tmp_path, MINIMAL + "\n[sampling]\naudio_speech_db = -30.0\n")
+    # silence <= speech holds only after merging: the file's speech level with the env's silence
+    s = config.load(path, env={"MEETBOT_SAMPLING__AUDIO_SILENCE_DB": "-35"})
+    assert (s.sampling.audio_speech_db, s.sampling.audio_silence_db) == (-30.0, -35.0)
+    with pytest.raises(ConfigError, match=r"^environment MEETBOT_SAMPLING__AUDIO_SILENCE_DB: samp"):
+        config.load(path, env={"MEETBOT_SAMPLING__AUDIO_SILENCE_DB": "-20"})
+    with pytest.raises(ConfigError, match=r"^command line: meeting\.room must be a whole number f"):
+        config.load(path, env={}, overrides={"meeting.room": 0})
+    with pytest.raises(ConfigError, match=r"^command line: sampling\.audio_silence_db must be at"):
+        config.load(path, env={}, overrides={"sampling.audio_silence_db": -20.0})
+    bad = write(tmp_path, MINIMAL + "\n[detector]\nmax_width = 0\n", "bad.toml")
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(bad))}: detector\.max_width must"):
+        config.load(bad, env={"MEETBOT_SAMPLING__FPS": "2"})
