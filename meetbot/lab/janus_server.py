@@ -321,9 +321,12 @@ def _die_with(parent: int) -> Callable[[], None]:
     which lives as long as the server is used.
     """
 
+    # Looked up before the fork: between fork and exec only async-signal-safe work is sure
+    # not to deadlock on a lock another thread held (dlopen's is one).
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
     def arrange() -> None:
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        if prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
             return  # not Linux: the folder clean-up below still catches what is left
         if os.getppid() != parent:  # the parent died before prctl took effect
             os.kill(os.getpid(), signal.SIGKILL)
