@@ -11,7 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from meetbot.config.schema import ChapterSection, Settings
+from meetbot.domain.chapter import Chapter
 from meetbot.domain.events import ParticipantId
+from meetbot.domain.header import SessionHeader
 from meetbot.domain.record import Attendee, ListeningScore, SessionRecord, Turn
 from meetbot.domain.states import Attendance, Role
 from meetbot.errors import SessionNotFound
@@ -150,7 +152,11 @@ async def test_with_the_real_store_on_sqlite_beside_the_outbox(tmp_path: Path) -
     for week in range(3):
         store.save(session(week))
     # A meeting in progress is newer than all of them, but has no figures yet.
-    store.begin("2026-01-26-riverside", "Riverside", session(3).started_at, "janus", "1234")
+    store.begin(
+        SessionHeader(
+            "2026-01-26-riverside", Chapter("Riverside"), session(3).started_at, "janus", "1234"
+        )
+    )
     data = StoreChapterData(store, SETTINGS)
     card = await data.member_card("Cara Chen", None)
     assert card.title == "Your meeting on Monday 19 January 2026"
