@@ -277,7 +277,7 @@ async def run_session(
         raise
     if actor.reason is EndReason.INTERRUPTED:
         notes.append("ended early: interrupted")
-    record = await _save(actor, header, queue, until, notes, settings, clock)
+    record = await asyncio.shield(_save(actor, header, queue, until, notes, settings, clock))
     if failure is not None:
         raise failure
     return record
