@@ -38,7 +38,8 @@ from meetbot.domain.events import (
 from meetbot.domain.states import EndReason, LeaveReason, TrackKind
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.recorder import DrainingSink, EventRecorder
-from meetbot.lab.scenario import Behaviour, Happened, Scenario, Script, run_scenario
+from meetbot.lab.scenario import Behaviour, Happened, Scenario, Script
+from meetbot.lab.stage import run_scenario
 
 in_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem()))
 
