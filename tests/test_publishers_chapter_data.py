@@ -58,12 +58,6 @@ def session(week: int) -> SessionRecord:
     )
 
 
-@dataclass(frozen=True)
-class Listed:
-    session_id: str
-    status: str = "saved"
-
-
 @dataclass
 class MemoryStore:
     """The SessionStore methods over a list of records, newest last."""
@@ -77,9 +71,9 @@ class MemoryStore:
             raise SessionNotFound(f"no single session starts with {session!r}")
         return found[0]
 
-    def list_sessions(self, chapter: str, limit: int) -> Sequence[Listed]:
+    def finished_sessions(self, chapter: str, *, limit: int) -> Sequence[SessionRecord]:
         mine = [r for r in self.records if r.chapter == chapter]
-        return [Listed(r.session_id) for r in reversed(mine)][:limit]
+        return mine[max(len(mine) - limit, 0) :]
 
     def history(self, person: str, chapter: str, limit: int) -> Sequence[SessionRecord]:
         return list(reversed(self.records))[:limit]
