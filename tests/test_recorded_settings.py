@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from meetbot.cli import main
 from meetbot.domain.chapter import Chapter, Member
 from meetbot.domain.events import Event, ParticipantId, ParticipantJoined, SpeechChanged
+from meetbot.domain.header import SessionHeader
 from meetbot.domain.record import Span
 from meetbot.domain.settings import AttendanceSettings, DomainSettings, TurnSettings
 from meetbot.domain.states import Attendance, State
@@ -51,7 +52,7 @@ def crashed_session(home: Path) -> None:
         Span(P("phone"), State.ENGAGED, 400.0, END),
     ]
     with Store.open("", home) as store:
-        store.begin("s1", CHAPTER, records.START, "janus", "1", RECORDED)
+        store.begin(SessionHeader("s1", CHAPTER, records.START, "janus", "1"), RECORDED)
         store.checkpoint("s1", engaged, events, at=END)
 
 

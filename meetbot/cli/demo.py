@@ -21,6 +21,7 @@ from meetbot import app
 from meetbot.config.schema import Settings
 from meetbot.errors import ConnectError
 from meetbot.lab import demo
+from meetbot.store import SessionStatus
 
 IN_SANDBOX = Path(__file__).resolve().parents[2] / "scripts" / "in-sandbox"
 
@@ -89,7 +90,7 @@ def _say_what_was_kept(settings: Settings, since: datetime) -> None:
             if s.started_at >= since - timedelta(seconds=5)
         ]
     for s in reversed(kept):
-        if str(s.status) == "running":
+        if s.status is SessionStatus.RUNNING:
             state = "kept as recorded so far; `meetbot report` recovers it"
         else:
             state = f"saved ({s.duration_s / 60:.1f} min)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import signal
 import sys
 import zoneinfo
 
@@ -60,6 +61,8 @@ def _join(args: argparse.Namespace) -> int:
     settings = config.load(args.config, overrides=overrides)
     config.check_discord_secrets(settings)
     until_s = until_seconds(args.until, args.minutes, settings.chapter.timezone)
-    finished = asyncio.run(app.join(settings, until_s=until_s))
+    # Ctrl-C (or SIGTERM from a service manager) ends the meeting: saved, reported, posted.
+    stop_signals = (signal.SIGINT, signal.SIGTERM)
+    finished = asyncio.run(app.join(settings, until_s=until_s, stop_signals=stop_signals))
     app.describe(finished, sys.stdout)
     return 0

@@ -37,6 +37,7 @@ from meetbot.offline.analyze import summary as session_summary
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import report_dir
 from meetbot.store import Store
+from meetbot.terminal.interrupt import stop_on_signals
 
 DEMO_CHAPTER = Path(__file__).resolve().parents[2] / "config" / "demo-chapter.toml"
 DEMO_ROOM = 4242
@@ -160,27 +161,39 @@ async def record_meetings(
             meeting=dataclasses.replace(settings.meeting, url=janus.url, room=DEMO_ROOM),
         )
         with app.open_store(here) as store:
+            stopped = False
             if not store.list_sessions(chapter=here.chapter.name):
                 print("\n== an earlier, shorter demo session (for the comparison) ==", file=out)
-                ids.append(
-                    await _meeting(here, store, janus.url, participants, minutes * 0.75, out)
+                sid, stopped = await _meeting(
+                    here, store, janus.url, participants, minutes * 0.75, out
                 )
-            print(f"\n== the demo meeting: {minutes:g} min ==", file=out)
-            ids.append(await _meeting(here, store, janus.url, participants, minutes, out))
+                ids.append(sid)
+            if not stopped:  # Ctrl-C ends the demo, not just its first meeting
+                print(f"\n== the demo meeting: {minutes:g} min ==", file=out)
+                sid, _ = await _meeting(here, store, janus.url, participants, minutes, out)
+                ids.append(sid)
     return ids
 
 
 async def _meeting(
     settings: Settings, store: Store, url: str, participants: int, minutes: float, out: TextIO
-) -> str:
+) -> tuple[str, bool]:
+    """One demo meeting, saved; its session id and whether Ctrl-C ended it."""
     duration = minutes * 60
     plan = scenario(duration, participants)
     clock = MonotonicClock()
     async with asyncio.TaskGroup() as group:
         people = group.create_task(run_scenario(url, DEMO_ROOM, plan, clock))
-        record = await app.watch(settings, store, clock, until_s=duration + 1.0, stream=out)
-        await people
-    return record.session_id
+        # Ctrl-C ends the demo meeting early; its record is still reported below.
+        with stop_on_signals() as stop:
+            record = await app.watch(
+                settings, store, clock, until_s=duration + 1.0, stop=stop, stream=out
+            )
+        if stop.is_set():
+            people.cancel()  # the scripted people leave with the bot, not at the script's end
+        else:
+            await people
+    return record.session_id, stop.is_set()
 
 
 async def finish(settings: Settings, session_ids: list[str], out: TextIO) -> dict[str, Any]:
@@ -203,7 +216,7 @@ async def finish(settings: Settings, session_ids: list[str], out: TextIO) -> dic
             card = reports.member_card(main, attendee.person, earlier, timezone=tz)
             app.write_post(card, folder / "cards", _slug(attendee.person))
             print(f"\n--- card for {attendee.person} ---\n" + render_markdown(card), file=out)
-        records = app.recent_sessions(store, main.chapter, settings.reports.compare_last)
+        records = store.finished_sessions(main.chapter, limit=settings.reports.compare_last)
     lead = reports.comparison(
         records, detail=True, min_group=settings.reports.min_group_for_detail, timezone=tz
     )
