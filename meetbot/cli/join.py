@@ -22,8 +22,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="join the chapter's meeting, watch it, save, report and post the recap",
         description=(
             "Joins the meeting as a visible participant, shows live progress, and leaves when "
-            "the meeting ends, at --until/--minutes, or on Ctrl-C. The session is saved first; "
-            "a second Ctrl-C or a crash still leaves it for `meetbot report` / `meetbot post`."
+            "the meeting ends, at --until/--minutes, or on Ctrl-C (or SIGTERM). The session is "
+            "saved first; a second Ctrl-C or a crash still leaves it for `meetbot report` / "
+            "`meetbot post`."
         ),
     )
     parser.add_argument("--config", required=True, help="chapter TOML file")

@@ -57,7 +57,7 @@ class Store:
         retention_days: int | None = None,
     ) -> Store:
         """Open (creating or upgrading) the store at `url`; a whole `Settings` is accepted too."""
-        if not isinstance(url, str):  # Settings, as StoreChapterData.open passes it
+        if not isinstance(url, str):  # a whole Settings: its storage section says where
             storage = url.storage
             url, retention_days = storage.url, retention_days or storage.retention_days
         return cls(create_engine(url, data_dir), retention_days=retention_days or 180)
