@@ -1,0 +1,244 @@
+"""The meeting at a glance, for the organiser's HTML report: one timeline picture.
+
+Three panels on one clock axis: the turns (who had the floor, member / feature / chair), one row
+per person (when they were connected; with `detail`, what state they were in), and the room's
+listening per minute. `detail` is for readers who already see individual figures (the
+organiser's report of a group of at least `reports.min_group_for_detail` members): without
+it the rows show presence only, as the attendance table does. The public recap never carries
+this picture. The room's line is withheld, as its summary figure is, when too few were scored.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from meetbot.domain.record import Attendee, SessionRecord
+from meetbot.domain.states import Attendance, State, TurnKind
+from reports import canvas, listening_minutes, meeting_band, palette, wording
+from reports.organiser import attendee_order
+from reports.summary import MEMBER_ATTENDANCE, is_late, left_early, summarize
+
+WIDTH_IN = 9.6  # fills the report's 60rem column at 100 dpi
+LEFT_IN, RIGHT_IN = 2.5, 0.2  # the left margin holds the row names
+BAND_IN, ROW_IN, ROOM_IN = 1.3, 0.22, 1.25
+ABOVE_IN, TICKS_IN, EDGE_IN = 0.34, 0.28, 0.08  # a panel's title line; its clock labels
+ROW_CHARS = 38  # fits LEFT_IN at 8.5 pt
+NAME_COLOUR, QUIET_COLOUR, OWN_TURN = "#222222", "#888888", "#000000"
+ROOM_TITLE = "Room listening per minute, during members' turns"
+STATE_ORDER = (State.ENGAGED, State.LOOKING_AWAY, State.ABSENT, State.CAMERA_OFF, State.UNKNOWN)
+
+
+@dataclass(frozen=True, slots=True)
+class Glance:
+    png: bytes
+    width: int  # pixels
+    height: int
+    alt: str
+
+
+def meeting_glance(record: SessionRecord, *, timezone: str = "UTC", min_group: int = 5) -> Glance:
+    """The picture as PNG bytes with its size and a text alternative."""
+    fig = meeting_figure(record, timezone=timezone, min_group=min_group)
+    width, height = (int(v * canvas.DPI + 0.5) for v in fig.get_size_inches())
+    s = summarize(record)
+    alt = (
+        f"Timeline of the meeting: {wording.plural(len(record.turns), 'turn')}, "
+        f"{wording.plural(len(record.attendees), 'person', 'people')} and when each was "
+        "there, and the room's listening per minute."
+    )
+    if s.members < min_group:
+        alt = alt.replace(", and the room's listening per minute", "")
+    return Glance(canvas.png(fig), width, height, alt)
+
+
+def meeting_figure(record: SessionRecord, *, timezone: str = "UTC", min_group: int = 5) -> Figure:
+    """The timeline as a matplotlib Figure (not yet rendered: tests read its structure)."""
+    s = summarize(record)
+    detail = s.members >= min_group
+    people = sorted(record.attendees, key=attendee_order)
+    rows_in = max(ROW_IN * len(people), 0.5)
+    values = listening_minutes.per_minute(record) if s.scored >= min_group else []
+    room = listening_minutes.any_figure(values)
+    panels = [
+        ("band", BAND_IN, False),
+        ("people", rows_in, True),
+        ("room", ROOM_IN if room else 0.3, room),
+    ]
+    height = 2 * EDGE_IN + sum(
+        ABOVE_IN + h + (TICKS_IN if ticks else 0.0) for _, h, ticks in panels
+    )
+    with canvas.figure(WIDTH_IN, height) as fig:
+        axes: dict[str, Axes] = {}
+        top = height - EDGE_IN
+        for name, h, ticks in panels:
+            top -= ABOVE_IN + h
+            axes[name] = fig.add_axes(
+                (LEFT_IN / WIDTH_IN, top / height, 1 - (LEFT_IN + RIGHT_IN) / WIDTH_IN, h / height),
+                sharex=axes.get("band"),
+            )
+            top -= TICKS_IN if ticks else 0.0
+        px_per_minute = (
+            (WIDTH_IN - LEFT_IN - RIGHT_IN)
+            * canvas.DPI
+            / max(meeting_band.minutes(record.duration_s), 1e-3)
+        )
+        meeting_band.clock_axis(axes["band"], record, timezone)
+        _turns(axes["band"], record, px_per_minute)
+        _people(axes["people"], record, people, detail)
+        if room:
+            _room(axes["room"], record, values)
+        else:
+            _withheld(axes["room"], s.scored, min_group)
+        return fig
+
+
+def _title(ax: Axes, text: str, handles: list[Patch | Line2D]) -> None:
+    ax.set_title(text, loc="left", fontsize=9.5, fontweight="bold", pad=6)
+    if handles:
+        ax.legend(
+            handles=handles,
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            frameon=False,
+            ncols=len(handles),
+            handlelength=1.3,
+            columnspacing=1.0,
+            borderaxespad=0.1,
+            fontsize=8,
+        )
+
+
+def _turns(ax: Axes, record: SessionRecord, px_per_minute: float) -> None:
+    hidden = meeting_band.draw_turns(ax, record.turns, px_per_minute=px_per_minute)
+    ax.tick_params(axis="x", labelbottom=False, length=0)
+    kinds = [k for k in TurnKind if any(t.kind is k for t in record.turns)]
+    text = "Turns" if not hidden else f"Turns ({hidden} names left out where they would overlap)"
+    _title(ax, text, [palette.turn_patch(k) for k in kinds])
+    if not record.turns:
+        ax.text(
+            0.5,
+            0.2,
+            "no turns were recorded",
+            transform=ax.transAxes,
+            ha="center",
+            color=QUIET_COLOUR,
+        )
+
+
+def _people(ax: Axes, record: SessionRecord, people: list[Attendee], detail: bool) -> None:
+    height = 0.62
+    drawn: set[State] = set()
+    plain = False
+    for y, a in enumerate(people):
+        if a.attendance in (Attendance.ABSENT, Attendance.OPTED_OUT):
+            continue
+        stretches = listening_minutes.states_of(record, a) if detail else ()
+        if stretches:
+            drawn |= meeting_band.draw_strip(ax, y, height, stretches)
+        else:
+            plain |= meeting_band.draw_connected(ax, y, height, [_presence(record, a)])
+        for t in record.turns:
+            if t.person == a.person:
+                start, length = meeting_band.minutes(t.start), meeting_band.minutes(t.duration)
+                ax.broken_barh(
+                    [(start, length)],
+                    (y - height / 2, height),
+                    facecolors="none",
+                    edgecolors=OWN_TURN,
+                    linewidth=1.3,
+                )
+    ax.set_ylim(len(people) - 0.5, -0.5)  # first person on top
+    ax.set_yticks(range(len(people)), [canvas.safe_text(row_label(a)) for a in people])
+    for tick, a in zip(ax.get_yticklabels(), people, strict=True):
+        quiet = a.attendance in (Attendance.ABSENT, Attendance.OPTED_OUT)
+        tick.set_color(QUIET_COLOUR if quiet else NAME_COLOUR)
+    ax.tick_params(axis="y", length=0, labelsize=8.5)
+    ax.spines["left"].set_visible(False)
+    ax.grid(axis="x", color="#EEEEEE", linewidth=0.6)
+    ax.set_axisbelow(True)
+    handles: list[Patch | Line2D] = [palette.state_patch(s) for s in STATE_ORDER if s in drawn]
+    if plain:
+        handles.append(Patch(facecolor=palette.CONNECTED, label="connected"))
+    handles.append(Patch(facecolor="none", edgecolor=OWN_TURN, linewidth=1.3, label="own turn"))
+    _title(ax, "People" if detail else "People (when connected)", handles)
+
+
+def _presence(record: SessionRecord, a: Attendee) -> tuple[float, float]:
+    start = a.joined_at or 0.0
+    return (start, a.left_at if a.left_at is not None else record.duration_s)
+
+
+def row_label(a: Attendee) -> str:
+    """'Erin O'Brien · joined late', 'Sam Jones · substitute for Bob Nguyen'."""
+    facts: list[str] = []
+    if a.attendance in MEMBER_ATTENDANCE:
+        if a.attendance is Attendance.ABSENT:
+            facts.append("absent")
+        elif a.attendance is Attendance.OPTED_OUT:
+            facts.append("opted out")
+        facts += [
+            w for w, yes in (("joined late", is_late(a)), ("left early", left_early(a))) if yes
+        ]
+    elif a.attendance is Attendance.SUBSTITUTE:
+        facts.append("substitute" + (f" for {a.substitute_for}" if a.substitute_for else ""))
+    else:
+        facts.append("visitor")
+    tail = f" · {', '.join(facts)}" if facts else ""
+    name = wording.plain_name(a.person)
+    room = max(ROW_CHARS - len(tail), 12)  # the fact stays readable; a long name gives way
+    if len(name) > room:
+        name = name[: room - 1] + "…"
+    text = name + tail
+    return text if len(text) <= ROW_CHARS + 12 else text[: ROW_CHARS + 11] + "…"
+
+
+def _room(ax: Axes, record: SessionRecord, values: list[float]) -> None:
+    ax.set_ylim(0, 100)
+    ax.set_yticks([0, 50, 100], ["0%", "50%", "100%"])
+    ax.grid(axis="y", color="#EEEEEE", linewidth=0.6)
+    ax.set_axisbelow(True)
+    # One collection of bars, not a patch per minute: a 90-minute meeting draws fast.
+    bars = [
+        [(m + 0.07, 0.0), (m + 0.07, v), (m + 0.93, v), (m + 0.93, 0.0)]
+        for m, v in enumerate(values)
+        if not math.isnan(v)
+    ]
+    ax.add_collection(PolyCollection(bars, facecolors=palette.ENGAGED, linewidths=0))
+    s = summarize(record)
+    handles: list[Patch | Line2D] = [Patch(facecolor=palette.ENGAGED, label="share engaged")]
+    if s.listening is not None:
+        ax.axhline(s.listening, color=palette.ROOM, linewidth=1.0, linestyle="--")
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=palette.ROOM,
+                linestyle="--",
+                linewidth=1.0,
+                label=f"whole meeting {wording.percent(s.listening)}",
+            )
+        )
+    _title(ax, ROOM_TITLE, handles)
+
+
+def _withheld(ax: Axes, scored: int, min_group: int) -> None:
+    """The room panel as one line of text saying why there is no figure."""
+    ax.set_axis_off()
+    _title(ax, ROOM_TITLE, [])
+    why = (
+        f"not shown: fewer than {min_group} members could be scored"
+        if scored < min_group
+        else "not shown: the per-second states of this meeting are no longer kept"
+    )
+    _say(ax, why)
+
+
+def _say(ax: Axes, text: str) -> None:
+    ax.text(0.0, 0.5, text, transform=ax.transAxes, ha="left", va="center", color=QUIET_COLOUR)
