@@ -154,7 +154,9 @@ def _people(ax: Axes, record: SessionRecord, people: list[Attendee], detail: boo
                     edgecolors=OWN_TURN,
                     linewidth=1.3,
                 )
-    ax.set_ylim(len(people) - 0.5, -0.5)  # first person on top
+    ax.set_ylim(max(len(people), 1) - 0.5, -0.5)  # first person on top
+    if not people:
+        _say(ax, "nobody was recorded")
     ax.set_yticks(range(len(people)), [canvas.safe_text(row_label(a)) for a in people])
     for tick, a in zip(ax.get_yticklabels(), people, strict=True):
         quiet = a.attendance in (Attendance.ABSENT, Attendance.OPTED_OUT)

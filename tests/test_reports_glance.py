@@ -159,3 +159,10 @@ def test_the_report_embeds_the_picture_at_its_real_size() -> None:
 def test_the_public_recap_carries_no_picture() -> None:
     post = reports.recap(detailed(), timezone=TZ)
     assert post.attachments == ()
+
+
+def test_an_empty_meeting_still_draws_and_says_so() -> None:
+    record = dataclasses.replace(records.chapter_session(), attendees=(), turns=(), spans=())
+    band, people, _ = all_axes(glance.meeting_figure(record))
+    assert "no turns were recorded" in band.texts
+    assert people.texts == ["nobody was recorded"]
