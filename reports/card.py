@@ -16,7 +16,7 @@ from reports import wording
 from reports.member_trend import earlier_scores
 from reports.own_picture import card_pictures
 from reports.post import Audience, Field, Post
-from reports.summary import find, is_late, left_early
+from reports.summary import find, is_late, left_early, represented
 
 # Within this many points of the recent average, a score is "about the same".
 STEADY_POINTS = 3.0
@@ -87,7 +87,7 @@ def member_card(
     pictures = card_pictures(record, attendee, history, timezone=timezone)
     lines = [f"Attendance: **{attendance_words(attendee, wording.md_name)}**", ""]
     trend = Field("Trend", _trend(record, attendee, history))
-    if attendee.attendance is Attendance.ABSENT:
+    if attendee.attendance is Attendance.ABSENT or represented(attendee):
         lines.append("You were not at this meeting, so there is no score for it.")
         fields: tuple[Field, ...] = (trend,)
     else:
@@ -138,6 +138,8 @@ def explanation(score: ListeningScore | None) -> str:
 
 def attendance_words(a: Attendee, name: Callable[[str], str] = wording.plain_name) -> str:
     """'present (joined late, left early)', 'substitute for Bob Nguyen', 'absent'."""
+    if represented(a):
+        return "away, represented by a substitute"
     words = ATTENDANCE_WORDS[a.attendance]
     facts = [w for w, yes in (("joined late", is_late(a)), ("left early", left_early(a))) if yes]
     if facts:

@@ -23,13 +23,13 @@ from meetbot.domain.record import Attendee, SessionRecord
 from meetbot.domain.states import Attendance, State, TurnKind
 from reports import canvas, listening_minutes, meeting_band, palette, wording
 from reports.organiser import attendee_order
-from reports.summary import MEMBER_ATTENDANCE, is_late, left_early, summarize
+from reports.summary import MEMBER_ATTENDANCE, is_late, left_early, represented, summarize
 
 WIDTH_IN = 9.6  # fills the report's 60rem column at 100 dpi
 LEFT_IN, RIGHT_IN = 2.5, 0.2  # the left margin holds the row names
 BAND_IN, ROW_IN, ROOM_IN = 1.3, 0.22, 1.25
-ABOVE_IN, TICKS_IN, EDGE_IN = 0.34, 0.28, 0.08  # a panel's title line; its clock labels
-ROW_CHARS = 38  # fits LEFT_IN at 8.5 pt
+ABOVE_IN, TICKS_IN, EDGE_IN = 0.56, 0.28, 0.08  # a panel's title and legend; clock labels
+ROW_CHARS = 42  # about what LEFT_IN holds at 8.5 pt
 NAME_COLOUR, QUIET_COLOUR, OWN_TURN = "#222222", "#888888", "#000000"
 ROOM_TITLE = "Room listening per minute, during members' turns"
 STATE_ORDER = (State.ENGAGED, State.LOOKING_AWAY, State.ABSENT, State.CAMERA_OFF, State.UNKNOWN)
@@ -100,12 +100,13 @@ def meeting_figure(record: SessionRecord, *, timezone: str = "UTC", min_group: i
 
 
 def _title(ax: Axes, text: str, handles: list[Patch | Line2D]) -> None:
-    ax.set_title(text, loc="left", fontsize=9.5, fontweight="bold", pad=6)
+    # The title on its own line, the legend under it: a wide legend never runs into it.
+    ax.set_title(text, loc="left", fontsize=9.5, fontweight="bold", pad=20 if handles else 6)
     if handles:
         ax.legend(
             handles=handles,
-            loc="lower right",
-            bbox_to_anchor=(1.0, 1.0),
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.0),
             frameon=False,
             ncols=len(handles),
             handlelength=1.3,
@@ -137,7 +138,7 @@ def _people(ax: Axes, record: SessionRecord, people: list[Attendee], detail: boo
     drawn: set[State] = set()
     plain = False
     for y, a in enumerate(people):
-        if a.attendance in (Attendance.ABSENT, Attendance.OPTED_OUT):
+        if _away(a):
             continue
         stretches = listening_minutes.states_of(record, a) if detail else ()
         if stretches:
@@ -159,7 +160,7 @@ def _people(ax: Axes, record: SessionRecord, people: list[Attendee], detail: boo
         _say(ax, "nobody was recorded")
     ax.set_yticks(range(len(people)), [canvas.safe_text(row_label(a)) for a in people])
     for tick, a in zip(ax.get_yticklabels(), people, strict=True):
-        quiet = a.attendance in (Attendance.ABSENT, Attendance.OPTED_OUT)
+        quiet = _away(a)
         tick.set_color(QUIET_COLOUR if quiet else NAME_COLOUR)
     ax.tick_params(axis="y", length=0, labelsize=8.5)
     ax.spines["left"].set_visible(False)
@@ -172,6 +173,11 @@ def _people(ax: Axes, record: SessionRecord, people: list[Attendee], detail: boo
     _title(ax, "People" if detail else "People (when connected)", handles)
 
 
+def _away(a: Attendee) -> bool:
+    """Not in the meeting, or not to be shown in it: a row with a name and nothing else."""
+    return a.attendance in (Attendance.ABSENT, Attendance.OPTED_OUT) or a.joined_at is None
+
+
 def _presence(record: SessionRecord, a: Attendee) -> tuple[float, float]:
     start = a.joined_at or 0.0
     return (start, a.left_at if a.left_at is not None else record.duration_s)
@@ -180,7 +186,9 @@ def _presence(record: SessionRecord, a: Attendee) -> tuple[float, float]:
 def row_label(a: Attendee) -> str:
     """'Erin O'Brien · joined late', 'Sam Jones · substitute for Bob Nguyen'."""
     facts: list[str] = []
-    if a.attendance in MEMBER_ATTENDANCE:
+    if represented(a):
+        facts.append("sent a substitute")
+    elif a.attendance in MEMBER_ATTENDANCE:
         if a.attendance is Attendance.ABSENT:
             facts.append("absent")
         elif a.attendance is Attendance.OPTED_OUT:
@@ -189,16 +197,18 @@ def row_label(a: Attendee) -> str:
             w for w, yes in (("joined late", is_late(a)), ("left early", left_early(a))) if yes
         ]
     elif a.attendance is Attendance.SUBSTITUTE:
-        facts.append("substitute" + (f" for {a.substitute_for}" if a.substitute_for else ""))
+        facts.append(
+            "substitute" + (f" for {_cut(a.substitute_for, 16)}" if a.substitute_for else "")
+        )
     else:
         facts.append("visitor")
     tail = f" · {', '.join(facts)}" if facts else ""
-    name = wording.plain_name(a.person)
-    room = max(ROW_CHARS - len(tail), 12)  # the fact stays readable; a long name gives way
-    if len(name) > room:
-        name = name[: room - 1] + "…"
-    text = name + tail
-    return text if len(text) <= ROW_CHARS + 12 else text[: ROW_CHARS + 11] + "…"
+    # The fact stays readable; a long name gives way.
+    return _cut(wording.plain_name(a.person), max(ROW_CHARS - len(tail), 12)) + tail
+
+
+def _cut(text: str, most: int) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _room(ax: Axes, record: SessionRecord, values: list[float]) -> None:
