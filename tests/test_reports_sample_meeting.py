@@ -7,13 +7,15 @@ in PALMS terms too, with no connection of their own).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from figure_facts import all_axes
 
 import reports
 from meetbot.domain.record import SessionRecord
 from meetbot.domain.states import Attendance, State
-from meetbot.lab import sample_meeting
+from meetbot.lab import sample_meeting, screenshot
 from reports import glance
 from reports.summary import find
 
@@ -60,3 +62,15 @@ def test_the_glance_rows_of_the_sample_meeting(meeting: SessionRecord) -> None:
     assert people.yticks.index("Noah Fischer · sent a substitute") < people.yticks.index(
         "Olivia Grant · substitute for Noah Fischer"
     )  # members first, then guests
+
+
+def test_the_screenshot_script_says_how_to_get_chromium(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no chromium anywhere
+    monkeypatch.setattr(screenshot, "report_html", lambda: "<html></html>")
+    assert screenshot.main(["--out", str(tmp_path / "shot.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("report-screenshot: chromium is not installed: apt-get install")
+    assert err.count("\n") == 1
+    assert not (tmp_path / "shot.png").exists()
