@@ -20,6 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from meetbot.domain.record import Attendee, SessionRecord
+from meetbot.domain.scoring import Stretch
 from meetbot.domain.states import Attendance, State, TurnKind
 from reports import canvas, listening_minutes, meeting_band, palette, wording
 from reports.organiser import attendee_order
@@ -64,7 +65,9 @@ def meeting_figure(record: SessionRecord, *, timezone: str = "UTC", min_group: i
     detail = s.members >= min_group
     people = sorted(record.attendees, key=attendee_order)
     rows_in = max(ROW_IN * len(people), 0.5)
-    values = listening_minutes.per_minute(record) if s.scored >= min_group else []
+    room_shown = s.scored >= min_group
+    states = listening_minutes.states_by_person(record) if detail or room_shown else {}
+    values = listening_minutes.per_minute(record, states) if room_shown else []
     room = listening_minutes.any_figure(values)
     panels = [
         ("band", BAND_IN, False),
@@ -91,7 +94,7 @@ def meeting_figure(record: SessionRecord, *, timezone: str = "UTC", min_group: i
         )
         meeting_band.clock_axis(axes["band"], record, timezone)
         _turns(axes["band"], record, px_per_minute)
-        _people(axes["people"], record, people, detail)
+        _people(axes["people"], record, people, states, detail)
         if room:
             _room(axes["room"], record, values)
         else:
@@ -133,14 +136,20 @@ def _turns(ax: Axes, record: SessionRecord, px_per_minute: float) -> None:
         )
 
 
-def _people(ax: Axes, record: SessionRecord, people: list[Attendee], detail: bool) -> None:
+def _people(
+    ax: Axes,
+    record: SessionRecord,
+    people: list[Attendee],
+    states: dict[str, tuple[Stretch, ...]],
+    detail: bool,
+) -> None:
     height = 0.62
     drawn: set[State] = set()
     plain = False
     for y, a in enumerate(people):
         if _away(a):
             continue
-        stretches = listening_minutes.states_of(record, a) if detail else ()
+        stretches = states.get(a.person, ()) if detail else ()
         if stretches:
             drawn |= meeting_band.draw_strip(ax, y, height, stretches)
         else:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 
 from meetbot.domain import intervals
-from meetbot.domain.record import Attendee, SessionRecord
+from meetbot.domain.record import Attendee, SessionRecord, Span
 from meetbot.domain.scoring import Stretch, others_turns, person_states
 from meetbot.domain.states import Attendance, State
 
@@ -38,8 +38,24 @@ def states_of(record: SessionRecord, a: Attendee) -> tuple[Stretch, ...]:
     return person_states(s for s in record.spans if s.participant in own)
 
 
-def per_minute(record: SessionRecord) -> list[float]:
-    """Percent engaged for each minute of the meeting; NaN where no figure can be given."""
+def states_by_person(record: SessionRecord) -> dict[str, tuple[Stretch, ...]]:
+    """Everyone's combined states, the spans read once (a big meeting has thousands)."""
+    by_connection: dict[str, list[Span]] = {}
+    for span in record.spans:
+        by_connection.setdefault(span.participant, []).append(span)
+    return {
+        a.person: person_states(s for pid in a.participants for s in by_connection.get(pid, ()))
+        for a in record.attendees
+    }
+
+
+def per_minute(
+    record: SessionRecord, states: dict[str, tuple[Stretch, ...]] | None = None
+) -> list[float]:
+    """Percent engaged for each minute of the meeting; NaN where no figure can be given.
+
+    `states`: states_by_person(record), when the caller has it already."""
+    states = states_by_person(record) if states is None else states
     count = max(1, math.ceil(record.duration_s / MINUTE))
     attentive = [0.0] * count
     judged = [0.0] * count
@@ -47,7 +63,7 @@ def per_minute(record: SessionRecord) -> list[float]:
         others = others_turns(record.turns, a.person, a.participants)
         exempt = a.score is not None and a.score.camera_exempt
         by_state: dict[State, list[tuple[float, float]]] = {}
-        for st in states_of(record, a):
+        for st in states.get(a.person, ()):
             by_state.setdefault(st.state, []).append((st.start, st.end))
         for state, stretches in by_state.items():
             if state is State.UNKNOWN or (exempt and state is State.CAMERA_OFF):
