@@ -24,7 +24,14 @@ from meetbot.domain.scoring import Stretch
 from meetbot.domain.states import Attendance, State, TurnKind
 from reports import canvas, listening_minutes, meeting_band, palette, wording
 from reports.organiser import attendee_order
-from reports.summary import MEMBER_ATTENDANCE, is_late, left_early, represented, summarize
+from reports.summary import (
+    MEMBER_ATTENDANCE,
+    SessionSummary,
+    is_late,
+    left_early,
+    represented,
+    summarize,
+)
 
 WIDTH_IN = 9.6  # fills the report's 60rem column at 100 dpi
 LEFT_IN, RIGHT_IN = 2.5, 0.2  # the left margin holds the row names
@@ -44,35 +51,54 @@ class Glance:
     alt: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What the picture of one record will show, worked out once."""
+
+    summary: SessionSummary
+    min_group: int
+    detail: bool  # states per person (the reader sees individual figures anyway)
+    states: dict[str, tuple[Stretch, ...]]
+    minutes: list[float]  # the room's listening per minute, [] when withheld
+
+    @property
+    def room(self) -> bool:
+        return listening_minutes.any_figure(self.minutes)
+
+
+def _plan(record: SessionRecord, min_group: int) -> _Plan:
+    s = summarize(record)
+    detail = s.members >= min_group
+    room = s.scored >= min_group  # as the summary's room figure: withheld with fewer
+    states = listening_minutes.states_by_person(record) if detail or room else {}
+    minutes = listening_minutes.per_minute(record, states) if room else []
+    return _Plan(s, min_group, detail, states, minutes)
+
+
 def meeting_glance(record: SessionRecord, *, timezone: str = "UTC", min_group: int = 5) -> Glance:
     """The picture as PNG bytes with its size and a text alternative."""
-    fig = meeting_figure(record, timezone=timezone, min_group=min_group)
+    plan = _plan(record, min_group)
+    fig = _figure(record, plan, timezone)
     width, height = (int(v * canvas.DPI + 0.5) for v in fig.get_size_inches())
-    s = summarize(record)
     alt = (
-        f"Timeline of the meeting: {wording.plural(len(record.turns), 'turn')}, "
-        f"{wording.plural(len(record.attendees), 'person', 'people')} and when each was "
-        "there, and the room's listening per minute."
+        f"Timeline of the meeting: {wording.plural(len(record.turns), 'turn')} and "
+        f"{wording.plural(len(record.attendees), 'person', 'people')}, when each was there"
+        + (", and the room's listening per minute." if plan.room else ".")
     )
-    if s.members < min_group:
-        alt = alt.replace(", and the room's listening per minute", "")
     return Glance(canvas.png(fig), width, height, alt)
 
 
 def meeting_figure(record: SessionRecord, *, timezone: str = "UTC", min_group: int = 5) -> Figure:
     """The timeline as a matplotlib Figure (not yet rendered: tests read its structure)."""
-    s = summarize(record)
-    detail = s.members >= min_group
+    return _figure(record, _plan(record, min_group), timezone)
+
+
+def _figure(record: SessionRecord, plan: _Plan, timezone: str) -> Figure:
     people = sorted(record.attendees, key=attendee_order)
-    rows_in = max(ROW_IN * len(people), 0.5)
-    room_shown = s.scored >= min_group
-    states = listening_minutes.states_by_person(record) if detail or room_shown else {}
-    values = listening_minutes.per_minute(record, states) if room_shown else []
-    room = listening_minutes.any_figure(values)
     panels = [
         ("band", BAND_IN, False),
-        ("people", rows_in, True),
-        ("room", ROOM_IN if room else 0.3, room),
+        ("people", max(ROW_IN * len(people), 0.5), True),
+        ("room", ROOM_IN if plan.room else 0.3, plan.room),
     ]
     height = 2 * EDGE_IN + sum(
         ABOVE_IN + h + (TICKS_IN if ticks else 0.0) for _, h, ticks in panels
@@ -94,11 +120,11 @@ def meeting_figure(record: SessionRecord, *, timezone: str = "UTC", min_group: i
         )
         meeting_band.clock_axis(axes["band"], record, timezone)
         _turns(axes["band"], record, px_per_minute)
-        _people(axes["people"], record, people, states, detail)
-        if room:
-            _room(axes["room"], record, values)
+        _people(axes["people"], record, people, plan.states if plan.detail else {}, plan.detail)
+        if plan.room:
+            _room(axes["room"], plan.summary, plan.minutes)
         else:
-            _withheld(axes["room"], s.scored, min_group)
+            _withheld(axes["room"], plan.summary.scored, plan.min_group)
         return fig
 
 
@@ -149,7 +175,7 @@ def _people(
     for y, a in enumerate(people):
         if _away(a):
             continue
-        stretches = states.get(a.person, ()) if detail else ()
+        stretches = states.get(a.person, ())
         if stretches:
             drawn |= meeting_band.draw_strip(ax, y, height, stretches)
         else:
@@ -220,7 +246,7 @@ def _cut(text: str, most: int) -> str:
     return text if len(text) <= most else text[: most - 1] + "…"
 
 
-def _room(ax: Axes, record: SessionRecord, values: list[float]) -> None:
+def _room(ax: Axes, s: SessionSummary, values: list[float]) -> None:
     ax.set_ylim(0, 100)
     ax.set_yticks([0, 50, 100], ["0%", "50%", "100%"])
     ax.grid(axis="y", color="#EEEEEE", linewidth=0.6)
@@ -232,7 +258,6 @@ def _room(ax: Axes, record: SessionRecord, values: list[float]) -> None:
         if not math.isnan(v)
     ]
     ax.add_collection(PolyCollection(bars, facecolors=palette.ENGAGED, linewidths=0))
-    s = summarize(record)
     handles: list[Patch | Line2D] = [Patch(facecolor=palette.ENGAGED, label="share engaged")]
     if s.listening is not None:
         ax.axhline(s.listening, color=palette.ROOM, linewidth=1.0, linestyle="--")

@@ -73,6 +73,8 @@ def test_a_small_group_gets_presence_only_and_no_room_line() -> None:
     assert people.fills == {palette.CONNECTED}  # no state of anyone
     assert room.texts == ["not shown: fewer than 5 members could be scored"]
     assert room.fills == set()
+    alt = glance.meeting_glance(record, min_group=5).alt
+    assert alt == "Timeline of the meeting: 2 turns and 3 people, when each was there."
 
 
 def test_without_stored_states_the_rows_show_presence_and_say_why() -> None:
