@@ -24,7 +24,6 @@ STYLE = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "path.simplify": False,
-    "svg.hashsalt": "meetbot",  # stable ids in SVG output, for structural tests
 }
 
 
