@@ -114,7 +114,9 @@ def meeting_figure(record: SessionRecord, a: Attendee, *, timezone: str = "UTC")
             color="#333333",
         )
         handles = [palette.state_patch(s) for s in STATE_ORDER if s in drawn]
-        handles.append(Patch(facecolor=COUNTED, alpha=COUNTED_ALPHA, label="counted in your score"))
+        handles.append(
+            Patch(facecolor=COUNTED, alpha=COUNTED_ALPHA, label="others' turns you were scored on")
+        )
         strip.legend(
             handles=handles,
             loc="upper left",

@@ -43,7 +43,12 @@ def test_their_strip_under_the_turns_with_the_counted_time_shaded() -> None:
     assert palette.FEATURE_TURN in band.fills
     assert palette.CHAIR_TURN not in band.fills
     assert strip.yticks == ["you"]  # one row: hers, nobody else's
-    assert strip.legend == ["engaged", "looking away", "camera off", "counted in your score"]
+    assert strip.legend == [
+        "engaged",
+        "looking away",
+        "camera off",
+        "others' turns you were scored on",
+    ]
     assert {palette.ENGAGED, palette.LOOKING_AWAY, palette.CAMERA_OFF} <= strip.fills
     assert strip.xticks[0] == "06:45"
 
