@@ -115,6 +115,8 @@ def explanation(score: ListeningScore | None) -> str:
     if score.value is None:
         if score.reason == "opted_out":
             return "opted out: not analysed"
+        if score.others_turns_s < 1:
+            return "not enough data: no other member had a turn while you were connected"
         could = wording.minutes_pair(score.observable_s, score.others_turns_s)
         return f"not enough data: {could} of other members' turns could be judged"
     judged = wording.minutes_pair(score.attentive_s, score.observable_s)

@@ -69,6 +69,9 @@ def test_analyze_writes_the_json_file_and_a_readable_summary(
     assert text.splitlines()[0] == f"meetbot: {NO_ROSTER}"
     assert {p["attendance"] for p in result["participants"]} == {"present"}
     assert "visitor" not in text
+    # Each missing score says why: Ann heard only Bob's 10 s; Bob heard nobody else.
+    assert "listening: not enough data: 10 s of 10 s of other members' turns" in text
+    assert "listening: not enough data: no other member had a turn while you" in text
     assert "Bob Nguyen" in text
     assert "camera_off" in text
     assert [t["person"] for t in result["turns"]] == ["Bob Nguyen"]

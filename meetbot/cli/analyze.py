@@ -7,10 +7,11 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
+import reports
 from meetbot import config
 from meetbot.domain.chapter import Member
+from meetbot.domain.record import Attendee
 from meetbot.errors import ConfigError
 
 NO_ROSTER = (
@@ -72,19 +73,18 @@ def _analyze(args: argparse.Namespace) -> int:
         print(text)
         return 0
     print(f"session {record.session_id}: {record.duration_s:.0f} s, {len(record.turns)} turns")
-    for person in result["participants"]:
+    for person, attendee in zip(result["participants"], record.attendees, strict=True):
         seconds = ", ".join(f"{state} {s:.0f} s" for state, s in person["seconds"].items() if s)
-        listening = _listening(person)
-        print(
-            f"  {person['name']:<28} {person['attendance']:<11} listening {listening:<16} {seconds}"
-        )
+        print(f"  {person['name']:<28} {person['attendance']:<11} {seconds}")
+        print(f"  {'':<28} listening: {_listening(attendee)}")
     print(f"stored; `meetbot report {record.session_id}` writes the full report")
     return 0
 
 
-def _listening(person: dict[str, Any]) -> str:
-    """The score, or the real reason there is none."""
-    score = person["listening_score"]
-    if score is not None:
-        return f"{score:.0f}"
-    return _UNSCORED.get(person["attendance"], "not enough data")
+def _listening(a: Attendee) -> str:
+    """The score, or the real reason there is none, in the words of the member's card."""
+    if a.score is not None and a.score.value is not None:
+        return f"{a.score.value:.0f} ({reports.explanation(a.score)})"
+    if a.score is None and a.attendance.value in _UNSCORED:
+        return _UNSCORED[a.attendance.value]
+    return reports.explanation(a.score)
