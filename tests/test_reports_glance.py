@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import io
 import math
 import re
 import struct
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
+import matplotlib
 import records
 from figure_facts import all_axes, is_reddish
 
@@ -168,3 +171,21 @@ def test_an_empty_meeting_still_draws_and_says_so() -> None:
     band, people, _ = all_axes(glance.meeting_figure(record))
     assert "no turns were recorded" in band.texts
     assert people.texts == ["nobody was recorded"]
+
+
+def test_the_rendered_picture_uses_the_palette_and_the_names() -> None:
+    """Rendered to SVG (text kept as text): what a reader sees, checked without pixels."""
+    fig = glance.meeting_figure(detailed(), timezone=TZ)
+    out = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(out, format="svg")
+    root = ET.fromstring(out.getvalue())
+    styles = " ".join(e.get("style", "") for e in root.iter())
+    fills = set(re.findall(r"fill:\s*(#[0-9a-f]{6})", styles))
+    texts = " ".join(t for e in root.iter() if e.tag.endswith("text") for t in e.itertext())
+    assert {palette.ENGAGED, palette.LOOKING_AWAY, palette.CAMERA_OFF, palette.FEATURE_TURN} <= (
+        fills
+    )
+    assert not [c for c in fills if is_reddish(c)]
+    for words in ("Alice Carter", "Grace Kim", "camera off", "looking away", "06:45"):
+        assert words in texts
