@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from meetbot.domain.record import SessionRecord
 from reports import canvas, wording
-from reports.summary import SessionSummary, chronological, summarize
+from reports.summary import MeetingFigures, chronological, summarize
 
 WIDTH_IN, HEIGHT_IN = 8.0, 5.0  # 800 x 500 px: readable inline in Discord
 # Colour-blind safe (Okabe-Ito).
@@ -70,7 +70,7 @@ def chart_png(
         return canvas.png(fig)
 
 
-def _listening(s: SessionSummary, min_group: int) -> float | None:
+def _listening(s: MeetingFigures, min_group: int) -> float | None:
     return s.listening if s.scored >= min_group else None
 
 

@@ -26,7 +26,7 @@ from reports import canvas, listening_minutes, meeting_band, palette, wording
 from reports.organiser import attendee_order
 from reports.summary import (
     MEMBER_ATTENDANCE,
-    SessionSummary,
+    MeetingFigures,
     is_late,
     left_early,
     represented,
@@ -55,7 +55,7 @@ class Glance:
 class _Plan:
     """What the picture of one record will show, worked out once."""
 
-    summary: SessionSummary
+    summary: MeetingFigures
     min_group: int
     detail: bool  # states per person (the reader sees individual figures anyway)
     states: dict[str, tuple[Stretch, ...]]
@@ -246,7 +246,7 @@ def _cut(text: str, most: int) -> str:
     return text if len(text) <= most else text[: most - 1] + "…"
 
 
-def _room(ax: Axes, s: SessionSummary, values: list[float]) -> None:
+def _room(ax: Axes, s: MeetingFigures, values: list[float]) -> None:
     ax.set_ylim(0, 100)
     ax.set_yticks([0, 50, 100], ["0%", "50%", "100%"])
     ax.grid(axis="y", color="#EEEEEE", linewidth=0.6)

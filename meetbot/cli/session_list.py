@@ -13,7 +13,7 @@ from typing import Any
 import reports
 from meetbot.domain.record import SessionRecord
 from meetbot.errors import ConfigError
-from meetbot.store.rows import SessionSummary as Listed
+from meetbot.store.rows import StoredSession as Listed
 from reports import wording
 from reports.comparison import room_listening
 
@@ -59,7 +59,7 @@ def as_json(row: Listed, record: SessionRecord | None, min_group: int) -> dict[s
         "chapter": row.chapter,
         "started_at": _utc(row.started_at).isoformat(),
         "duration_s": round(row.duration_s, 1),
-        "status": row.status,
+        "status": row.status.value,
         "complete": row.complete,
         "platform": row.platform,
         "room": row.room,
@@ -82,7 +82,7 @@ def as_json(row: Listed, record: SessionRecord | None, min_group: int) -> dict[s
 
 
 def line(row: Listed, record: SessionRecord | None, min_group: int) -> str:
-    status = row.status if row.complete else f"{row.status}*"
+    status = row.status.value + ("" if row.complete else "*")
     members, listening = "—", "—"
     if record is not None:
         s = reports.summarize(record)

@@ -16,9 +16,11 @@ from typing import Any
 import reports
 from meetbot import app, config
 from meetbot.cli import session_list
+from meetbot.publishers.base import Status
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import deliver_recap, report_dir
 from meetbot.publishers.outbox import Outbox
+from meetbot.store.rows import SessionStatus
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -72,7 +74,9 @@ def _sessions(args: argparse.Namespace) -> int:
     with app.open_store(settings) as store:
         rows = session_list.chosen(store.list_sessions(), args.chapter, start)[: args.limit]
         # Figures come from the saved record; a meeting still being recorded has none yet.
-        records = [None if r.status == "running" else store.load(r.session_id) for r in rows]
+        records = [
+            None if r.status is SessionStatus.RUNNING else store.load(r.session_id) for r in rows
+        ]
     if args.json:
         _print_json(
             [session_list.as_json(r, rec, group) for r, rec in zip(rows, records, strict=True)]
@@ -119,7 +123,8 @@ def _compare(args: argparse.Namespace) -> int:
         print("meetbot: --last must be at least 1", file=sys.stderr)
         return 2
     with app.open_store(settings) as store:
-        records = app.recent_sessions(store, settings.chapter.name if args.config else None, last)
+        chapter = settings.chapter.name if args.config else None
+        records = store.finished_sessions(chapter, limit=last)
     if not records:
         if args.json:
             _print_json({"sessions": [], "files": []})
@@ -151,4 +156,4 @@ def _post(args: argparse.Namespace) -> int:
         receipts = asyncio.run(deliver_recap(record, settings, Outbox(store.engine)))
     for r in receipts:
         print(f"recap of {record.session_id} → {r.destination}: {r.status} {r.note}".rstrip())
-    return 0 if all(r.status == "sent" for r in receipts) else 1
+    return 0 if all(r.status is Status.SENT for r in receipts) else 1

@@ -32,6 +32,7 @@ from meetbot.domain.events import (
     TrackEnded,
     TrackStarted,
 )
+from meetbot.domain.header import SessionHeader
 from meetbot.domain.record import SessionRecord
 from meetbot.domain.states import Role, State, TrackKind, TurnKind
 from meetbot.lab.scenario import Behaviour, Scenario, Script
@@ -198,16 +199,15 @@ def session(week: int, duration_s: float = 60 * _MINUTE) -> SessionRecord:
     # The grace periods shrink with the meeting, so a short one still has a late arrival.
     grace = dataclasses.replace(s.attendance, late_grace_s=300.0 * k, early_leave_grace_s=300.0 * k)
     s = dataclasses.replace(s, attendance=grace)
-    return assemble(
+    header = SessionHeader(
         session_id=f"{started:%Y-%m-%d}-harbourside",
         chapter=s.to_chapter(),
         started_at=started,
         platform="janus",
         room="1234",
-        events=events(plan, (UNREADABLE, 41 * _MINUTE * k, 44 * _MINUTE * k)),
-        settings=s.domain(),
-        end_at=duration_s,
     )
+    unreadable = (UNREADABLE, 41 * _MINUTE * k, 44 * _MINUTE * k)
+    return assemble(header, events(plan, unreadable), settings=s.domain(), end_at=duration_s)
 
 
 def sample_sessions(weeks: int = 5, duration_s: float = 60 * _MINUTE) -> list[SessionRecord]:
