@@ -15,9 +15,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from meetbot.domain import intervals
-from meetbot.domain.record import Attendee, SessionRecord
+from meetbot.domain.record import Attendee, SessionRecord, Turn
 from meetbot.domain.scoring import LISTENED_TO, others_turns
-from meetbot.domain.states import Attendance, State, TurnKind
+from meetbot.domain.states import Attendance, State
 from reports import canvas, listening_minutes, meeting_band, palette, wording
 from reports.member_trend import Point, recent_scores
 from reports.post import Attachment
@@ -62,8 +62,11 @@ def meeting_figure(record: SessionRecord, a: Attendee, *, timezone: str = "UTC")
     )
     own = set(a.participants)
 
-    def scored_on(turn_kind: TurnKind, person: str | None, pids: Sequence[str]) -> bool:
-        return turn_kind in LISTENED_TO and person != a.person and not own.intersection(pids)
+    def scored_on(t: Turn) -> bool:
+        # The rule of scoring.others_turns, turn by turn: others' member and feature turns.
+        return (
+            t.kind in LISTENED_TO and t.person != a.person and not own.intersection(t.participants)
+        )
 
     with canvas.figure(WIDTH_IN, MEETING_HEIGHT_IN) as fig:
         left, right = 0.6, 0.35
@@ -78,7 +81,7 @@ def meeting_figure(record: SessionRecord, a: Attendee, *, timezone: str = "UTC")
             band,
             record.turns,
             px_per_minute=px_per_minute,
-            faded=lambda t: not scored_on(t.kind, t.person, t.participants),
+            faded=lambda t: not scored_on(t),
             label=lambda t: "you" if t.person == a.person else meeting_band.turn_label(t),
             first=lambda t: t.person == a.person,
         )
