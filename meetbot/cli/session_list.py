@@ -17,10 +17,15 @@ from meetbot.store.rows import StoredSession as Listed
 from reports import wording
 from reports.comparison import room_listening
 
-HEADER = (
-    f"{'session':<20} {'started (UTC)':<17} {'min':>5}  {'status':<10} {'members':>8} "
-    f"{'listening':>9}  chapter"
-)
+ID_WIDTH = 20  # a live session's id ("20261202-071537-48aa"); longer ids widen the column
+
+
+def header(width: int = ID_WIDTH) -> str:
+    return (
+        f"{'session':<{width}} {'started (UTC)':<17} {'min':>5}  {'status':<10} {'members':>8} "
+        f"{'listening':>9}  chapter"
+    )
+
 
 FOOTNOTE = (
     "members: there or represented by a substitute, of those expected; listening: the room's "
@@ -81,7 +86,7 @@ def as_json(row: Listed, record: SessionRecord | None, min_group: int) -> dict[s
     return out
 
 
-def line(row: Listed, record: SessionRecord | None, min_group: int) -> str:
+def line(row: Listed, record: SessionRecord | None, min_group: int, width: int = ID_WIDTH) -> str:
     status = row.status.value + ("" if row.complete else "*")
     members, listening = "—", "—"
     if record is not None:
@@ -89,8 +94,8 @@ def line(row: Listed, record: SessionRecord | None, min_group: int) -> str:
         members = f"{s.attended + s.covered}/{s.attended + s.covered + s.absent}"
         listening = wording.percent(room_listening(s, min_group))
     return (
-        f"{row.session_id:<20} {_utc(row.started_at):%Y-%m-%d %H:%M} {row.duration_s / 60:>5.1f}  "
-        f"{status:<10} {members:>8} {listening:>9}  {row.chapter}"
+        f"{row.session_id:<{width}} {_utc(row.started_at):%Y-%m-%d %H:%M} "
+        f"{row.duration_s / 60:>5.1f}  {status:<10} {members:>8} {listening:>9}  {row.chapter}"
     )
 
 

@@ -90,9 +90,10 @@ def _sessions(args: argparse.Namespace) -> int:
             else "no sessions stored yet; run `meetbot demo` or `meetbot join`"
         )
         return 0
-    print(session_list.HEADER)
+    width = max([session_list.ID_WIDTH, *(len(r.session_id) for r in rows)])
+    print(session_list.header(width))
     for row, record in zip(rows, records, strict=True):
-        print(session_list.line(row, record, group))
+        print(session_list.line(row, record, group, width))
     print(session_list.FOOTNOTE)
     return 0
 
