@@ -1,9 +1,9 @@
 """Composition root: wires connector, media, session, store, reports and publishers.
 
 Only this module (and the CLI) knows every part. The order after a meeting is fixed: the record
-is saved by the session first, then the recap goes through the outbox, then report files are
-written — so a crash or a Discord outage at any step loses nothing that `meetbot report` /
-`meetbot post` cannot finish later.
+is saved by the session first, then the recap is queued in the outbox, then report files are
+written, then the recap is delivered — so a crash, a folder that cannot be written or a Discord
+outage at any step loses nothing that `meetbot report` / `meetbot post` cannot finish later.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from meetbot.domain.record import SessionRecord
 from meetbot.errors import ConfigError
 from meetbot.publishers.base import DeliveryReceipt, Status
 from meetbot.publishers.console import render_markdown
-from meetbot.publishers.delivery import deliver_recap, report_dir
+from meetbot.publishers.delivery import deliver_recap, queue_recap, report_dir
 from meetbot.publishers.outbox import Outbox, Sleep
 from meetbot.store import SessionStatus, Store
 from meetbot.terminal.interrupt import stop_on_signals
@@ -131,8 +131,8 @@ async def finish(
     sleep: Sleep = asyncio.sleep,
     env: Mapping[str, str] | None = None,
 ) -> Finished:
-    """The recap through the outbox, then report files. Never raises for Discord trouble,
-    nor for a report folder that cannot be written (one line says so; `meetbot report` redoes it).
+    """The recap queued in the outbox, report files, then delivery. Never raises for Discord
+    trouble, nor for a report folder that cannot be written (one line says so).
 
     Delivery gets discord.finish_timeout_s in all (on the outbox's clock), so a Discord outage
     ends the meeting promptly with the recap stored, instead of minutes of retries.
@@ -140,12 +140,19 @@ async def finish(
     history = await asyncio.to_thread(
         earlier_sessions, store, record, settings.reports.compare_last
     )
-    # The recap goes first: the files are for the organiser and can be redone at any time, the
-    # recap is queued for the chapter and must never be lost to a bad folder.
+    # The recap is queued first: the files are the organiser's and `meetbot report` redoes
+    # them any time, while the chapter's recap must never be lost to a folder it cannot write.
+    outbox = outbox or Outbox(store.engine)
+    await asyncio.to_thread(queue_recap, record, settings, outbox)
+    files: tuple[Path, ...] = ()
+    try:
+        files = await asyncio.to_thread(write_report_files, record, history, settings)
+    except ConfigError as exc:
+        print(f"meetbot: {exc}", file=stream or sys.stderr)
     receipts = await deliver_recap(
         record,
         settings,
-        outbox or Outbox(store.engine),
+        outbox,
         stream=stream,
         sleep=sleep,
         env=env,
@@ -153,11 +160,6 @@ async def finish(
     )
     if any(r.status is Status.PENDING for r in receipts):
         print(delivered_later(settings), file=stream or sys.stdout)
-    files: tuple[Path, ...] = ()
-    try:
-        files = await asyncio.to_thread(write_report_files, record, history, settings)
-    except ConfigError as exc:
-        print(f"meetbot: {exc}", file=stream or sys.stderr)
     return Finished(record, files, tuple(receipts))
 
 

@@ -107,6 +107,18 @@ def render_recap(record: SessionRecord, settings: Settings) -> Post:
     )
 
 
+def queue_recap(
+    record: SessionRecord,
+    settings: Settings,
+    outbox: Outbox,
+    render: Callable[[SessionRecord, Settings], Post] = render_recap,
+) -> int:
+    """Store the recap of `record` in the outbox (once per session); returns its message id."""
+    return outbox.enqueue(
+        destination(settings), render(record, settings), f"recap:{record.session_id}"
+    )
+
+
 async def deliver_recap(
     record: SessionRecord,
     settings: Settings,
@@ -121,7 +133,7 @@ async def deliver_recap(
     """Store the recap of `record` (once per session), then deliver everything pending
     (all within `within_s` seconds when given)."""
     where = destination(settings)
-    message_id = outbox.enqueue(where, render(record, settings), f"recap:{record.session_id}")
+    message_id = queue_recap(record, settings, outbox, render)
     receipts = await deliver_pending(
         settings, outbox, env=env, stream=stream, sleep=sleep, within_s=within_s
     )
