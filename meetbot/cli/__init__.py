@@ -27,6 +27,7 @@ COMMANDS = (
     "attendance",
     "forget",
     "config",
+    "chapters",
     "discord_bot",
     "outbox",
 )
