@@ -85,7 +85,8 @@ def test_chapters_check_prints_next_occurrences(
     assert code == 0, err
     assert "Tue 2026-03-24 07:00 GMT (UTC 07:00)" in out
     assert "Tue 2026-03-31 07:00 BST (UTC 06:00)" in out
-    assert "Hilltop" in out and "only when invited" in out
+    assert "Hilltop" in out
+    assert "only when invited" in out
     assert "2 chapters ok" in out
 
 
@@ -105,7 +106,8 @@ def test_chapters_check_names_the_file_of_a_bad_schedule(
     code, _, err = check(capsys, tmp_path)
     assert code == 2
     assert err.strip().splitlines() == [err.strip()]  # one line
-    assert str(bad) in err and message in err
+    assert str(bad) in err
+    assert message in err
 
 
 def test_two_chapters_with_one_name_are_refused(tmp_path: Path) -> None:
