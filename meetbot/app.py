@@ -26,7 +26,7 @@ from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import deliver_recap, report_dir
 from meetbot.publishers.outbox import Outbox, Sleep
 from meetbot.settings import Settings
-from meetbot.store import Store
+from meetbot.store import Earlier, Store
 from reports.post import Post
 
 
@@ -167,8 +167,11 @@ async def watch(
     *,
     until_s: float | None,
     stream: TextIO | None = None,
+    session_id: str | None = None,
+    earlier: Earlier | None = None,
 ) -> SessionRecord:
-    """Join the configured meeting, watch it until it ends, and return the saved record."""
+    """Join the configured meeting, watch it until it ends, and return the saved record
+    (a new session, or the continuation of `earlier`: see run_session)."""
     # Imported here: aiortc and mediapipe take seconds to load, and only a live meeting
     # needs them (`meetbot sessions`, `report`, `post` stay quick).
     from meetbot.connectors.janus import JanusConnector
@@ -193,6 +196,8 @@ async def watch(
             clock=clock,
             until=until_s,
             observer=progress,
+            session_id=session_id,
+            earlier=earlier,
         )
 
 

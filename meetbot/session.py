@@ -34,10 +34,10 @@ from meetbot.domain.events import (
 )
 from meetbot.domain.names import Roster
 from meetbot.domain.record import SessionRecord, Span
-from meetbot.domain.states import EndReason
+from meetbot.domain.states import EndReason, LeaveReason
 from meetbot.domain.timeline import TimelineFolder
 from meetbot.settings import Settings
-from meetbot.store import Store
+from meetbot.store import Earlier, Store
 
 log = logging.getLogger(__name__)
 
@@ -217,20 +217,35 @@ async def run_session(
     session_id: str | None = None,
     until: float | None = None,
     observer: Observer | None = None,
+    earlier: Earlier | None = None,
 ) -> SessionRecord:
-    """Watch one meeting until it ends; return its record, already saved in `store`."""
+    """Watch one meeting until it ends; return its record, already saved in `store`.
+
+    With `earlier` (Store.reopen) this continues a session another process began: its spans
+    and events stay, `clock` must count from its start, and the gap reads unknown.
+    """
     started_at: datetime = getattr(clock, "started_at", None) or datetime.now(UTC)
     opted_out = await asyncio.to_thread(store.opted_out, settings.chapter.name)
     chapter = with_opt_outs(settings.to_chapter(), opted_out)
-    session_id = session_id or new_session_id(started_at)
     platform, room = settings.meeting.platform, str(settings.meeting.room)
-    await asyncio.to_thread(store.begin, session_id, chapter, started_at, platform, room)
+    if earlier is None:
+        session_id = session_id or new_session_id(started_at)
+        await asyncio.to_thread(store.begin, session_id, chapter, started_at, platform, room)
+    else:
+        session_id, started_at = earlier.session_id, earlier.started_at
     actor = _Actor(session_id, chapter, settings, store, clock, sampler, observer)
+    if earlier is not None:
+        actor.spans, actor.events = list(earlier.spans), list(earlier.events)
     queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_SIZE)
     start = clock()
     emit: Emit = queue.put
     failure: BaseException | None = None
     notes: list[str] = []
+    if earlier is not None:
+        notes.append(
+            f"continued by another worker at {start:.0f} s; from {earlier.saved_until:.0f} s "
+            "until then nothing was seen (unknown)"
+        )
 
     async def meeting() -> None:
         await connector.run(emit, sampler)
@@ -261,6 +276,8 @@ async def run_session(
     actor.drain(queue, until)
     actor.close(max(clock(), actor.folder.now) if actor.end_at is None else actor.end_at)
     assert actor.end_at is not None
+    if earlier is not None:
+        actor.events = continued_events(earlier, actor.events)
     record = build_record(
         session_id=session_id,
         chapter=chapter,
@@ -279,3 +296,20 @@ async def run_session(
     if failure is not None:
         raise failure
     return record
+
+
+def continued_events(earlier: Earlier, events: list[Event]) -> list[Event]:
+    """Everyone connected before the gap who was not there when the session was continued
+    left during the gap: when exactly is unknown, so at the last checkpoint."""
+    before, after = events[: len(earlier.events)], events[len(earlier.events) :]
+    still: set[ParticipantId] = set()
+    for event in before:
+        if isinstance(event, ParticipantJoined):
+            still.add(event.participant)
+        elif isinstance(event, ParticipantLeft):
+            still.discard(event.participant)
+    back = {e.participant for e in after if isinstance(e, ParticipantJoined)}
+    gone: list[Event] = [
+        ParticipantLeft(earlier.saved_until, pid, LeaveReason.LOST) for pid in sorted(still - back)
+    ]
+    return before + gone + after

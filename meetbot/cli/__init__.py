@@ -28,6 +28,7 @@ COMMANDS = (
     "forget",
     "config",
     "chapters",
+    "fleet",
     "discord_bot",
     "outbox",
 )
