@@ -35,7 +35,8 @@ from meetbot.fleet.broker import make_app, send_join
 from meetbot.fleet.claims import Claims, Row, State
 from meetbot.fleet.schedule import Occurrence
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
-from meetbot.lab.scenario import Scenario, Script, run_scenario
+from meetbot.lab.scenario import Scenario, Script
+from meetbot.lab.stage import run_scenario
 from meetbot.publishers.outbox import Outbox
 from meetbot.store import Store, schema
 from meetbot.store.database import create_engine

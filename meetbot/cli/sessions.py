@@ -13,10 +13,10 @@ from pathlib import Path
 
 import reports
 from meetbot import app, config
+from meetbot.config.schema import Settings
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import deliver_recap, report_dir
 from meetbot.publishers.outbox import Outbox
-from meetbot.settings import Settings
 from reports.region import region_comparison
 
 

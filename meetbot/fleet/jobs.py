@@ -25,12 +25,12 @@ from typing import Self
 
 from meetbot import app
 from meetbot.clock import MonotonicClock
+from meetbot.config.schema import Settings
 from meetbot.domain.record import SessionRecord
 from meetbot.errors import MeetbotError, SessionNotFound
 from meetbot.fleet.chapters import Chapters
 from meetbot.fleet.claims import Claim, Claims, Refused, Row
 from meetbot.fleet.platforms import platform_problem
-from meetbot.settings import Settings
 from meetbot.store import Store
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ import os
 
 import aiohttp
 
+from meetbot.config.schema import Settings
 from meetbot.errors import ConnectError
-from meetbot.settings import Settings
 
 # Cores one watched meeting takes: ~1 on Janus (aiortc decoding + mediapipe at 1 fps for a
 # 20-60 person room, bench/participants.py), 2-4 through a browser (the browser-bridge issue).

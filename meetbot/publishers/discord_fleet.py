@@ -19,6 +19,7 @@ from typing import Protocol
 import discord
 from discord import app_commands
 
+from meetbot.config.schema import Settings
 from meetbot.errors import ConfigError
 from meetbot.publishers.chapter_data import SessionStore, StoreChapterData
 from meetbot.publishers.delivery import deliver_pending
@@ -27,7 +28,6 @@ from meetbot.publishers.discord_commands import ChapterView, MeetbotCommands, is
 from meetbot.publishers.discord_service import bot_token, start
 from meetbot.publishers.discord_wire import api_base_from_env, gateway_from_env
 from meetbot.publishers.outbox import Outbox
-from meetbot.settings import Settings
 
 log = logging.getLogger(__name__)
 
