@@ -8,9 +8,12 @@ workers meet in Redis (MEETBOT_BROKER_URL).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 from meetbot import config
 from meetbot.errors import ConfigError
@@ -59,6 +62,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=_status)
+    demo = actions.add_parser(
+        "demo",
+        help="a region in a box: private Redis, PostgreSQL and Janus, the scheduler, two "
+        "workers, chapters meeting at once, one worker killed mid-meeting",
+    )
+    demo.add_argument("--chapters", type=int, default=3, help="chapters meeting at once (2-8)")
+    demo.add_argument("--minutes", type=float, default=1.0, help="length of each meeting")
+    demo.add_argument("--json", action="store_true", help="the summary as JSON on stdout")
+    demo.add_argument(
+        "--channels",
+        metavar="ID,ID,...",
+        help="one Discord channel per chapter: post the recaps there with MEETBOT_DISCORD_TOKEN "
+        "(default: the console outbox)",
+    )
+    demo.set_defaults(func=_demo)
 
 
 def chapters_of(args: argparse.Namespace) -> Chapters:
@@ -129,4 +147,35 @@ def _status(args: argparse.Namespace) -> int:
         print(json.dumps(status.as_json(rows), indent=2))
     else:
         print(status.as_text(rows))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    if not 2 <= args.chapters <= 8:
+        raise ConfigError(f"--chapters must be between 2 and 8, got {args.chapters}")
+    if not 0.5 <= args.minutes <= 10:
+        raise ConfigError(f"--minutes must be between 0.5 and 10, got {args.minutes}")
+    if os.environ.get("MEETBOT_SANDBOX") != "1":
+        # Janus needs the private network namespace scripts/in-sandbox makes.
+        sandbox = Path(__file__).resolve().parents[2] / "scripts" / "in-sandbox"
+        return subprocess.call([str(sandbox), sys.executable, "-m", "meetbot", *sys.argv[1:]])
+    from meetbot.lab import fleet_demo
+
+    out = sys.stderr if args.json else sys.stdout
+    try:
+        channels = tuple(int(c) for c in (args.channels or "").split(",") if c.strip())
+    except ValueError:
+        raise ConfigError(
+            f"--channels must be Discord channel ids, got {args.channels!r}"
+        ) from None
+    summary = asyncio.run(fleet_demo.run(args.chapters, args.minutes, out, channels))
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    for chapter in summary["chapters"]:
+        print(
+            f"{chapter['name']}: session {', '.join(chapter['sessions']) or 'none'}, "
+            f"{chapter['recaps_posted']} recap posted, "
+            + ("handed over to another worker" if chapter["handed_over"] else "one worker")
+        )
     return 0
