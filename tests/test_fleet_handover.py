@@ -30,7 +30,7 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANNELS = {"Alder": 1001, "Birch": 1002, "Cedar": 1003}
-MINUTES = 1.0
+MINUTES = 0.75
 
 
 async def test_three_meetings_a_duplicate_and_a_killed_worker(tmp_path: Path) -> None:
