@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from dateutil import rrule as rr
 
+from meetbot.domain.ranges import Range, check
 from meetbot.errors import ConfigError
 
 WEEKDAYS = {
@@ -34,6 +35,7 @@ DEFAULT_ANCHOR = "2024-01-01"
 # A rule with nothing in the next two years is a mistake (BYMONTHDAY=31;BYMONTH=2, an UNTIL
 # in the past), not a rhythm.
 HORIZON = timedelta(days=2 * 366)
+DAY_MIN = 24 * 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +73,11 @@ class Schedule:
     join_before_min: float = 3.0
 
     def __post_init__(self) -> None:
-        if self.length_min <= 0:
-            raise ConfigError(f"schedule.length_min must be greater than 0, got {self.length_min}")
-        if self.join_before_min < 0:
-            raise ConfigError(
-                f"schedule.join_before_min must be 0 or more, got {self.join_before_min}"
-            )
+        # A meeting and its lead are minutes within a day (NaN and inf refused too).
+        check(
+            self,
+            {"length_min": Range(0.0, DAY_MIN, above=True), "join_before_min": Range(0.0, DAY_MIN)},
+        )
         if self.timezone:
             zone(self.timezone, "schedule.timezone")
         for day in self.weekdays:
