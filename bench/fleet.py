@@ -191,13 +191,16 @@ def main() -> None:
     ap.add_argument("--chapters", type=int, default=500, help="chapters meeting at one hour")
     ap.add_argument("--seconds", type=float, default=20.0, help="bot measurement window")
     ap.add_argument("--pickups", type=int, default=3, help="queue → claimed runs")
+    ap.add_argument(
+        "--skip-meetings", action="store_true", help="skip part 1 (bench/participants.py)"
+    )
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     problem = sandbox_problem()
     if problem is not None:
         ap.error(f"{problem} (e.g. scripts/in-sandbox .venv/bin/python bench/fleet.py)")
     result = {
-        "meetings": meetings_per_machine(a.seconds),
+        "meetings": {} if a.skip_meetings else meetings_per_machine(a.seconds),
         "scheduler": scheduler_and_broker(a.chapters),
         "pickup": asyncio.run(queue_to_claimed(a.pickups)),
     }

@@ -163,3 +163,28 @@ def test_a_worker_without_janus_refuses_with_a_reason_status_shows(
     assert "refused: Janus at ws://127.0.0.1:" in upcoming["reason"]
     assert "is unreachable from this worker" in upcoming["reason"]
     assert "Riverside" in status.as_text(claims.all())
+
+
+def test_scheduler_plans_the_calendar_and_queues_each_meeting_once(
+    claims: Claims, tmp_path: Path
+) -> None:
+    (tmp_path / "a.toml").write_text(
+        '[chapter]\nname = "Riverside"\ntimezone = "Europe/London"\n'
+        '[schedule]\nweekdays = ["tuesday"]\nstart = "07:00"\nlength_min = 60\n'
+        "join_before_min = 3\n"
+    )
+    sent: list[str] = []
+    scheduler = Scheduler(load_folder(tmp_path), claims, sent.append)
+    monday = datetime(2031, 3, 24, 12, 0, tzinfo=UTC).timestamp()
+    planned = scheduler.tick(monday)
+    assert planned.planned == [
+        "Riverside@2031-03-25T07:00:00Z",
+        "Riverside@2031-04-01T06:00:00Z",  # 07:00 BST
+        "Riverside@2031-04-08T06:00:00Z",
+    ]
+    assert sent == []
+    tuesday = datetime(2031, 3, 25, 6, 57, tzinfo=UTC).timestamp()  # 3 minutes before
+    assert scheduler.tick(tuesday - 60).sent == []
+    assert scheduler.tick(tuesday).sent == ["Riverside@2031-03-25T07:00:00Z"]
+    assert scheduler.tick(tuesday + 30).sent == []  # queued once
+    assert claims.get("Riverside@2031-03-25T07:00:00Z").state is State.QUEUED

@@ -40,6 +40,10 @@ class Scheduler:
         # Occurrences this scheduler has already planned: a tick then costs the database
         # nothing for them (measured: 500 chapters re-checked took most of an idle tick).
         self._planned: set[str] = set()
+        # The planned set only changes when a planned meeting starts (then the next one comes
+        # into view): until then a tick skips computing every chapter's calendar (measured: a
+        # second of CPU per tick at 500 chapters).
+        self._replan_at = float("-inf")
 
     def tick(self, now: float | None = None) -> Tick:
         now = time.time() if now is None else now
@@ -63,16 +67,21 @@ class Scheduler:
         return done
 
     def _plan(self, now: float, done: Tick) -> None:
+        if now < self._replan_at:
+            return
         # From one longest meeting ago: a scheduler started late still plans the meeting that
         # is on now.
         after = datetime.fromtimestamp(now, UTC) - timedelta(seconds=self.chapters.longest_s)
-        for occurrence in self.chapters.upcoming(after, PLAN_AHEAD + 1):
+        upcoming = self.chapters.upcoming(after, PLAN_AHEAD + 1)
+        starts = [o.start.timestamp() for o in upcoming if o.start.timestamp() > now]
+        for occurrence in upcoming:
             if occurrence.end.timestamp() <= now or occurrence.key in self._planned:
                 continue
             schedule = self.chapters.get(occurrence.chapter).schedule
             if self.claims.plan(occurrence, join_before_s=schedule.join_before_min * 60):
                 done.planned.append(occurrence.key)
             self._planned.add(occurrence.key)
+        self._replan_at = min(starts, default=now + 3600.0)
 
     def run(
         self,
