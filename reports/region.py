@@ -8,18 +8,13 @@ chapters are listed alphabetically: a comparison, not a league table.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import matplotlib
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from meetbot.domain.record import SessionRecord
-from reports import wording
-from reports.chart import BLUE, DPI, GREEN, STYLE
+from reports import canvas, wording
+from reports.chart import BLUE, GREEN
 from reports.comparison import aligned
 from reports.post import Attachment, Audience, Post
 from reports.summary import summarize
@@ -96,23 +91,19 @@ def region_comparison(
 def chart(rows: Sequence[ChapterFigures]) -> bytes:
     """Attendance and listening per chapter as paired bars (a gap where withheld)."""
     xs = list(range(len(rows)))
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(max(5.0, 1.2 * len(rows) + 2.0), 4.0), dpi=DPI)
-        FigureCanvasAgg(fig)
+    with canvas.figure(max(5.0, 1.2 * len(rows) + 2.0), 4.0) as fig:
         ax = fig.subplots()
         width = 0.38
         ax.bar([x - width / 2 for x in xs], [_nan(f.attendance) for f in rows], width,
                color=BLUE, label="attendance %")  # fmt: skip
         ax.bar([x + width / 2 for x in xs], [_nan(f.listening) for f in rows], width,
                color=GREEN, label="room listening %")  # fmt: skip
-        ax.set_xticks(xs, [f.chapter for f in rows], rotation=20, ha="right")
+        ax.set_xticks(xs, [canvas.safe_text(f.chapter) for f in rows], rotation=20, ha="right")
         ax.set_ylim(0, 100)
         ax.legend(loc="lower right", frameon=False)
         ax.set_title("Chapters side by side (group figures)")
         fig.tight_layout()
-        out = io.BytesIO()
-        fig.savefig(out, format="png", metadata={"Software": None})
-    return out.getvalue()
+        return canvas.png(fig)
 
 
 def _nan(value: float | None) -> float:

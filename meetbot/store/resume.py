@@ -19,6 +19,7 @@ from meetbot.domain.events import Event
 from meetbot.domain.record import Span
 from meetbot.errors import SessionNotFound, StorageError
 from meetbot.store import rows, schema
+from meetbot.store.rows import SessionStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ def reopen_in(conn: sa.Connection, session_id: str) -> Earlier:
     found = rows.row(conn, session_id)
     if found is None:
         raise SessionNotFound(f"no stored session has the id {session_id!r}")
-    if found.status != rows.RUNNING:
+    if found.status != SessionStatus.RUNNING.value:
         raise StorageError(
             f"session {session_id} is already {found.status}; it can be reported, not continued"
         )
