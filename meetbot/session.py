@@ -18,6 +18,7 @@ too, then propagates: the caller asked to stop waiting, not for a result.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -233,6 +234,16 @@ async def run_session(
     opted_out = await asyncio.to_thread(store.opted_out, settings.chapter.name)
     if earlier is not None:
         session_id, started_at = earlier.session_id, earlier.started_at
+        if earlier.settings is not None:
+            # Folded and judged on with the tunables it was begun with, not this worker's.
+            d = earlier.settings
+            settings = dataclasses.replace(
+                settings,
+                timeline=d.timeline,
+                turns=d.turns,
+                attendance=d.attendance,
+                scoring=d.scoring,
+            )
     header = SessionHeader(
         session_id=session_id or new_session_id(started_at),
         chapter=with_opt_outs(settings.to_chapter(), opted_out),

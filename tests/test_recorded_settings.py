@@ -87,3 +87,12 @@ def test_attendance_correction_rescores_with_the_recorded_settings(
     assert bo.attendance is Attendance.PRESENT
     assert [t.person for t in record.turns] == ["Ann Lee", "Bo Chen"]
     assert stored_events(home) == 6
+
+
+def test_a_worker_that_continues_a_session_gets_the_settings_it_was_begun_with(
+    home: Path,
+) -> None:
+    crashed_session(home)  # the fleet's first worker died after its last checkpoint
+    with Store.open("", home) as store:
+        earlier = store.reopen("s1")
+    assert earlier.settings == RECORDED

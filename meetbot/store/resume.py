@@ -9,6 +9,7 @@ reads it as unknown. Nothing is invented for the gap.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,8 +18,9 @@ import sqlalchemy as sa
 
 from meetbot.domain.events import Event
 from meetbot.domain.record import Span
+from meetbot.domain.settings import DomainSettings
 from meetbot.errors import SessionNotFound, StorageError
-from meetbot.store import rows, schema
+from meetbot.store import codec, rows, schema
 from meetbot.store.rows import SessionStatus
 
 
@@ -31,6 +33,8 @@ class Earlier:
     saved_until: float  # session seconds of the last checkpoint
     spans: tuple[Span, ...]
     events: tuple[Event, ...]
+    # The tunables the first worker recorded it with (None: begun before they were kept).
+    settings: DomainSettings | None = None
 
     def __post_init__(self) -> None:
         if self.started_at.tzinfo is None:
@@ -64,4 +68,5 @@ def reopen_in(conn: sa.Connection, session_id: str) -> Earlier:
         saved_until=found.checkpoint_at,
         spans=tuple(rows.spans(conn, session_id)),
         events=tuple(rows.events(conn, session_id)),
+        settings=codec.settings_from(json.loads(found.settings_json)),
     )
