@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from meetbot import config
+from meetbot.config.schema import Settings
 from meetbot.domain.states import Role, TurnKind
 from meetbot.errors import ConfigError
-from meetbot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config" / "chapter.example.toml"

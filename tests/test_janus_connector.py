@@ -20,6 +20,7 @@ from janus_room import ROOM, bot_in_room
 
 from detectors import Detector
 from meetbot.clock import MonotonicClock
+from meetbot.config.schema import MeetingSettings
 from meetbot.connectors.janus import JanusConnector
 from meetbot.connectors.janus_session import JanusSession
 from meetbot.domain.attendance import connections
@@ -37,8 +38,8 @@ from meetbot.domain.events import (
 from meetbot.domain.states import EndReason, LeaveReason, TrackKind
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.recorder import DrainingSink, EventRecorder
-from meetbot.lab.scenario import Behaviour, Happened, Scenario, Script, run_scenario
-from meetbot.settings import MeetingSettings
+from meetbot.lab.scenario import Behaviour, Happened, Scenario, Script
+from meetbot.lab.stage import run_scenario
 
 in_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem()))
 

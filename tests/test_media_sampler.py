@@ -28,12 +28,12 @@ from media_fakes import (
 
 from detectors import DetectorSettings
 from meetbot.clock import MonotonicClock
+from meetbot.config.schema import SamplingSettings
 from meetbot.domain.events import ParticipantId, SpeechChanged
 from meetbot.domain.states import SpeechSource, State, TrackKind
 from meetbot.errors import ConfigError
 from meetbot.media import MediaSampler
 from meetbot.media.sampler import THREAD_PREFIX
-from meetbot.settings import SamplingSettings
 
 # --- the real detector on real frames ---
 

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Self
 
 import aiohttp
 
+from meetbot.config.schema import MeetingSettings
 from meetbot.connectors.base import Clock, Connector, Emit, TrackSink
 from meetbot.connectors.janus_session import JanusError, JanusHandle, JanusSession
 from meetbot.connectors.janus_stay import Stay, participant_id
@@ -53,7 +54,6 @@ from meetbot.domain.events import (
 )
 from meetbot.domain.states import TrackKind
 from meetbot.errors import ConfigError, ConnectError
-from meetbot.settings import MeetingSettings
 
 __all__ = ["JanusConnector", "participant_id"]
 

@@ -28,6 +28,7 @@ import av
 from aiortc.mediastreams import MediaStreamTrack
 
 from detectors import Detector, DetectorSettings
+from meetbot.config.schema import SamplingSettings
 from meetbot.connectors.base import Clock, Emit, Valve
 from meetbot.domain.events import Observation, ParticipantId, SpeechChanged
 from meetbot.domain.states import TrackKind
@@ -37,7 +38,6 @@ from meetbot.media.observation import unknown
 from meetbot.media.pausing import Pausing, shut
 from meetbot.media.slot import drain
 from meetbot.media.watch import DetectorFactory, Watch, close, sample
-from meetbot.settings import SamplingSettings
 
 THREAD_PREFIX = "meetbot-detect"
 _GOLDEN = (math.sqrt(5) - 1) / 2  # successive newcomers land in the widest gap of the period

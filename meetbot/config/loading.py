@@ -18,10 +18,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
+from meetbot.config.paths import default_config_text
+from meetbot.config.schema import Secrets, Settings
 from meetbot.errors import ConfigError
-from meetbot.settings import Secrets, Settings
 
 ENV_PREFIX = "MEETBOT_"
 # Secrets come from these variables only; a file holding them is refused so they never end up
@@ -32,25 +31,6 @@ SECRET_ENV = {
 }
 _SECRET_WORDS = ("token", "secret", "password", "webhook_url")
 _NOT_SETTINGS = {"secrets", "source"}
-
-
-# meetbot runs from its checkout (README), so the commented defaults stay where people read them.
-DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config" / "default.toml"
-
-
-def default_config_text() -> str:
-    try:
-        return DEFAULT_FILE.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{DEFAULT_FILE}: cannot read the defaults ({exc})") from exc
-
-
-def data_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Where sessions, reports and the outbox live: MEETBOT_HOME, else the user data dir."""
-    env = os.environ if env is None else env
-    if env.get("MEETBOT_HOME"):
-        return Path(env["MEETBOT_HOME"])
-    return Path(platformdirs.user_data_dir("meetbot", appauthor=False))
 
 
 def load(
