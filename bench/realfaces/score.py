@@ -23,7 +23,11 @@ import numpy as np
 from bench.realfaces.fetch import cache_dir
 from detectors import Detector, DetectorSettings, Reading, Verdict
 
-SCORED = {"engaged": Verdict.ENGAGED, "looking_away": Verdict.LOOKING_AWAY, "absent": Verdict.ABSENT}
+SCORED = {
+    "engaged": Verdict.ENGAGED,
+    "looking_away": Verdict.LOOKING_AWAY,
+    "absent": Verdict.ABSENT,
+}
 # the targets for this set
 TARGETS = {
     "looking_away_precision": 0.97,
@@ -70,7 +74,15 @@ def judge(photos: Iterable[tuple[dict[str, Any], np.ndarray]], s: DetectorSettin
 
 
 def size_band(face_px: int) -> str:
-    return "none" if face_px <= 0 else "<48" if face_px < 48 else "48-119" if face_px < 120 else ">=120"
+    return (
+        "none"
+        if face_px <= 0
+        else "<48"
+        if face_px < 48
+        else "48-119"
+        if face_px < 120
+        else ">=120"
+    )
 
 
 def _rate(items: list[bool]) -> float:

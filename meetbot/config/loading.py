@@ -233,7 +233,10 @@ def _convert_table(tp: Any, value: Any, path: str, where: str, *, partial: bool)
             raise ConfigError(f"{where}: missing key {_key(path, name)} ({_describe(hints[name])})")
     if partial:
         return None
-    return tp(**kwargs)
+    try:
+        return tp(**kwargs)
+    except ValueError as exc:  # a dataclass's own range check (__post_init__)
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _key(path: str, name: str) -> str:
