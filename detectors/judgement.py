@@ -70,8 +70,10 @@ def judge(
     sight_yaw = sight = None
     if gaze is not None:
         eyes = gaze[0] - base.gaze_yaw
-        # a turn within the iris landmarks' own noise is no evidence the eyes went anywhere
-        eyes = eyes if abs(eyes) >= s.gaze_noise_deg else 0.0
+        # a turn within the iris landmarks' own noise is no evidence the eyes went anywhere;
+        # until learned, where this person's irises rest is unknown too (-9° to +7° measured)
+        noise = s.gaze_noise_deg + (0.0 if learned else s.unlearned_margin_deg)
+        eyes = eyes if abs(eyes) >= noise else 0.0
         sight_yaw = d_yaw + s.gaze_weight * eyes
         sight = lim.ratio(sight_yaw, d_pitch)
     yaw_leads = abs(d_yaw) / lim.yaw >= abs(d_pitch) / lim.pitch

@@ -20,9 +20,9 @@ class DetectorSettings:
     pitch_level_deg: float = -6.0  # the pitch face_mesh reads on a level head facing the camera
     unlearned_margin_deg: float = 5.0  # thresholds widened by this until the baseline is learned
     # --- eyes: a veto, never a reason on their own ---
-    gaze_weight: float = 1.0  # share of the eyes' turn added to the head's for the line of sight
-    gaze_noise_deg: float = 10.0  # eye turns smaller than this are iris-landmark noise: ignored
-    head_far_ratio: float = 1.6  # a head beyond this many thresholds is away whatever the eyes say
+    gaze_weight: float = 2.5  # the irises' sideways turn, times this, is added to the head's
+    gaze_noise_deg: float = 5.0  # eye turns smaller than this are iris-landmark noise: ignored
+    head_far_ratio: float = 1.4  # a head beyond this many thresholds is away whatever the eyes say
     # --- plausibility of the landmark fit (back of a head, ear only, mesh on hair) ---
     plausible_score: float = 0.8  # detections at least this sure need no further checks
     odd_gaze_deg: float = 18.0  # irises this far from centre on a doubtful detection: not eyes
@@ -65,7 +65,7 @@ class DetectorSettings:
             ("yaw_gain", 0.5 <= self.yaw_gain <= 2.0),
             ("pitch_level_deg", -30 <= self.pitch_level_deg <= 30),
             ("unlearned_margin_deg", 0 <= self.unlearned_margin_deg <= 30),
-            ("gaze_weight", 0 <= self.gaze_weight <= 1.5),
+            ("gaze_weight", 0 <= self.gaze_weight <= 5.0),
             ("head_far_ratio", self.head_far_ratio >= 1),
             ("gaze_noise_deg", 0 <= self.gaze_noise_deg <= 45),
             ("plausible_score", 0 <= self.plausible_score <= 1),

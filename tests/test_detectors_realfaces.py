@@ -130,8 +130,13 @@ def test_an_implausible_fit_is_away_when_someone_is_there_and_unknown_otherwise(
     """Real landmarks of a strongly tilted head; the detection score decides whether the
     mesh is believed (the back of a head scored 0.70, frontal faces 0.82-0.99)."""
     frame = astronaut.frame(0.0, 0.0, 140, CANVAS, roll=28.0)
-    found = FaceFinder(DetectorSettings()).find(frame)
+    finder = FaceFinder(DetectorSettings())
+    found = finder.find(frame)
     assert found.landmarks is not None
+    # while the mesh follows the face, the score is still the detector's, not a blind 1.0
+    followed = finder.find(frame)
+    assert followed.path == "mesh"
+    assert 0.5 < followed.score < 1.0
     verdicts = {}
     for score in (0.95, 0.70, 0.5):
         search = FaceSearch(found.count, found.box, score, found.landmarks, "crop")
