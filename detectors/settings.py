@@ -2,13 +2,53 @@
 
 Field names are the keys of the `[detector]` table in config/default.toml; the config loader
 builds this class from that table by name and annotation, so fields stay int/float/bool/str.
-The reasons for each default are in config/detector.toml.part (pasted into default.toml).
+The reasons for each default are in the comments of that table; the values allowed are in
+ALLOWED, checked when an instance is made (a ValueError starting with the field name).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+
+# Allowed values, both ends included (NaN fails `low <= v <= high`, so it is refused too); a
+# number without an entry must still be finite. meetbot.domain.ranges does this for meetbot,
+# which detectors may not import.
+ALLOWED: dict[str, tuple[float, float]] = {
+    "yaw_threshold_deg": (1, 90),
+    "pitch_threshold_deg": (1, 90),
+    "gaze_weight": (0, 5),
+    "yaw_gain": (0.5, 3),
+    "pitch_level_deg": (-30, 30),
+    "unlearned_margin_deg": (0, 30),
+    "gaze_noise_deg": (0, 45),
+    "head_far_ratio": (1, 10),
+    "plausible_score": (0, 1),
+    "odd_gaze_deg": (1, 90),
+    "odd_roll_deg": (1, 180),
+    "baseline_max_drift_deg": (0, 90),
+    "baseline_speaking_weight": (1, 100),
+    "baseline_trim": (0, 0.45),
+    "baseline_seconds": (0, 86400),
+    "baseline_min_samples": (1, 100_000),
+    "baseline_max_samples": (1, 100_000),
+    "baseline_max_offset_deg": (1, 180),
+    "no_frame_timeout_s": (0.1, 86400),
+    "black_luma": (0, 255),
+    "uniform_std": (0, 255),
+    "dark_luma": (0, 255),
+    "noise_correlation": (-1, 1),
+    "frozen_seconds": (0.1, 86400),
+    "frozen_max_diff": (0, 255),
+    "max_width": (32, 7680),
+    "min_face_px": (1, 7680),
+    "detection_confidence": (0, 1),
+    "crop_size_px": (32, 4096),
+    "min_face_score": (0, 1),
+    "count_every_frames": (1, 100_000),
+}
+
+_KINDS = {"bool": "true or false", "str": "a string", "int": "a whole number"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,35 +96,22 @@ class DetectorSettings:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, float) and not math.isfinite(value):
-                raise ValueError(f"detector.{f.name} must be a finite number, got {value}")
-        checks = (
-            ("yaw_threshold_deg", 0 < self.yaw_threshold_deg < 90),
-            ("pitch_threshold_deg", 0 < self.pitch_threshold_deg < 90),
-            ("yaw_gain", 0.5 <= self.yaw_gain <= 2.0),
-            ("pitch_level_deg", -30 <= self.pitch_level_deg <= 30),
-            ("unlearned_margin_deg", 0 <= self.unlearned_margin_deg <= 30),
-            ("gaze_weight", 0 <= self.gaze_weight <= 5.0),
-            ("head_far_ratio", self.head_far_ratio >= 1),
-            ("gaze_noise_deg", 0 <= self.gaze_noise_deg <= 45),
-            ("plausible_score", 0 <= self.plausible_score <= 1),
-            ("odd_gaze_deg", 0 < self.odd_gaze_deg <= 90),
-            ("odd_roll_deg", 0 < self.odd_roll_deg <= 180),
-            ("baseline_seconds", self.baseline_seconds >= 0),
-            ("baseline_min_samples", self.baseline_min_samples >= 1),
-            ("baseline_max_samples", self.baseline_max_samples >= self.baseline_min_samples),
-            ("baseline_max_offset_deg", self.baseline_max_offset_deg > 0),
-            ("baseline_max_drift_deg", 0 <= self.baseline_max_drift_deg <= 90),
-            ("baseline_speaking_weight", self.baseline_speaking_weight >= 1),
-            ("baseline_trim", 0 <= self.baseline_trim < 0.5),
-            ("detection_confidence", 0 < self.detection_confidence <= 1),
-            ("min_face_score", 0 <= self.min_face_score <= 1),
-            ("min_face_px", self.min_face_px >= 1),
-            ("max_width", self.max_width >= 64),
-            ("crop_size_px", self.crop_size_px >= 64),
-            ("count_every_frames", self.count_every_frames >= 1),
-        )
-        for name, ok in checks:
-            if not ok:
-                raise ValueError(f"detector.{name} is out of range: {getattr(self, name)}")
+            value, kind = getattr(self, f.name), _KINDS.get(str(f.type), "a finite number")
+            if f.type in ("bool", "str"):
+                if type(value).__name__ != f.type:
+                    raise ValueError(f"{f.name} must be {kind}, got {value!r}")
+                continue
+            low, high = ALLOWED.get(f.name, (-math.inf, math.inf))
+            allowed = f"{kind} from {low:g} to {high:g}" if f.name in ALLOWED else kind
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int if f.type == "int" else int | float)
+                or not low <= value <= high  # NaN fails this
+                or (isinstance(value, float) and not math.isfinite(value))
+            ):
+                raise ValueError(f"{f.name} must be {allowed}, got {value!r}")
+        if self.baseline_min_samples > self.baseline_max_samples:
+            raise ValueError(
+                f"baseline_min_samples must be at most baseline_max_samples "
+                f"({self.baseline_max_samples}), got {self.baseline_min_samples}"
+            )
