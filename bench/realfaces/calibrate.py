@@ -54,13 +54,18 @@ def _steady(det: Detector, img: np.ndarray, at: float) -> tuple[float, float] | 
     return None if r.yaw is None or r.pitch is None else (r.yaw, r.pitch)
 
 
-def measure(photo: np.ndarray, raw: DetectorSettings) -> dict[str, Any] | None:
+def measure(
+    photo: np.ndarray,
+    raw: DetectorSettings,
+    yaws: tuple[float, ...] = YAWS,
+    pitches: tuple[float, ...] = PITCHES,
+) -> dict[str, Any] | None:
     """Applied and measured turns of one identity (gains of 1), or None if unusable."""
     try:
         face = syn.PosableFace(photo, yaw_gain=1.0)
     except ValueError:
         return None
-    poses = [(0.0, 0.0)] + [(y, 0.0) for y in YAWS] + [(0.0, p) for p in PITCHES]
+    poses = [(0.0, 0.0)] + [(y, 0.0) for y in yaws] + [(0.0, p) for p in pitches]
     seen: dict[tuple[float, float], tuple[float, float]] = {}
     with Detector(raw) as det:
         for i, pose in enumerate(poses):
@@ -72,11 +77,11 @@ def measure(photo: np.ndarray, raw: DetectorSettings) -> dict[str, Any] | None:
     y0, p0 = seen[(0.0, 0.0)]
     t0 = face.truth(0.0, 0.0)
     yaw = [
-        (face.truth(y, 0).yaw - t0.yaw, seen[(y, 0.0)][0] - y0) for y in YAWS if (y, 0.0) in seen
+        (face.truth(y, 0).yaw - t0.yaw, seen[(y, 0.0)][0] - y0) for y in yaws if (y, 0.0) in seen
     ]
     pitch = [
         (face.truth(0, p).pitch - t0.pitch, seen[(0.0, p)][1] - p0)
-        for p in PITCHES
+        for p in pitches
         if (0.0, p) in seen
     ]
     return {"yaw": yaw, "pitch": pitch, "level_pitch": face.pose.pitch}
