@@ -9,9 +9,9 @@ Two independent witnesses decide whether to believe it:
   often does: irises pushed to the corners of both eyes (they land on the hair's edges) and a
   strong head tilt.
 A doubtful detection alone is not enough (dark glasses, small or blurred faces score 0.5-0.8
-too), nor one oddity on it (a listener resting their head on a hand tilts it 20-25°): a fit is
-implausible when a doubtful detection comes with both oddities, or a weak one (below
-`min_face_score`, nobody can be said to be there) with either.
+too), nor one oddity on it (a listener resting their head on a hand tilts it 20-25°; a far
+turned head's irises look pushed aside): a fit is implausible when a doubtful detection comes
+with both oddities. Below `min_face_score` nobody can be said to be there: unknown, not away.
 """
 
 from __future__ import annotations
@@ -50,7 +50,5 @@ def assess_fit(
         oddities.append(f"irises at the eye corners ({gaze[0]:+.0f}°)")
     if abs(roll) >= settings.odd_roll_deg:
         oddities.append(f"head tilted {roll:+.0f}°")
-    person_there = score >= settings.min_face_score
-    needed = 2 if person_there else 1
-    plausible = score >= settings.plausible_score or len(oddities) < needed
-    return Fit(plausible, score, tuple(oddities), person_there)
+    plausible = score >= settings.plausible_score or len(oddities) < 2
+    return Fit(plausible, score, tuple(oddities), score >= settings.min_face_score)

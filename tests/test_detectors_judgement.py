@@ -68,10 +68,11 @@ def test_a_doubtful_detection_with_an_odd_mesh_is_not_believed() -> None:
     # the same oddities on a confident detection, or a doubtful one without oddities: believed
     assert assess_fit(0.93, (-24.0, 1.0), 0.0, -23.0, S).plausible
     assert assess_fit(0.72, (7.0, -2.0), 0.0, 0.0, S).plausible  # dark glasses scored 0.72
-    # one oddity on a doubtful detection: a small face resting on a hand, believed
+    # one oddity on a doubtful or weak detection: a small face resting on a hand, believed
     assert assess_fit(0.75, (2.0, 0.0), 0.0, 24.0, S).plausible
-    # a weak detection with an oddity: not believed, and nobody can be said to be there
-    weak = assess_fit(0.5, None, 0.0, 30.0, S)
+    assert assess_fit(0.5, None, 0.0, 30.0, S).plausible
+    # a weak detection with both: not believed, and nobody can be said to be there
+    weak = assess_fit(0.5, (-24.0, 1.0), 0.0, -23.0, S)
     assert not weak.plausible
     assert not weak.person_there
     # a person whose eyes rest to one side is not odd for it

@@ -128,9 +128,10 @@ def test_a_frame_never_excuses_itself(astronaut: syn.PosableFace) -> None:
 def test_the_detection_score_decides_whether_a_tilted_mesh_is_believed(
     astronaut: syn.PosableFace,
 ) -> None:
-    """Real landmarks of a head tilted onto a hand (one oddity). Believed on a sure or a
-    doubtful detection; on a weak one (a mesh where the detector barely sees a face) nothing
-    can be said. The back of a head (two oddities) is in test_detectors_judgement."""
+    """Real landmarks of a head tilted onto a hand (one oddity): believed on a sure, a
+    doubtful and a weak detection. The same landmarks with the irises pushed to the eye corners
+    (where a mesh laid on hair puts them: two oddities) are believed only on a sure detection;
+    on a doubtful one the person is looking away, on a weak one nothing can be said."""
     frame = astronaut.frame(0.0, 0.0, 140, CANVAS, roll=28.0)
     finder = FaceFinder(DetectorSettings())
     found = finder.find(frame)
@@ -139,28 +140,24 @@ def test_the_detection_score_decides_whether_a_tilted_mesh_is_believed(
     followed = finder.find(frame)
     assert followed.path == "mesh"
     assert 0.5 < followed.score < 1.0
-    verdicts = {}
-    for score in (0.95, 0.72, 0.5):
-        search = FaceSearch(found.count, found.box, score, found.landmarks, "crop")
-        with Detector() as det:
-            verdicts[score] = det.judge_face(search, 0.0)
-    assert verdicts[0.95].verdict is Verdict.ENGAGED
-    assert verdicts[0.72].verdict is Verdict.ENGAGED
-    assert (verdicts[0.5].verdict, verdicts[0.5].reason) == (Verdict.UNKNOWN, "implausible_fit")
-    why = verdicts[0.5].why
-    assert why is not None
-    assert "implausible" in why.plausibility
-    assert "not judged" in why.head
-    # a mesh laid on hair puts the irises at the eye corners: move them there (a third of an
-    # eye width sideways) and the doubtful detection now has both oddities
     on_hair = found.landmarks.copy()
     eye_width = float(np.linalg.norm(on_hair[133, :2] - on_hair[33, :2]))
     axis = (on_hair[133, :2] - on_hair[33, :2]) / eye_width
     on_hair[468:478, :2] -= axis * eye_width / 3
-    search = FaceSearch(found.count, found.box, 0.72, on_hair, "crop")
-    with Detector() as det:
-        hair = det.judge_face(search, 0.0)
-    assert (hair.verdict, hair.reason) == (Verdict.LOOKING_AWAY, "implausible_fit")
+
+    def judged(landmarks: np.ndarray, score: float) -> Reading:
+        with Detector() as det:
+            return det.judge_face(FaceSearch(1, found.box, score, landmarks, "crop"), 0.0)
+
+    for score in (0.95, 0.72, 0.5):
+        assert judged(found.landmarks, score).verdict is Verdict.ENGAGED
+    assert judged(on_hair, 0.95).reason != "implausible_fit"
+    away, unsure = judged(on_hair, 0.72), judged(on_hair, 0.5)
+    assert (away.verdict, away.reason) == (Verdict.LOOKING_AWAY, "implausible_fit")
+    assert (unsure.verdict, unsure.reason) == (Verdict.UNKNOWN, "implausible_fit")
+    assert unsure.why is not None
+    assert "implausible" in unsure.why.plausibility
+    assert "not judged" in unsure.why.head
 
 
 def run_cli(argv: list[str]) -> int:
