@@ -8,6 +8,7 @@ default.toml (a test keeps the two in step).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from detectors.settings import DetectorSettings
 from meetbot.domain.chapter import AgendaItem, Chapter, Member
@@ -18,6 +19,7 @@ from meetbot.domain.settings import (
     TimelineSettings,
     TurnSettings,
 )
+from meetbot.errors import ConfigError
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +31,7 @@ class ChapterSection:
 
 @dataclass(frozen=True, slots=True)
 class MeetingSettings:
-    platform: str = "janus"
+    platform: str = "janus"  # "janus" (aiortc) or a browser profile (meetbot.connectors.browser)
     url: str = "ws://127.0.0.1:8188/"  # Janus WebSocket API
     room: int = 1234
     pin: str = ""  # room pin; prefer MEETBOT_MEETING__PIN in the environment
@@ -44,6 +46,44 @@ class MeetingSettings:
     ice_servers: tuple[str, ...] = ()  # e.g. "stun:stun.example.org:3478"; none by default
     audio_level_average: int = 40  # Janus audio_level_average (0-127, lower = louder)
     audio_active_packets: int = 50  # packets (20 ms) of level above average to say "talking"
+
+
+class Capture(StrEnum):
+    """Where the browser bridge takes its pictures from."""
+
+    PROFILE = "profile"  # what the platform's profile says
+    TRACKS = "tracks"  # the received WebRTC video tracks: the best pictures
+    TILES = "tiles"  # the rendered gallery tiles, named by their labels (canvas-drawn clients)
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserSettings:
+    """The browser bridge (meeting.platform other than "janus"): a real Chromium in the meeting."""
+
+    executable: str = ""  # empty: Debian's chromium
+    headless: bool = True
+    capture: Capture = Capture.PROFILE
+    page_size: int = 0  # tiles on one gallery page; 0: the profile's
+    page_dwell_s: float = 10.0  # a gallery page is watched this long before the next one
+    step_timeout_s: float = 15.0  # one join step (a button, a field) may take this long
+    frames_per_sample: int = 2  # pictures sent per sampling period, so every sample finds one
+    keep_profile: bool = False  # keep the browser profile (a bot account signs in once)
+
+    def __post_init__(self) -> None:
+        if self.page_size < 0:
+            raise ConfigError(
+                f"browser.page_size must be 0 (the profile's) or more, got {self.page_size}"
+            )
+        if self.page_dwell_s <= 0 or self.step_timeout_s <= 0:
+            raise ConfigError(
+                "browser.page_dwell_s and browser.step_timeout_s must be greater than 0, got "
+                f"{self.page_dwell_s} and {self.step_timeout_s}"
+            )
+        if not 1 <= self.frames_per_sample <= 4:
+            raise ConfigError(
+                f"browser.frames_per_sample must be 1 to 4, got {self.frames_per_sample}; "
+                "2 is typical"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +141,7 @@ class Secrets:
 class Settings:
     chapter: ChapterSection
     meeting: MeetingSettings = field(default_factory=MeetingSettings)
+    browser: BrowserSettings = field(default_factory=BrowserSettings)
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
     detector: DetectorSettings = field(default_factory=DetectorSettings)
     timeline: TimelineSettings = field(default_factory=TimelineSettings)

@@ -1,0 +1,233 @@
+"""The browser-bridge connector: a real Chromium joins the platform's web client as the bot.
+
+    async with BrowserConnector(settings, clock) as conn:
+        await conn.run(emit, sink)
+
+It opens the meeting page of `meeting.platform`'s profile, joins with camera and microphone off
+under `meeting.display_name`, waits in the lobby until admitted (at most meeting.join_timeout_s),
+posts `meeting.announce` in the meeting chat when the client has one, switches to the largest
+gallery, and from then on turns the page's messages into domain events (meetbot.connectors.
+browser.room) and its pictures into PictureTracks at the sink: the sampler, detectors,
+timeline, store and reports work as with the Janus connector.
+
+Recovery: a Chromium crash, a page reload or the browser closing after a successful join emits
+ConnectionLost (the gap is unknown for everyone, never absence), starts a new browser and joins
+again with capped backoff, then ConnectionRestored. The meeting ending, or the host removing the
+bot, ends `run` normally (the session is saved and reported); `ended_by` says which.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from meetbot.connectors.base import Clock, Connector, Emit, TrackSink
+from meetbot.connectors.browser import profiles
+from meetbot.connectors.browser.room import Room, Signal
+from meetbot.connectors.browser.tab import Lost, MeetingTab, Picture
+from meetbot.domain.events import ConnectionLost, ConnectionRestored, MeetingEnded, ParticipantId
+from meetbot.domain.states import EndReason
+from meetbot.errors import ConfigError, ConnectError
+from meetbot.settings import Capture, Settings
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.25  # how often the lobby wait looks at the page
+
+
+class BrowserConnector:
+    def __init__(self, settings: Settings, clock: Clock, *, home: Path) -> None:
+        meeting = settings.meeting
+        if not meeting.display_name.strip():
+            raise ConfigError(
+                "meeting.display_name is empty; give the bot a name that says what it is"
+            )
+        self.profile = profiles.load(meeting.platform)
+        self.profile.check_name(meeting.display_name)
+        self.settings = settings
+        self.clock = clock
+        self.home = home
+        self.ended_by: Signal | None = None
+        self.announced = False  # the announcement reached the meeting chat
+        self.room: Room | None = None  # the current stay's view (probe reads it)
+        self.tab: MeetingTab | None = None
+        self._present: set[ParticipantId] = set()
+
+    @property
+    def announce(self) -> str:
+        return self.settings.meeting.announce
+
+    @property
+    def capture(self) -> Capture:
+        chosen = self.settings.browser.capture
+        return self.profile.capture if chosen is Capture.PROFILE else chosen
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    async def run(self, emit: Emit, sink: TrackSink) -> None:
+        """Attend until the meeting ends, the bot is removed, or the task is cancelled."""
+        backoff = 0.5
+        joined_once = False
+        while True:
+            try:
+                async with MeetingTab(
+                    self.profile,
+                    self.settings.meeting,
+                    self.settings.browser,
+                    self.settings.sampling,
+                    self.home,
+                ) as tab:
+                    self.tab = tab
+                    room = self._room(emit, sink)
+                    try:
+                        await self._join(tab, room)
+                        if joined_once:
+                            await emit(ConnectionRestored(self.clock()))
+                        joined_once = True
+                        backoff = 0.5
+                        await self._settle_in(tab)
+                        signal = await self._attend(tab, room)
+                    finally:
+                        await room.close()
+                        await self._leave(tab)
+            except ConnectError as exc:
+                if not joined_once:
+                    raise
+                log.warning("rejoining failed (%s); next try in %.1f s", exc, backoff)
+            else:
+                if signal is not None:
+                    await self._ended(signal, emit)
+                    return
+            # Backoff between rejoin attempts: there is nothing to wait on but time.
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self.settings.meeting.reconnect_max_backoff_s)
+
+    def _room(self, emit: Emit, sink: TrackSink) -> Room:
+        self.room = Room(
+            own_name=self.settings.meeting.display_name,
+            sampling=self.settings.sampling,
+            clock=self.clock,
+            emit=emit,
+            sink=sink,
+            tiles_mode=self.capture is Capture.TILES,
+            present=self._present,
+            dom_roster=self.profile.roster is profiles.Roster.DOM,
+        )
+        return self.room
+
+    async def _join(self, tab: MeetingTab, room: Room) -> None:
+        """Open the page, do the profile's join steps, wait until admitted."""
+        await tab.open()
+        await tab.run_steps(self.profile.join, "join")
+        loop = asyncio.get_running_loop()
+        timeout = self.settings.meeting.join_timeout_s
+        deadline = loop.time() + timeout
+        lobby_seen = False
+        while not room.joined:
+            refused = await tab.visible_text(self.profile.refused)
+            if refused:
+                raise _refusal(self.profile.name, refused, self.settings.meeting.room)
+            if await tab.visible_text(self.profile.admitted) is not None and (
+                self.profile.roster is profiles.Roster.DOM
+            ):
+                room.joined = True
+                break
+            lobby_seen = lobby_seen or await tab.visible_text(self.profile.lobby) is not None
+            left = deadline - loop.time()
+            if left <= 0:
+                where = "still in the lobby" if lobby_seen else "the page never showed the meeting"
+                raise ConnectError(
+                    f"not admitted to the meeting within {timeout:g} s ({where}); ask the host "
+                    f"to admit {self.settings.meeting.display_name!r} or raise "
+                    "meeting.join_timeout_s"
+                )
+            try:
+                async with asyncio.timeout(min(POLL_S, left)):
+                    arrival = await tab.queue.get()
+            except TimeoutError:
+                continue
+            if isinstance(arrival, dict) and await room.handle(arrival) is Signal.REFUSED:
+                raise _refusal(self.profile.name, room.refusal, self.settings.meeting.room)
+            elif isinstance(arrival, Picture):
+                await room.picture(arrival.track_id, arrival.picture, arrival.at_ms)
+        tab.watch_for_loss()
+        log.info("joined %s as %r", self.profile.name, self.settings.meeting.display_name)
+
+    async def _settle_in(self, tab: MeetingTab) -> None:
+        """The announcement in the chat (or the log, for clients without one), then gallery."""
+        if self.profile.chat:
+            try:
+                await tab.run_steps(self.profile.chat, "chat", self.announce)
+                self.announced = True
+            except ConnectError as exc:
+                log.warning("the announcement did not reach the meeting chat: %s", exc)
+        else:
+            log.warning(
+                "%s has no meeting chat: the announcement is only in this log: %s",
+                self.profile.name,
+                self.announce,
+            )
+        for step in self.profile.gallery:
+            await tab.step(step, "gallery")
+
+    async def _attend(self, tab: MeetingTab, room: Room) -> Signal | None:
+        """Follow the page until it ends the meeting (a Signal) or is lost (None)."""
+        while True:
+            arrival = await tab.queue.get()
+            if isinstance(arrival, Lost):
+                log.warning(
+                    "lost the meeting page (%s); starting the browser again", arrival.reason
+                )
+                await room.emit(ConnectionLost(self.clock(), arrival.reason))
+                return None
+            if isinstance(arrival, Picture):
+                await room.picture(arrival.track_id, arrival.picture, arrival.at_ms)
+                continue
+            signal = await room.handle(arrival)
+            if signal is not None:
+                return signal
+
+    async def _leave(self, tab: MeetingTab) -> None:
+        try:
+            for step in self.profile.leave:
+                async with asyncio.timeout(3.0):
+                    await tab.step(step, "leave")
+        except Exception as exc:  # leaving is best effort: the page may be gone already
+            log.debug("leaving: %s", exc)
+
+    async def _ended(self, signal: Signal, emit: Emit) -> None:
+        self.ended_by = signal
+        if signal is Signal.REMOVED:
+            log.warning("the host removed the bot from the meeting")
+            await emit(MeetingEnded(self.clock(), EndReason.ROOM_CLOSED))
+        # Signal.ENDED: the room already said MeetingEnded (Janus) or the page did (below)
+        elif self.profile.roster is profiles.Roster.DOM:
+            await emit(MeetingEnded(self.clock(), EndReason.ROOM_CLOSED))
+
+
+def _refusal(platform: str, text: str, room: int) -> ConnectError:
+    words = " ".join(text.split())
+    if len(words) > 160:
+        words = words[:157] + "..."
+    return ConnectError(
+        f"the {platform} page refused the join: {words!r}; check meeting.url and "
+        f"meeting.room ({room})"
+    )
+
+
+if TYPE_CHECKING:
+
+    def _is_a_connector(connector: BrowserConnector) -> Connector:
+        return connector
