@@ -12,9 +12,10 @@ import asyncio
 import dataclasses
 import sys
 from collections.abc import Mapping, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import reports
 from meetbot import config
@@ -28,6 +29,9 @@ from meetbot.publishers.outbox import Outbox, Sleep
 from meetbot.settings import Settings
 from meetbot.store import Store
 from reports.post import Post
+
+if TYPE_CHECKING:
+    from meetbot.connectors.base import Connector
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,25 +171,28 @@ async def watch(
     *,
     until_s: float | None,
     stream: TextIO | None = None,
+    connector: Connector | None = None,
 ) -> SessionRecord:
-    """Join the configured meeting, watch it until it ends, and return the saved record."""
+    """Join the configured meeting, watch it until it ends, and return the saved record.
+    `connector`: one already entered (joined) by the caller, else the platform's is made."""
     # Imported here: aiortc and mediapipe take seconds to load, and only a live meeting
     # needs them (`meetbot sessions`, `report`, `post` stay quick).
-    from meetbot.connectors.janus import JanusConnector
+    from meetbot.connectors.platform import connector_for
     from meetbot.media.sampler import MediaSampler
     from meetbot.session import run_session
 
     out = stream or sys.stdout
     progress = TerminalProgress(settings.chapter.name, out)
-    async with (
-        JanusConnector(
-            settings.meeting, clock, subscribe_audio=settings.sampling.speech_from_audio
-        ) as connector,
-        MediaSampler(settings.sampling, settings.detector, clock) as sampler,
-    ):
-        print(f"meetbot: joining as {settings.meeting.display_name!r}", file=out)
-        print(f"meetbot: {connector.announce}", file=out)
-        return await run_session(
+    async with AsyncExitStack() as stack:
+        if connector is None:
+            print(f"meetbot: joining as {settings.meeting.display_name!r}", file=out)
+            made = connector_for(settings, clock, config.data_dir())
+            connector = await stack.enter_async_context(made)
+        sampler = await stack.enter_async_context(
+            MediaSampler(settings.sampling, settings.detector, clock)
+        )
+        print(f"meetbot: {getattr(connector, 'announce', settings.meeting.announce)}", file=out)
+        record = await run_session(
             connector,
             sampler,
             settings=settings,
@@ -194,6 +201,13 @@ async def watch(
             until=until_s,
             observer=progress,
         )
+        if str(getattr(connector, "ended_by", "")) == "removed":
+            print(
+                "meetbot: the host removed the bot from the meeting; the session until then "
+                "is saved and reported",
+                file=out,
+            )
+        return record
 
 
 async def join(

@@ -327,8 +327,13 @@ def _check_meaning(s: Settings, where: str) -> None:
         )
     if s.sampling.fps > 10:
         raise ConfigError(f"{where}: sampling.fps must be at most 10, got {s.sampling.fps}")
-    if s.meeting.platform != "janus":
-        raise ConfigError(f"{where}: meeting.platform must be 'janus', got {s.meeting.platform!r}")
+    from meetbot.connectors.platform import PLATFORMS  # a table of names; imports nothing heavy
+
+    if s.meeting.platform not in PLATFORMS:
+        raise ConfigError(
+            f"{where}: meeting.platform must be one of {', '.join(PLATFORMS)}, "
+            f"got {s.meeting.platform!r}"
+        )
     names: dict[str, str] = {}
     for i, member in enumerate(s.roster):
         for name in (member.name, *member.aliases):

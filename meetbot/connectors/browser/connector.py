@@ -14,6 +14,9 @@ Recovery: a Chromium crash, a page reload or the browser closing after a success
 ConnectionLost (the gap is unknown for everyone, never absence), starts a new browser and joins
 again with capped backoff, then ConnectionRestored. The meeting ending, or the host removing the
 bot, ends `run` normally (the session is saved and reported); `ended_by` says which.
+
+Entering the connector starts Chromium and joins (lobby included), so a meeting that cannot be
+joined fails before a session begins; nothing is stamped with the clock until `run`.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import TYPE_CHECKING, Self
 from meetbot.connectors.base import Clock, Connector, Emit, TrackSink
 from meetbot.connectors.browser import profiles
 from meetbot.connectors.browser.room import Room, Signal
-from meetbot.connectors.browser.tab import Lost, MeetingTab, Picture
+from meetbot.connectors.browser.tab import Arrival, Lost, MeetingTab, Picture
 from meetbot.domain.events import ConnectionLost, ConnectionRestored, MeetingEnded, ParticipantId
 from meetbot.domain.states import EndReason
 from meetbot.errors import ConfigError, ConnectError
@@ -54,6 +57,7 @@ class BrowserConnector:
         self.announced = False  # the announcement reached the meeting chat
         self.room: Room | None = None  # the current stay's view (probe reads it)
         self.tab: MeetingTab | None = None
+        self.admitted = asyncio.Event()  # set once the bot is in the meeting
         self._present: set[ParticipantId] = set()
 
     @property
@@ -66,6 +70,10 @@ class BrowserConnector:
         return self.profile.capture if chosen is Capture.PROFILE else chosen
 
     async def __aenter__(self) -> Self:
+        """Start the browser and join (lobby included): a meeting that cannot be joined fails
+        here, in one line, before any session is begun. Nothing is emitted yet: what the page
+        said while joining is replayed to the session in `run`."""
+        self.tab = await self._open()
         return self
 
     async def __aexit__(
@@ -74,45 +82,56 @@ class BrowserConnector:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        return None
+        await self._close()
 
     async def run(self, emit: Emit, sink: TrackSink) -> None:
         """Attend until the meeting ends, the bot is removed, or the task is cancelled."""
         backoff = 0.5
-        joined_once = False
         while True:
+            if self.tab is None:
+                try:
+                    self.tab = await self._open()
+                except ConnectError as exc:
+                    log.warning("rejoining failed (%s); next try in %.1f s", exc, backoff)
+                    # Backoff between rejoin attempts: there is nothing to wait on but time.
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, self.settings.meeting.reconnect_max_backoff_s)
+                    continue
+                await emit(ConnectionRestored(self.clock()))
+                backoff = 0.5
+            room = self._room(emit, sink)
             try:
-                async with MeetingTab(
-                    self.profile,
-                    self.settings.meeting,
-                    self.settings.browser,
-                    self.settings.sampling,
-                    self.home,
-                ) as tab:
-                    self.tab = tab
-                    room = self._room(emit, sink)
-                    try:
-                        await self._join(tab, room)
-                        if joined_once:
-                            await emit(ConnectionRestored(self.clock()))
-                        joined_once = True
-                        backoff = 0.5
-                        await self._settle_in(tab)
-                        signal = await self._attend(tab, room)
-                    finally:
-                        await room.close()
-                        await self._leave(tab)
-            except ConnectError as exc:
-                if not joined_once:
-                    raise
-                log.warning("rejoining failed (%s); next try in %.1f s", exc, backoff)
-            else:
-                if signal is not None:
-                    await self._ended(signal, emit)
-                    return
-            # Backoff between rejoin attempts: there is nothing to wait on but time.
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, self.settings.meeting.reconnect_max_backoff_s)
+                signal = await self._attend(self.tab, room)
+            finally:
+                await room.close()
+            if signal is not None:
+                await self._ended(signal, emit)
+                return
+            await self._close()
+
+    async def _open(self) -> MeetingTab:
+        tab = MeetingTab(
+            self.profile,
+            self.settings.meeting,
+            self.settings.browser,
+            self.settings.sampling,
+            self.home,
+        )
+        await tab.__aenter__()
+        try:
+            await self._join(tab)
+            await self._settle_in(tab)
+        except BaseException:
+            await tab.__aexit__(None, None, None)
+            raise
+        self.admitted.set()
+        return tab
+
+    async def _close(self) -> None:
+        tab, self.tab = self.tab, None
+        if tab is not None:
+            await self._leave(tab)
+            await tab.__aexit__(None, None, None)
 
     def _room(self, emit: Emit, sink: TrackSink) -> Room:
         self.room = Room(
@@ -127,41 +146,52 @@ class BrowserConnector:
         )
         return self.room
 
-    async def _join(self, tab: MeetingTab, room: Room) -> None:
-        """Open the page, do the profile's join steps, wait until admitted."""
+    async def _join(self, tab: MeetingTab) -> None:
+        """Open the page, do the profile's join steps, wait until admitted. The page's
+        messages meanwhile stay queued for the Room; pictures before the session are dropped."""
         await tab.open()
         await tab.run_steps(self.profile.join, "join")
         loop = asyncio.get_running_loop()
         timeout = self.settings.meeting.join_timeout_s
         deadline = loop.time() + timeout
         lobby_seen = False
-        while not room.joined:
-            refused = await tab.visible_text(self.profile.refused)
-            if refused:
-                raise _refusal(self.profile.name, refused, self.settings.meeting.room)
-            if await tab.visible_text(self.profile.admitted) is not None and (
-                self.profile.roster is profiles.Roster.DOM
-            ):
-                room.joined = True
-                break
-            lobby_seen = lobby_seen or await tab.visible_text(self.profile.lobby) is not None
-            left = deadline - loop.time()
-            if left <= 0:
-                where = "still in the lobby" if lobby_seen else "the page never showed the meeting"
-                raise ConnectError(
-                    f"not admitted to the meeting within {timeout:g} s ({where}); ask the host "
-                    f"to admit {self.settings.meeting.display_name!r} or raise "
-                    "meeting.join_timeout_s"
-                )
-            try:
-                async with asyncio.timeout(min(POLL_S, left)):
-                    arrival = await tab.queue.get()
-            except TimeoutError:
-                continue
-            if isinstance(arrival, dict) and await room.handle(arrival) is Signal.REFUSED:
-                raise _refusal(self.profile.name, room.refusal, self.settings.meeting.room)
-            elif isinstance(arrival, Picture):
-                await room.picture(arrival.track_id, arrival.picture, arrival.at_ms)
+        kept: list[Arrival] = []
+        try:
+            while True:
+                refused = await tab.visible_text(self.profile.refused)
+                if refused:
+                    raise _refusal(self.profile.name, refused, self.settings.meeting.room)
+                if self.profile.roster is profiles.Roster.DOM and (
+                    await tab.visible_text(self.profile.admitted) is not None
+                ):
+                    break
+                lobby_seen = lobby_seen or await tab.visible_text(self.profile.lobby) is not None
+                left = deadline - loop.time()
+                if left <= 0:
+                    where = "still in the lobby" if lobby_seen else "the meeting never showed"
+                    raise ConnectError(
+                        f"not admitted to the meeting within {timeout:g} s ({where}); ask the "
+                        f"host to admit {self.settings.meeting.display_name!r} or raise "
+                        "meeting.join_timeout_s"
+                    )
+                try:
+                    async with asyncio.timeout(min(POLL_S, left)):
+                        arrival = await tab.queue.get()
+                except TimeoutError:
+                    continue
+                if not isinstance(arrival, dict):
+                    continue  # pictures before the session are not kept
+                kept.append(arrival)
+                data = arrival.get("data")
+                if arrival.get("type") == "janus" and isinstance(data, dict):
+                    if data.get("videoroom") == "joined":
+                        break
+                    if "error_code" in data:
+                        error = str(data.get("error", data["error_code"]))
+                        raise _refusal(self.profile.name, error, self.settings.meeting.room)
+        finally:
+            for arrival in reversed(kept):  # back in front of what came since, in order
+                tab.queue.put_front(arrival)
         tab.watch_for_loss()
         log.info("joined %s as %r", self.profile.name, self.settings.meeting.display_name)
 

@@ -56,6 +56,15 @@ class Lost:
 Arrival = dict[str, Any] | Picture | Lost
 
 
+class Arrivals(asyncio.Queue[Arrival]):
+    """The page's queue; what the join looked at goes back in front (put_front)."""
+
+    def put_front(self, item: Arrival) -> None:
+        self._queue.appendleft(item)  # type: ignore[attr-defined]
+        self._unfinished_tasks += 1  # type: ignore[attr-defined]
+        self._wakeup_next(self._getters)  # type: ignore[attr-defined]
+
+
 def page_script(name: str) -> str:
     return (resources.files("meetbot.connectors.browser") / "page" / name).read_text("utf-8")
 
@@ -75,7 +84,7 @@ class MeetingTab:
         self.capture = profile.capture if browser.capture is Capture.PROFILE else browser.capture
         self.sampling = sampling
         self.home = home
-        self.queue: asyncio.Queue[Arrival] = asyncio.Queue()
+        self.queue = Arrivals()
         self.pictures = 0  # received from the page (for probe and the bench)
         self._pw: Playwright | None = None
         self._context: BrowserContext | None = None
