@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Self
 from meetbot.connectors.base import Clock, Connector, Emit, TrackSink
 from meetbot.connectors.browser import profiles
 from meetbot.connectors.browser.room import Room, Signal
-from meetbot.connectors.browser.tab import Arrival, Lost, MeetingTab, Picture
+from meetbot.connectors.browser.tab import Arrival, Lost, MeetingTab, PictureReady
 from meetbot.domain.events import ConnectionLost, ConnectionRestored, MeetingEnded, ParticipantId
 from meetbot.domain.states import EndReason
 from meetbot.errors import ConfigError, ConnectError
@@ -180,7 +180,10 @@ class BrowserConnector:
                 except TimeoutError:
                     continue
                 if not isinstance(arrival, dict):
-                    continue  # pictures before the session are not kept
+                    tab.take(
+                        getattr(arrival, "track_id", "")
+                    )  # pictures before the session: dropped
+                    continue
                 kept.append(arrival)
                 data = arrival.get("data")
                 if arrival.get("type") == "janus" and isinstance(data, dict):
@@ -222,8 +225,10 @@ class BrowserConnector:
                 )
                 await room.emit(ConnectionLost(self.clock(), arrival.reason))
                 return None
-            if isinstance(arrival, Picture):
-                await room.picture(arrival.track_id, arrival.picture, arrival.at_ms)
+            if isinstance(arrival, PictureReady):
+                picture = tab.take(arrival.track_id)
+                if picture is not None:
+                    await room.picture(picture.track_id, picture.picture, picture.at_ms)
                 continue
             signal = await room.handle(arrival)
             if signal is not None:

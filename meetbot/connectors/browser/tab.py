@@ -6,8 +6,10 @@
         message = await tab.next()             # page messages, pictures, or the page's loss
 
 Everything the page sends arrives on one queue, in order: JSON messages from the page scripts,
-pictures (decoded here from the page's JPEG, never written anywhere), and `Lost` when the page
-crashed, reloaded or the browser went away.
+`PictureReady` when a track has a new picture (`take` decodes the newest from the page's JPEG,
+in memory, never written anywhere), and `Lost` when the page crashed, reloaded or the browser
+went away. The page talks over a loopback WebSocket (meetbot.connectors.browser.link), or
+Playwright bindings with `use_socket=False` (kept for the bench's comparison).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from meetbot.connectors.browser import launch
+from meetbot.connectors.browser.link import Encoded, PageLink
 from meetbot.connectors.browser.profiles import Action, Profile, Step
 from meetbot.errors import ConnectError
 from meetbot.settings import BrowserSettings, Capture, MeetingSettings, SamplingSettings
@@ -49,11 +52,18 @@ class Picture:
 
 
 @dataclass(frozen=True, slots=True)
+class PictureReady:
+    """A new picture of this track waits in `MeetingTab.take` (only the newest is kept)."""
+
+    track_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Lost:
     reason: str
 
 
-Arrival = dict[str, Any] | Picture | Lost
+Arrival = dict[str, Any] | PictureReady | Lost
 
 
 class Arrivals(asyncio.Queue[Arrival]):
@@ -77,6 +87,8 @@ class MeetingTab:
         browser: BrowserSettings,
         sampling: SamplingSettings,
         home: Path,
+        *,
+        use_socket: bool = True,
     ) -> None:
         self.profile = profile
         self.meeting = meeting
@@ -86,6 +98,10 @@ class MeetingTab:
         self.home = home
         self.queue = Arrivals()
         self.pictures = 0  # received from the page (for probe and the bench)
+        self.decoded = 0  # of those, the newest ones decoded (the rest were skipped)
+        self.use_socket = use_socket
+        self._newest: dict[str, Encoded] = {}
+        self._link: PageLink | None = None
         self._pw: Playwright | None = None
         self._context: BrowserContext | None = None
         self._page: Page | None = None
@@ -103,6 +119,8 @@ class MeetingTab:
         self._folder, self._throwaway = launch.profile_dir(
             self.home, self.browser, self.profile.name
         )
+        if self.use_socket:
+            self._link = await PageLink(self._on_message, self._on_picture).__aenter__()
         self._pw = await async_playwright().start()
         try:
             self._context = await self._pw.chromium.launch_persistent_context(
@@ -133,6 +151,10 @@ class MeetingTab:
         if self._pw is not None:
             await self._pw.stop()
             self._pw = None
+        if self._link is not None:
+            await self._link.__aexit__(None, None, None)
+            self._link = None
+        self._newest.clear()
         if self._throwaway and self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
@@ -148,6 +170,7 @@ class MeetingTab:
             "maxWidth": self.sampling.max_width,
             "capture": self.capture.value,
             "perSample": self.browser.frames_per_sample,
+            "link": self._link.url if self._link is not None else "",
         }
         tiles = self.profile.tiles
         facts = {
@@ -234,21 +257,40 @@ class MeetingTab:
     async def evaluate(self, script: str) -> Any:
         return await self.page.evaluate(script)
 
+    def take(self, track_id: str) -> Picture | None:
+        """The newest picture of a track, decoded now (in memory; the JPEG is dropped)."""
+        encoded = self._newest.pop(track_id, None)
+        if encoded is None:
+            return None
+        data = np.frombuffer(encoded.jpeg, np.uint8)
+        picture = cv2.imdecode(data, cv2.IMREAD_COLOR)
+        if picture is None:
+            return None
+        self.decoded += 1
+        return Picture(track_id, np.asarray(picture, np.uint8), encoded.at_ms)
+
+    def drop(self) -> None:
+        """Forget every picture not yet taken."""
+        self._newest.clear()
+
     # --- what the page sends ---
+    def _on_message(self, message: dict[str, Any]) -> None:
+        self.queue.put_nowait(message)
+
+    def _on_picture(self, encoded: Encoded) -> None:
+        self.pictures += 1
+        if encoded.track_id not in self._newest:
+            self.queue.put_nowait(PictureReady(encoded.track_id))
+        self._newest[encoded.track_id] = encoded  # an older one not yet taken is skipped
+
     def _on_event(self, _source: Any, text: str) -> None:
         try:
-            self.queue.put_nowait(json.loads(text))
+            self._on_message(json.loads(text))
         except ValueError:
             log.debug("page sent something that is not JSON")
 
     def _on_frame(self, _source: Any, track_id: str, at_ms: float, b64: str) -> None:
-        # JPEG from the page, decoded in memory; the bytes are dropped at once.
-        data = np.frombuffer(base64.b64decode(b64), np.uint8)
-        picture = cv2.imdecode(data, cv2.IMREAD_COLOR)
-        if picture is None:
-            return
-        self.pictures += 1
-        self.queue.put_nowait(Picture(track_id, np.asarray(picture, np.uint8), float(at_ms)))
+        self._on_picture(Encoded(track_id, base64.b64decode(b64), float(at_ms)))
 
     def _navigated(self, frame: Any) -> None:
         if self._page is not None and frame == self._page.main_frame:

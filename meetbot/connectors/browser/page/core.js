@@ -15,8 +15,27 @@
   // Frames are sent `perSample` times per sampling period, so the sampler always finds a
   // fresh one whatever its phase; it keeps only the newest.
   const sendEveryMs = 1000 / (cfg.fps * cfg.perSample);
+  // The line to Python: a loopback WebSocket (cfg.link) for JSON events and binary pictures;
+  // Playwright bindings when there is none. Events wait in order until the socket is open.
+  const NativeSocket = window.WebSocket;
+  let link = null;
+  const waiting = [];
+  if (cfg.link) {
+    link = new NativeSocket(cfg.link);
+    link.binaryType = "arraybuffer";
+    link.addEventListener("open", () => {
+      for (const text of waiting.splice(0)) link.send(text);
+    });
+  }
   const post = (event) => {
-    if (typeof window.__meetbotEvent === "function") window.__meetbotEvent(JSON.stringify(event));
+    event.sent = performance.timeOrigin + performance.now();
+    const text = JSON.stringify(event);
+    if (link) {
+      if (link.readyState === 1) link.send(text);
+      else if (waiting.length < 2000) waiting.push(text);
+    } else if (typeof window.__meetbotEvent === "function") {
+      window.__meetbotEvent(text);
+    }
   };
   const hooks = { remoteDescription: [], track: [] };
   const pcs = [];
@@ -42,14 +61,21 @@
         canvas.height = h;
       }
       ctx.drawImage(source, 0, 0, w, h);
-      const blob = await canvas.convertToBlob({ type: "image/jpeg", quality: cfg.quality });
-      return base64(new Uint8Array(await blob.arrayBuffer()));
+      return canvas.convertToBlob({ type: "image/jpeg", quality: cfg.quality });
     };
   }
 
-  function sendFrame(id, b64) {
-    if (typeof window.__meetbotFrame === "function") {
-      window.__meetbotFrame(id, performance.timeOrigin + performance.now(), b64);
+  const encoderText = new TextEncoder();
+  async function sendFrame(id, jpeg) {
+    const at = performance.timeOrigin + performance.now();
+    if (link) {
+      // A socket that cannot keep up loses pictures, never queues them.
+      if (link.readyState !== 1 || link.bufferedAmount > 4 * 1024 * 1024) return;
+      const header = encoderText.encode(JSON.stringify({ id, at }));
+      const size = new Uint8Array([header.length >> 8, header.length & 255]);
+      link.send(new Blob([size, header, jpeg]));
+    } else if (typeof window.__meetbotFrame === "function") {
+      window.__meetbotFrame(id, at, base64(new Uint8Array(await jpeg.arrayBuffer())));
     }
   }
 
@@ -77,7 +103,7 @@
         last = now;
         busy = true;
         encode(frame, frame.displayWidth, frame.displayHeight)
-          .then((b64) => sendFrame(id, b64))
+          .then((jpeg) => sendFrame(id, jpeg))
           .catch((e) => post({ type: "log", message: `frame of ${id}: ${e}` }))
           .finally(() => {
             frame.close();
@@ -110,7 +136,7 @@
       let encode = tileEncoders.get(tile.key);
       if (!encode) tileEncoders.set(tile.key, (encode = encoder()));
       encode(video, video.videoWidth, video.videoHeight)
-        .then((b64) => sendFrame("tile:" + tile.key, b64))
+        .then((jpeg) => sendFrame("tile:" + tile.key, jpeg))
         .catch((e) => post({ type: "log", message: `tile ${tile.key}: ${e}` }));
     }
     post({ type: "tiles", tiles: shown });
