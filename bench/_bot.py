@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 
 from detectors import DetectorSettings, Reading, Verdict
+from meetbot.config.schema import MeetingSettings, SamplingSettings
 from meetbot.connectors.janus import JanusConnector
 from meetbot.domain.events import Event, Observation, ParticipantId, ParticipantJoined
 from meetbot.media import MediaSampler
 from meetbot.media.watch import FrameDetector
-from meetbot.settings import MeetingSettings, SamplingSettings
 
 
 class NoDetector:

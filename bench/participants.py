@@ -26,8 +26,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from meetbot.config.schema import SamplingSettings
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
-from meetbot.settings import SamplingSettings
 
 HERE = Path(__file__).resolve().parent
 ROOM = 4242

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, TextIO
 import reports
 from meetbot import config
 from meetbot.clock import MonotonicClock
+from meetbot.config.schema import Settings
 from meetbot.domain.record import SessionRecord
-from meetbot.progress import TerminalProgress
 from meetbot.publishers.base import DeliveryReceipt, Status
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import deliver_recap, report_dir
 from meetbot.publishers.outbox import Outbox, Sleep
-from meetbot.settings import Settings
 from meetbot.store import Store
+from meetbot.terminal.progress import TerminalProgress
 from reports.post import Post
 
 if TYPE_CHECKING:

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from meetbot.assembly import build_record, with_opt_outs
+from meetbot.config.schema import Settings
 from meetbot.connectors.base import Clock, Connector, Emit, TrackSink
 from meetbot.domain.chapter import Chapter
 from meetbot.domain.events import (
@@ -36,7 +37,6 @@ from meetbot.domain.names import Roster
 from meetbot.domain.record import SessionRecord, Span
 from meetbot.domain.states import EndReason
 from meetbot.domain.timeline import TimelineFolder
-from meetbot.settings import Settings
 from meetbot.store import Store
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class Sampler(TrackSink, Protocol):
 
 
 class Observer(Protocol):
-    """Something that watches the meeting go by, e.g. meetbot.progress.TerminalProgress."""
+    """Something that watches the meeting go by, e.g. meetbot.terminal.progress.TerminalProgress."""
 
     def see(self, event: Event) -> None: ...
 

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from meetbot import demo
 from meetbot.clock import MonotonicClock
+from meetbot.config.schema import Settings
 from meetbot.connectors.browser.connector import BrowserConnector
+from meetbot.lab import demo
 from meetbot.lab.demo_pages import DEMOS, DemoPages
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
-from meetbot.settings import Settings
 
 PAGES = {"janus_videoroom": "videoroomtest.html", "janus_mvideoroom": "mvideoroomtest.html"}
 BOT = "meetbot"  # the demo pages accept letters and digits only

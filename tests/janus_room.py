@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from meetbot.clock import MonotonicClock
+from meetbot.config.schema import MeetingSettings
 from meetbot.connectors.janus import JanusConnector
 from meetbot.connectors.janus_session import JanusHandle
 from meetbot.connectors.janus_videoroom import Feed, FeedsPublished, room_events
 from meetbot.lab.janus_server import JanusServer
 from meetbot.lab.recorder import DrainingSink, EventRecorder
-from meetbot.lab.scenario import Happened, Scenario, run_scenario
-from meetbot.settings import MeetingSettings
+from meetbot.lab.scenario import Happened, Scenario
+from meetbot.lab.stage import run_scenario
 
 ROOM = 1234
 

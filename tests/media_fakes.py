@@ -19,12 +19,12 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from detectors import Detector, DetectorSettings, Reading, Verdict
 from detectors import synthetic as syn
 from meetbot.clock import MonotonicClock
+from meetbot.config.schema import SamplingSettings
 from meetbot.connectors.base import Keyframe
 from meetbot.domain.events import Observation, ParticipantId
 from meetbot.errors import ConnectError
 from meetbot.lab.recorder import EventRecorder
 from meetbot.media import MediaSampler
-from meetbot.settings import SamplingSettings
 
 Frame = npt.NDArray[np.uint8]
 FACE = syn.letterbox(skimage.data.astronaut(), (360, 640))  # type: ignore[no-untyped-call]

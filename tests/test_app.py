@@ -19,9 +19,9 @@ from outbox_fakes import FakeTime, chapter_file, meetbot
 from records import small_session
 
 from meetbot import app
+from meetbot.config.schema import ChapterSection, DiscordSettings, ReportSettings, Secrets, Settings
 from meetbot.publishers.base import Status
 from meetbot.publishers.outbox import Outbox
-from meetbot.settings import ChapterSection, DiscordSettings, ReportSettings, Secrets, Settings
 from meetbot.store import Store
 
 CHANNEL = 424242424242424242

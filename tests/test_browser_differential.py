@@ -17,7 +17,8 @@ from detectors import DetectorSettings
 from meetbot.connectors.janus import JanusConnector
 from meetbot.domain.record import Attendee, SessionRecord
 from meetbot.domain.states import State
-from meetbot.lab.scenario import Behaviour, Scenario, Script, run_scenario
+from meetbot.lab.scenario import Behaviour, Scenario, Script
+from meetbot.lab.stage import run_scenario
 from meetbot.media import MediaSampler
 from meetbot.session import run_session
 from meetbot.store import Store

@@ -11,7 +11,7 @@ import pytest
 import skimage.data
 
 from detectors import synthetic as syn
-from meetbot.console_noise import LineFilter, is_noise
+from meetbot.terminal.console_noise import LineFilter, is_noise
 
 # As mediapipe 0.10.21 and TFLite print them when a face graph starts (seen on this machine).
 NOISE = [
@@ -70,7 +70,7 @@ def test_an_unfinished_line_goes_out_at_once_unless_it_may_be_noise() -> None:
 
 CHILD = """
 import os, sys
-from meetbot.console_noise import quiet_console
+from meetbot.terminal.console_noise import quiet_console
 lines = sys.argv[1].encode().split(b"|")
 with quiet_console():
     for line in lines:
@@ -141,7 +141,7 @@ def test_a_real_command_shows_a_decoder_error_but_no_mediapipe_noise(tmp_path: P
 def test_without_a_stderr_the_command_still_runs() -> None:
     code = (
         "import os\n"
-        "from meetbot.console_noise import quiet_console\n"
+        "from meetbot.terminal.console_noise import quiet_console\n"
         "os.close(2)\n"
         "with quiet_console():\n"
         "    print('ran', flush=True)\n"

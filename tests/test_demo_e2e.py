@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from meetbot.demo import scenario
+from meetbot.lab.demo import scenario
 from meetbot.lab.janus_server import sandbox_problem
 from meetbot.lab.scenario import Behaviour, Script
 

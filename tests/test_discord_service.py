@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from fake_discord import APP_ID, GUILD_ID, LEAD_ROLE_ID, serve
 from test_discord_commands import BEN, ROSTER, ChapterFake, interaction
 
+from meetbot.config.schema import ChapterSection, ReportSettings, Secrets, Settings
 from meetbot.errors import ConfigError
 from meetbot.publishers.base import Status
 from meetbot.publishers.discord_service import keep_delivering, run_bot
 from meetbot.publishers.outbox import Outbox
-from meetbot.settings import ChapterSection, ReportSettings, Secrets, Settings
 from reports.post import Audience, Post
 
 

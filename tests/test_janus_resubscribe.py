@@ -14,6 +14,7 @@ from janus_room import ROOM, bot_in_room
 
 from detectors import DetectorSettings
 from meetbot.clock import MonotonicClock
+from meetbot.config.schema import MeetingSettings, SamplingSettings
 from meetbot.connectors.janus import JanusConnector
 from meetbot.connectors.janus_stay import participant_id
 from meetbot.domain.events import (
@@ -28,9 +29,9 @@ from meetbot.domain.states import LeaveReason, State, TrackKind
 from meetbot.domain.timeline import fold
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.recorder import EventRecorder
-from meetbot.lab.scenario import Scenario, Script, run_scenario
+from meetbot.lab.scenario import Scenario, Script
+from meetbot.lab.stage import run_scenario
 from meetbot.media import MediaSampler
-from meetbot.settings import MeetingSettings, SamplingSettings
 
 in_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem()))
 

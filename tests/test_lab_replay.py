@@ -16,6 +16,7 @@ from aiortc.rtp import RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket
 from janus_room import first_feed
 
 from meetbot.clock import MonotonicClock
+from meetbot.config.schema import MeetingSettings
 from meetbot.connectors.base import Valve
 from meetbot.connectors.janus import JanusConnector
 from meetbot.connectors.janus_feed import FeedSubscription
@@ -37,7 +38,6 @@ from meetbot.lab.replay import (
     load_clip,
 )
 from meetbot.lab.scenario import Behaviour, Happened, Script
-from meetbot.settings import MeetingSettings
 
 SCRIPT = Script("a", "Ann", steps=((1, 2, Behaviour.CAMERA_OFF),), speaks=((1, 3),))
 

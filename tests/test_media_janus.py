@@ -14,14 +14,15 @@ import pytest
 
 from detectors import DetectorSettings
 from meetbot.clock import MonotonicClock
+from meetbot.config.schema import MeetingSettings, SamplingSettings
 from meetbot.connectors.janus import JanusConnector
 from meetbot.domain.events import Observation, ParticipantJoined
 from meetbot.domain.states import State, TrackKind
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.recorder import DrainingSink, EventRecorder
-from meetbot.lab.scenario import Behaviour, Scenario, Script, run_scenario
+from meetbot.lab.scenario import Behaviour, Scenario, Script
+from meetbot.lab.stage import run_scenario
 from meetbot.media import MediaSampler
-from meetbot.settings import MeetingSettings, SamplingSettings
 
 in_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem()))
 

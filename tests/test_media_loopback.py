@@ -28,12 +28,12 @@ from media_fakes import BLACK, FACE, A, B, Frame, Microphone
 
 from detectors import Detector, DetectorSettings, Reading
 from meetbot.clock import MonotonicClock
+from meetbot.config.schema import SamplingSettings
 from meetbot.domain.events import Observation, ParticipantId, SpeechChanged
 from meetbot.domain.states import SpeechSource, State, TrackKind
 from meetbot.lab.recorder import EventRecorder
 from meetbot.media import MediaSampler
 from meetbot.media.watch import FrameDetector
-from meetbot.settings import SamplingSettings
 
 
 def _sandbox_problem() -> str | None:

@@ -14,14 +14,14 @@ import numpy.typing as npt
 import pytest
 from skimage import data
 
+from meetbot.config.schema import ChapterSection, SamplingSettings, Settings
 from meetbot.domain.chapter import Member
 from meetbot.domain.events import ParticipantId, SpeechChanged
 from meetbot.domain.states import Attendance, SpeechSource, State
 from meetbot.errors import ConfigError
-from meetbot.offline import analyze, summary
-from meetbot.settings import ChapterSection, SamplingSettings, Settings
-from meetbot.speech_file import read_turns
-from meetbot.speech_level import SILENT_DB, SpeechGate, level_db
+from meetbot.media.speech_level import SILENT_DB, SpeechGate, level_db
+from meetbot.offline.analyze import analyze, summary
+from meetbot.offline.turns_file import read_turns
 from meetbot.store import Store
 
 Image = npt.NDArray[np.uint8]

@@ -13,7 +13,7 @@ from meetbot.domain.events import (
     SpeechChanged,
 )
 from meetbot.domain.states import LeaveReason, State
-from meetbot.progress import ProgressView, TerminalProgress
+from meetbot.terminal.progress import ProgressView, TerminalProgress
 
 ANN, BO = ParticipantId("janus:1"), ParticipantId("janus:2")
 EVENTS = [

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from meetbot.config.schema import ChapterSection, Settings
 from meetbot.domain.events import ParticipantId
 from meetbot.domain.record import Attendee, ListeningScore, SessionRecord, Turn
 from meetbot.domain.states import Attendance, Role
 from meetbot.errors import SessionNotFound
 from meetbot.publishers.chapter_data import StoreChapterData
 from meetbot.publishers.outbox import Outbox
-from meetbot.settings import ChapterSection, Settings
 from meetbot.store import Store
 from reports.post import Audience
 

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from fake_discord import WEBHOOK_URL, FakeDiscord, serve
 
+from meetbot.config.schema import ChapterSection, DiscordSettings, ReportSettings, Secrets, Settings
 from meetbot.domain.events import ParticipantId
 from meetbot.domain.record import Attendee, ListeningScore, SessionRecord, Turn
 from meetbot.domain.states import Attendance, Role
@@ -19,7 +20,6 @@ from meetbot.publishers.base import Status
 from meetbot.publishers.delivery import deliver_pending, deliver_recap, destination
 from meetbot.publishers.discord_wire import current_api_base, use_api_base
 from meetbot.publishers.outbox import Outbox
-from meetbot.settings import ChapterSection, DiscordSettings, ReportSettings, Secrets, Settings
 from reports.post import Audience, Post
 
 CHANNEL = 424242424242424242

@@ -22,6 +22,7 @@ import records
 from postgres import pg_server, pg_url  # noqa: F401  (fixtures)
 
 from meetbot.clock import ManualClock
+from meetbot.config.schema import ChapterSection, Settings, StorageSettings
 from meetbot.connectors.base import Emit, TrackSink
 from meetbot.domain.chapter import Member
 from meetbot.domain.events import (
@@ -37,7 +38,6 @@ from meetbot.domain.record import Span
 from meetbot.domain.states import Attendance, State
 from meetbot.errors import ConnectError, StorageError
 from meetbot.session import run_session
-from meetbot.settings import ChapterSection, Settings, StorageSettings
 from meetbot.store import Store
 
 P = ParticipantId

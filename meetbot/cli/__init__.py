@@ -2,7 +2,7 @@
 
 Errors meant for people (MeetbotError) end the program with one line on stderr and exit code 2;
 anything else is a bug and keeps its traceback. Every command runs with mediapipe's C++ start-up
-noise filtered out of stderr (meetbot.console_noise); --verbose shows it.
+noise filtered out of stderr (meetbot.terminal.console_noise); --verbose shows it.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import sys
 from collections.abc import Sequence
 
 from meetbot import __version__
-from meetbot.console_noise import quiet_console
 from meetbot.errors import MeetbotError
+from meetbot.terminal.console_noise import quiet_console
 
 # Subcommand modules, in the order `meetbot --help` lists them.
 COMMANDS = (

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _analyze(args: argparse.Namespace) -> int:
     # Imported here: the vision stack takes a while to load and other commands do not need it.
-    from meetbot.offline import analyze, summary
+    from meetbot.offline.analyze import analyze, summary
     from meetbot.store import Store
 
     settings = config.load(args.config)

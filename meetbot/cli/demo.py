@@ -16,8 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from meetbot import demo
 from meetbot.errors import ConnectError
+from meetbot.lab import demo
 
 IN_SANDBOX = Path(__file__).resolve().parents[2] / "scripts" / "in-sandbox"
 
@@ -92,7 +92,7 @@ def _meetings_in_sandbox(args: argparse.Namespace) -> list[str]:
             command += ["--config", args.config]
         if args.json:
             command.append("--json")
-        # Its stderr is ours, already filtered of mediapipe's noise (meetbot.console_noise).
+        # Its stderr is ours, already filtered of mediapipe's noise (meetbot.terminal).
         returncode = subprocess.call(command)
         if returncode != 0 or not result.exists():
             raise ConnectError(

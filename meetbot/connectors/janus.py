@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Self
 
 import aiohttp
 
+from meetbot.config.schema import MeetingSettings
 from meetbot.connectors.base import Clock, Connector, Emit, TrackSink
 from meetbot.connectors.janus_session import JanusError, JanusHandle, JanusSession
 from meetbot.connectors.janus_stay import Stay, participant_id
@@ -52,8 +53,7 @@ from meetbot.domain.events import (
     ParticipantId,
 )
 from meetbot.domain.states import TrackKind
-from meetbot.errors import ConfigError, ConnectError
-from meetbot.settings import MeetingSettings
+from meetbot.errors import ConnectError
 
 __all__ = ["JanusConnector", "participant_id"]
 
@@ -76,10 +76,6 @@ class JanusConnector:
         subscribe_audio: bool = False,
         http: aiohttp.ClientSession | None = None,
     ) -> None:
-        if not settings.display_name.strip():
-            raise ConfigError(
-                "meeting.display_name is empty; give the bot a name that says what it is"
-            )
         self.settings = settings
         self.clock = clock
         self.kinds = frozenset(

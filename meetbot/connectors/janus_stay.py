@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from aiortc.mediastreams import MediaStreamTrack
 
+from meetbot.config.schema import MeetingSettings
 from meetbot.connectors.base import Clock, Emit, TrackSink, Valve
 from meetbot.connectors.janus_feed import FeedSubscription
 from meetbot.connectors.janus_session import JanusHandle, JanusSession
@@ -54,7 +55,6 @@ from meetbot.domain.events import (
 )
 from meetbot.domain.states import EndReason, LeaveReason, TrackKind
 from meetbot.errors import ConnectError
-from meetbot.settings import MeetingSettings
 
 log = logging.getLogger(__name__)
 

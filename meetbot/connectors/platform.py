@@ -9,12 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from meetbot.config.schema import JANUS, Settings
 from meetbot.connectors.base import Clock, Connector
-from meetbot.connectors.browser.profiles import NAMES as BROWSER_PLATFORMS
-from meetbot.settings import Settings
-
-JANUS = "janus"
-PLATFORMS = (JANUS, *BROWSER_PLATFORMS)
 
 
 def connector_for(settings: Settings, clock: Clock, home: Path) -> Connector:

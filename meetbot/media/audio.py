@@ -12,11 +12,11 @@ from collections.abc import Awaitable, Callable
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from meetbot.config.schema import SamplingSettings
 from meetbot.connectors.base import Clock
 from meetbot.domain.events import ParticipantId, SpeechChanged
 from meetbot.domain.states import SpeechSource
-from meetbot.settings import SamplingSettings
-from meetbot.speech_level import SpeechGate, level_db
+from meetbot.media.speech_level import SpeechGate, level_db
 
 OnSpeech = Callable[[SpeechChanged], Awaitable[None]]
 

@@ -22,11 +22,11 @@ from collections.abc import Callable
 
 import av
 
+from meetbot.config.schema import SamplingSettings
 from meetbot.connectors.base import Valve
 from meetbot.errors import ConnectError
 from meetbot.media.slot import FrameSlot, Gate, ticks_after
 from meetbot.media.watch import Watch
-from meetbot.settings import SamplingSettings
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import reports
+from meetbot.config.schema import Settings
 from meetbot.domain.record import SessionRecord
 from meetbot.errors import SessionNotFound
-from meetbot.settings import Settings
 from reports.post import Post
 
 TREND_SESSIONS = 5  # earlier sessions a member card compares with

@@ -20,6 +20,7 @@ import aiohttp
 import sqlalchemy as sa
 
 from meetbot.config import data_dir
+from meetbot.config.schema import Settings
 from meetbot.domain.record import SessionRecord
 from meetbot.errors import MeetbotError
 from meetbot.publishers import console
@@ -29,7 +30,6 @@ from meetbot.publishers.discord_bot import DiscordBotPublisher, make_client
 from meetbot.publishers.discord_webhook import DiscordWebhookPublisher
 from meetbot.publishers.discord_wire import api_base_from_env
 from meetbot.publishers.outbox import Outbox
-from meetbot.settings import Settings
 from meetbot.store.database import create_engine
 from reports.post import Post
 from reports.recap import recap

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import discord
 from discord import app_commands
 
+from meetbot.config.schema import Settings
 from meetbot.errors import ConfigError, MeetbotError
 from meetbot.publishers.attempts import Sleep
 from meetbot.publishers.delivery import deliver_pending
@@ -20,7 +21,6 @@ from meetbot.publishers.discord_bot import make_client
 from meetbot.publishers.discord_commands import ChapterData, build_tree
 from meetbot.publishers.discord_wire import api_base_from_env, gateway_from_env
 from meetbot.publishers.outbox import Outbox
-from meetbot.settings import Settings
 
 log = logging.getLogger(__name__)
 

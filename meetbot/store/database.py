@@ -27,7 +27,7 @@ class StorageLike(Protocol):
 
 
 class Configured(Protocol):
-    """Anything with a `storage` section: meetbot.settings.Settings."""
+    """Anything with a `storage` section: meetbot.config.schema.Settings."""
 
     @property
     def storage(self) -> StorageLike: ...

@@ -27,6 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
+from meetbot.config.schema import Capture, Settings
 from meetbot.connectors.base import Clock, Connector, Emit, TrackSink
 from meetbot.connectors.browser import profiles
 from meetbot.connectors.browser.room import Room, Signal
@@ -34,7 +35,6 @@ from meetbot.connectors.browser.tab import Arrival, Lost, MeetingTab, PictureRea
 from meetbot.domain.events import ConnectionLost, ConnectionRestored, MeetingEnded, ParticipantId
 from meetbot.domain.states import EndReason
 from meetbot.errors import ConfigError, ConnectError
-from meetbot.settings import Capture, Settings
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from meetbot.config.schema import BrowserSettings
 from meetbot.errors import ConfigError
-from meetbot.settings import BrowserSettings
 
 # Debian's /usr/bin/chromium is a shell wrapper; the binary behind it takes flags directly.
 CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")

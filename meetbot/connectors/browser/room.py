@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from meetbot.config.schema import SamplingSettings
 from meetbot.connectors.base import Clock, Emit, TrackSink
 from meetbot.connectors.janus_videoroom import (
     AttendeeJoined,
@@ -46,8 +47,7 @@ from meetbot.domain.events import (
 from meetbot.domain.states import EndReason, LeaveReason, SpeechSource, TrackKind
 from meetbot.media.observation import unknown
 from meetbot.media.picture_track import PictureTrack
-from meetbot.settings import SamplingSettings
-from meetbot.speech_level import SpeechGate
+from meetbot.media.speech_level import SpeechGate
 
 log = logging.getLogger(__name__)
 

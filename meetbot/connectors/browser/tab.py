@@ -33,11 +33,11 @@ from playwright.async_api import BrowserContext, Page, Playwright, async_playwri
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+from meetbot.config.schema import BrowserSettings, Capture, MeetingSettings, SamplingSettings
 from meetbot.connectors.browser import launch
 from meetbot.connectors.browser.link import Encoded, PageLink
 from meetbot.connectors.browser.profiles import Action, Profile, Step
 from meetbot.errors import ConnectError
-from meetbot.settings import BrowserSettings, Capture, MeetingSettings, SamplingSettings
 
 log = logging.getLogger(__name__)
 

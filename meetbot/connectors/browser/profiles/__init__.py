@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import importlib
 
+from meetbot.config.schema import BROWSER_PLATFORMS
 from meetbot.connectors.browser.profiles.profile import Action, Profile, Roster, Step, Tiles
 from meetbot.errors import ConfigError
 
-NAMES = ("janus_videoroom", "janus_mvideoroom", "meet", "teams", "zoom", "jitsi")
+NAMES = BROWSER_PLATFORMS
 
 __all__ = ["NAMES", "Action", "Profile", "Roster", "Step", "Tiles", "load"]
 

@@ -9,8 +9,8 @@ through by page/janus_pages.js (the page itself shows only the first five).
 
 from __future__ import annotations
 
+from meetbot.config.schema import Capture
 from meetbot.connectors.browser.profiles.profile import Action, Profile, Roster, Step, Tiles
-from meetbot.settings import Capture
 
 JOIN = (
     Step("start the demo", Action.CLICK, "#start"),

@@ -7,8 +7,8 @@ by display-name spans; the dominant speaker tile is marked. Chat: the chat panel
 
 from __future__ import annotations
 
+from meetbot.config.schema import Capture
 from meetbot.connectors.browser.profiles.profile import Action, Profile, Roster, Step, Tiles
-from meetbot.settings import Capture
 
 PROFILE = Profile(
     name="jitsi",

@@ -9,8 +9,8 @@ everyone" panel. A signed-in bot account (browser.keep_profile) is admitted more
 
 from __future__ import annotations
 
+from meetbot.config.schema import Capture
 from meetbot.connectors.browser.profiles.profile import Action, Profile, Roster, Step, Tiles
-from meetbot.settings import Capture
 
 PROFILE = Profile(
     name="meet",

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from meetbot.config.schema import Capture
 from meetbot.errors import ConfigError
-from meetbot.settings import Capture
 
 
 class Roster(StrEnum):

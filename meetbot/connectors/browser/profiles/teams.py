@@ -8,8 +8,8 @@ lists everyone. Chat: the meeting chat panel.
 
 from __future__ import annotations
 
+from meetbot.config.schema import Capture
 from meetbot.connectors.browser.profiles.profile import Action, Profile, Roster, Step, Tiles
-from meetbot.settings import Capture
 
 PROFILE = Profile(
     name="teams",

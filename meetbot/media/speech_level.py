@@ -13,7 +13,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from meetbot.settings import SamplingSettings
+from meetbot.config.schema import SamplingSettings
 
 SILENT_DB = -120.0  # digital silence, instead of minus infinity
 

@@ -21,6 +21,7 @@ import av.error
 
 from detectors import Detector
 from meetbot.assembly import with_opt_outs
+from meetbot.config.schema import Settings
 from meetbot.domain.assemble import assemble
 from meetbot.domain.events import (
     Event,
@@ -36,10 +37,9 @@ from meetbot.domain.record import ListeningScore, SessionRecord
 from meetbot.domain.states import SpeechSource, TrackKind
 from meetbot.errors import ConfigError
 from meetbot.media.observation import to_observation
+from meetbot.media.speech_level import SpeechGate, level_db
+from meetbot.offline.turns_file import read_turns
 from meetbot.session import new_session_id
-from meetbot.settings import Settings
-from meetbot.speech_file import read_turns
-from meetbot.speech_level import SpeechGate, level_db
 from meetbot.store import Store
 
 PLATFORM = "offline"

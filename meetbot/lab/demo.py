@@ -26,18 +26,19 @@ from typing import Any, TextIO
 import reports
 from meetbot import app, config
 from meetbot.clock import MonotonicClock
+from meetbot.config.schema import Settings
 from meetbot.domain.chapter import Member
 from meetbot.domain.states import Role
 from meetbot.errors import ConnectError
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
-from meetbot.lab.scenario import Behaviour, Scenario, Script, run_scenario
-from meetbot.offline import summary as session_summary
+from meetbot.lab.scenario import Behaviour, Scenario, Script
+from meetbot.lab.stage import run_scenario
+from meetbot.offline.analyze import summary as session_summary
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import report_dir
-from meetbot.settings import Settings
 from meetbot.store import Store
 
-DEMO_CHAPTER = Path(__file__).resolve().parent.parent / "config" / "demo-chapter.toml"
+DEMO_CHAPTER = Path(__file__).resolve().parents[2] / "config" / "demo-chapter.toml"
 DEMO_ROOM = 4242
 PERSONAS = 7
 # Where the meeting's turns sit inside its length: a short lead-in for everyone to connect

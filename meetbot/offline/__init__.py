@@ -1,0 +1,1 @@
+"""The pipeline without a meeting: recorded videos (one per participant) and a turns file."""
