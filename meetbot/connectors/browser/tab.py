@@ -165,24 +165,7 @@ class MeetingTab:
         assert context is not None
         await context.expose_binding("__meetbotEvent", self._on_event)
         await context.expose_binding("__meetbotFrame", self._on_frame)
-        config = {
-            "fps": self.sampling.fps,
-            "maxWidth": self.sampling.max_width,
-            "capture": self.capture.value,
-            "perSample": self.browser.frames_per_sample,
-            "link": self._link.url if self._link is not None else "",
-        }
-        tiles = self.profile.tiles
-        facts = {
-            "tile": tiles.tile,
-            "name": tiles.name,
-            "video": tiles.video,
-            "speaking": tiles.speaking,
-            "participants": self.profile.participants,
-            "ended": list(self.profile.ended),
-            "removed": list(self.profile.removed),
-            "pageSize": self.browser.page_size or tiles.page_size,
-        }
+        config, facts = self.page_config()
         await context.add_init_script(script=f"window.__meetbotConfig = {json.dumps(config)};")
         await context.add_init_script(script=f"window.__meetbotProfile = {json.dumps(facts)};")
         await context.add_init_script(script=page_script("core.js"))
@@ -201,6 +184,29 @@ class MeetingTab:
             raise ConnectError(
                 f"the meeting page {url} is unreachable ({reason}); check meeting.url"
             ) from exc
+
+    def page_config(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """What the page scripts are told: the core's settings and the profile's page facts."""
+        config = {
+            "fps": self.sampling.fps,
+            "maxWidth": self.sampling.max_width,
+            "capture": self.capture.value,
+            "perSample": self.browser.frames_per_sample,
+            "link": self._link.url if self._link is not None else "",
+        }
+        tiles = self.profile.tiles
+        facts = {
+            "tile": tiles.tile,
+            "name": tiles.name,
+            "video": tiles.video,
+            "speaking": tiles.speaking,
+            "participants": self.profile.participants,
+            "ended": list(self.profile.ended),
+            "removed": list(self.profile.removed),
+            "pageSize": self.browser.page_size or tiles.page_size,
+            "pageDwellMs": self.browser.page_dwell_s * 1000,
+        }
+        return config, facts
 
     def watch_for_loss(self) -> None:
         """From now on a reload or navigation of the page counts as losing the meeting."""
