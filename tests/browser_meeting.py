@@ -19,11 +19,10 @@ from meetbot.clock import MonotonicClock
 from meetbot.config.schema import Settings
 from meetbot.connectors.browser.connector import BrowserConnector
 from meetbot.lab import demo
-from meetbot.lab.demo_pages import DEMOS, DemoPages
+from meetbot.lab.demo_pages import BOT_NAME, DEMOS, PAGES, DemoPages
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 
-PAGES = {"janus_videoroom": "videoroomtest.html", "janus_mvideoroom": "mvideoroomtest.html"}
-BOT = "meetbot"  # the demo pages accept letters and digits only
+BOT = BOT_NAME
 
 
 def browser_problem() -> str | None:

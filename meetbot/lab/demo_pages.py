@@ -12,6 +12,7 @@ beyond 127.0.0.1.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import socket
 import tempfile
@@ -21,6 +22,7 @@ from typing import Self
 
 from aiohttp import web
 
+from meetbot.config.schema import MeetingSettings
 from meetbot.errors import ConnectError
 
 DEMOS = Path("/usr/share/janus/demos")
@@ -29,6 +31,10 @@ _LIBRARIES = {
     "fonts/font-awesome": Path("/usr/share/fonts-font-awesome"),
 }
 _PAGES = ("videoroomtest", "mvideoroomtest")
+# `meetbot demo --platform web --client NAME` -> browser profile -> page
+CLIENTS = {"videoroom": "janus_videoroom", "mvideoroom": "janus_mvideoroom"}
+PAGES = {"janus_videoroom": "videoroomtest.html", "janus_mvideoroom": "mvideoroomtest.html"}
+BOT_NAME = "meetbot"  # the demo clients accept letters and digits only
 
 
 def settings_js(janus_url: str) -> str:
@@ -39,6 +45,13 @@ def settings_js(janus_url: str) -> str:
         "var iceServers = [];\n"
         "var token = null;\n"
         "var apisecret = null;\n"
+    )
+
+
+def web_meeting(meeting: MeetingSettings, platform: str, pages: DemoPages) -> MeetingSettings:
+    """The meeting settings of a bot on one of the demo clients served by `pages`."""
+    return dataclasses.replace(
+        meeting, platform=platform, url=pages.url(PAGES[platform]), display_name=BOT_NAME
     )
 
 
