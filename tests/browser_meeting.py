@@ -46,17 +46,14 @@ class Lab:
 
     def settings(self, platform: str, room: int, **meeting: object) -> Settings:
         base = demo.settings(demo.PERSONAS)
-        return dataclasses.replace(
-            base,
-            meeting=dataclasses.replace(
-                base.meeting,
-                platform=platform,
-                url=self.pages.url(PAGES.get(platform, "videoroomtest.html")),
-                room=room,
-                display_name=BOT,
-                **meeting,
-            ),
-        )
+        fields: dict[str, object] = {
+            "platform": platform,
+            "url": self.pages.url(PAGES.get(platform, "videoroomtest.html")),
+            "room": room,
+            "display_name": BOT,
+        }
+        fields.update(meeting)
+        return dataclasses.replace(base, meeting=dataclasses.replace(base.meeting, **fields))
 
     def janus_settings(self, room: int) -> Settings:
         base = demo.settings(demo.PERSONAS)

@@ -21,6 +21,7 @@ from meetbot.terminal.console_noise import quiet_console
 COMMANDS = (
     "join",
     "demo",
+    "probe",
     "sessions",
     "analyze",
     "detect",

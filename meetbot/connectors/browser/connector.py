@@ -186,7 +186,8 @@ class BrowserConnector:
                     continue
                 kept.append(arrival)
                 data = arrival.get("data")
-                if arrival.get("type") == "janus" and isinstance(data, dict):
+                janus = self.profile.roster is profiles.Roster.JANUS
+                if janus and arrival.get("type") == "janus" and isinstance(data, dict):
                     if data.get("videoroom") == "joined":
                         break
                     if "error_code" in data:

@@ -94,6 +94,7 @@ class Room:
     named: dict[str, str] = field(default_factory=dict)  # track id -> person key (tiles' names)
     tracks: dict[str, tuple[int, str]] = field(default_factory=dict)  # track id -> (pc, mid)
     joined: bool = False  # admitted: the platform said we are in
+    own_id: int | None = None  # the bot's own participant id, where the platform has one
     notifies_joining: bool = False
     refusal: str = ""
     frames: int = 0
@@ -160,6 +161,7 @@ class Room:
         if data.get("videoroom") == "joined":
             joined = parse_joined(data)
             self.joined = True
+            self.own_id = joined.id
             self.notifies_joining = joined.notifies_joining
             here = {ParticipantId(f"web:janus:{f.id}") for f in (*joined.feeds, *joined.attendees)}
             for gone in sorted(self.present - here):  # left while the bot was away
@@ -174,6 +176,8 @@ class Room:
             self.refusal = str(data.get("error", data["error_code"]))
             return Signal.REFUSED if not self.joined else None
         if data.get("leaving") == "ok" and data.get("reason") == "kicked":
+            return Signal.REMOVED
+        if self.own_id is not None and self.own_id in (data.get("kicked"), data.get("leaving")):
             return Signal.REMOVED
         for event in parse_room_event(data):
             match event:

@@ -200,6 +200,7 @@ class MeetingTab:
             "name": tiles.name,
             "video": tiles.video,
             "speaking": tiles.speaking,
+            "nextPage": tiles.next_page,
             "participants": self.profile.participants,
             "ended": list(self.profile.ended),
             "removed": list(self.profile.removed),

@@ -128,10 +128,9 @@
     for (const tile of tiles) {
       const video = tile.video;
       if (!video || !video.videoWidth) continue;
+      // Laid out on the page (scrolled out of the viewport still counts: it is rendered).
       const box = video.getBoundingClientRect();
-      const visible = box.width > 0 && box.height > 0 && box.bottom > 0 && box.right > 0 &&
-        box.top < innerHeight && box.left < innerWidth;
-      if (!visible) continue;
+      if (!(box.width > 0 && box.height > 0)) continue;
       shown.push({ key: tile.key, name: tile.name });
       let encode = tileEncoders.get(tile.key);
       if (!encode) tileEncoders.set(tile.key, (encode = encoder()));

@@ -18,16 +18,42 @@
       const video = tile.querySelector(p.video);
       if (name && video && tile.offsetParent !== null) out.push({ key: name, name, video, tile });
     }
+    out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return out;
   }
-  bridge.setTiles(tiles);
+  // More people than a page of tiles: show one page at a time and turn every pageDwellMs, so
+  // everyone is sampled in turn. A client with its own pager gets its "next page" button
+  // clicked; otherwise the tiles off the current page are hidden (not rendered, not sampled).
+  const size = Math.max(1, p.pageSize || 9);
+  let page = 0;
+  let turnedAt = performance.now();
+  function onePage(all) {
+    if (all.length <= size) {
+      for (const t of all) t.tile.style.visibility = "";
+      return all;
+    }
+    if (performance.now() - turnedAt >= (p.pageDwellMs || 10000)) {
+      page += 1;
+      turnedAt = performance.now();
+      const next = p.nextPage && document.querySelector(p.nextPage);
+      if (next) next.click();
+    }
+    if (p.nextPage && document.querySelector(p.nextPage)) return all; // the client pages
+    const pages = Math.ceil(all.length / size);
+    const first = (page % pages) * size;
+    const shown = all.slice(first, first + size);
+    for (const t of all) t.tile.style.visibility = shown.includes(t) ? "" : "hidden";
+    return shown;
+  }
+  const onScreen = (t) => t.tile.style.visibility !== "hidden";
+  bridge.setTiles(() => onePage(tiles()));
 
   const trackOf = (video) => {
     const stream = video && video.srcObject;
     return stream && stream.getVideoTracks ? stream.getVideoTracks()[0] : null;
   };
   setInterval(() => {
-    const shown = tiles();
+    const shown = tiles().filter(onScreen);
     const owners = {};
     const speaking = [];
     for (const t of shown) {
