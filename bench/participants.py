@@ -86,9 +86,11 @@ def p95_of(found: list[float]) -> float | None:
     return round(statistics.quantiles(found, n=20, method="inclusive")[-1], 3)
 
 
-async def read_schedule(stream: asyncio.StreamReader, n: int) -> dict[str, dict[str, float]]:
+async def read_schedule(
+    stream: asyncio.StreamReader, n: int, timeout_s: float | None = None
+) -> dict[str, dict[str, float]]:
     schedule: dict[str, dict[str, float]] = {}
-    async with asyncio.timeout(60 + 2 * n):
+    async with asyncio.timeout(timeout_s or 60 + 2 * n):
         while len(schedule) < n:
             line = await stream.readline()
             if not line:
