@@ -20,14 +20,14 @@ from reports.html import html_report
 from reports.markdown import markdown_report
 from reports.post import Attachment, Audience, Field, Post
 from reports.recap import recap
-from reports.summary import SessionSummary, summarize
+from reports.summary import MeetingFigures, summarize
 
 __all__ = [
     "Attachment",
     "Audience",
     "Field",
+    "MeetingFigures",
     "Post",
-    "SessionSummary",
     "chart_png",
     "comparison",
     "csv_report",

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from meetbot.domain.record import SessionRecord
 from reports import wording
-from reports.summary import SessionSummary, chronological, summarize
+from reports.summary import MeetingFigures, chronological, summarize
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 5.0, 100  # 800 x 500 px: readable inline in Discord
 STYLE = {
@@ -91,7 +91,7 @@ def chart_png(
     return out.getvalue()
 
 
-def _listening(s: SessionSummary, min_group: int) -> float | None:
+def _listening(s: MeetingFigures, min_group: int) -> float | None:
     return s.listening if s.scored >= min_group else None
 
 

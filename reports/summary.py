@@ -28,7 +28,9 @@ class Substitute:
 
 
 @dataclass(frozen=True, slots=True)
-class SessionSummary:
+class MeetingFigures:
+    """The group-level figures of one session (not a stored session: see meetbot.store)."""
+
     session_id: str
     chapter: str
     started_at: datetime
@@ -66,7 +68,7 @@ class SessionSummary:
         return 100.0 * self.attentive_s / self.observable_s
 
 
-def summarize(record: SessionRecord) -> SessionSummary:
+def summarize(record: SessionRecord) -> MeetingFigures:
     members = [a for a in record.attendees if a.attendance in MEMBER_ATTENDANCE]
     subs = tuple(
         Substitute(a.person, a.substitute_for)
@@ -85,7 +87,7 @@ def summarize(record: SessionRecord) -> SessionSummary:
         # speaker, whose label must not end up in a public post.
         if turn.person and turn.person not in presenters:
             presenters.append(turn.person)
-    return SessionSummary(
+    return MeetingFigures(
         session_id=record.session_id,
         chapter=record.chapter,
         started_at=record.started_at,

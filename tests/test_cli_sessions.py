@@ -11,6 +11,8 @@ from records import chapter_session, earlier_sessions
 from meetbot import app, config
 from meetbot.cli import main
 from meetbot.cli.join import until_seconds
+from meetbot.domain.chapter import Chapter
+from meetbot.domain.header import SessionHeader
 from meetbot.errors import ConfigError
 from meetbot.store import Store
 
@@ -90,7 +92,10 @@ def test_running_session_is_recovered_before_reporting(
     settings = config.load(None)
     record = chapter_session()
     with Store.open("", isolated_meetbot_env) as store:
-        store.begin(record.session_id, record.chapter, record.started_at, "janus", "1234")
+        header = SessionHeader(
+            record.session_id, Chapter(record.chapter), record.started_at, "janus", "1234"
+        )
+        store.begin(header)
         store.checkpoint(record.session_id, record.spans, [])
         loaded = app.load_session(store, record.session_id[:8], settings)
     assert loaded.complete is False

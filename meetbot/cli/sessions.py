@@ -13,6 +13,7 @@ from pathlib import Path
 
 import reports
 from meetbot import app, config
+from meetbot.publishers.base import Status
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import deliver_recap, report_dir
 from meetbot.publishers.outbox import Outbox
@@ -88,7 +89,8 @@ def _compare(args: argparse.Namespace) -> int:
         print("meetbot: --last must be at least 1", file=sys.stderr)
         return 2
     with app.open_store(settings) as store:
-        records = app.recent_sessions(store, settings.chapter.name if args.config else None, last)
+        chapter = settings.chapter.name if args.config else None
+        records = store.finished_sessions(chapter, limit=last)
     if not records:
         print("no finished sessions to compare yet")
         return 0
@@ -112,4 +114,4 @@ def _post(args: argparse.Namespace) -> int:
         receipts = asyncio.run(deliver_recap(record, settings, Outbox(store.engine)))
     for r in receipts:
         print(f"recap of {record.session_id} → {r.destination}: {r.status} {r.note}".rstrip())
-    return 0 if all(r.status == "sent" for r in receipts) else 1
+    return 0 if all(r.status is Status.SENT for r in receipts) else 1
