@@ -62,7 +62,7 @@ async def one_size(n: int, seconds: float, platform: str) -> dict[str, Any]:
             assert pubs.stdout is not None
             # encoding the clip once takes a minute or more on a busy machine
             schedule = await read_schedule(pubs.stdout, n, timeout_s=300 + 5 * n)
-            aiortc = await run_bot(janus.url, n, seconds, True, 2, 1_000_000)
+            aiortc = await run_bot(janus.url, n, seconds, True, 2, NEVER)
             bridge = await browser_bot(pages.url(PAGES[platform]), platform, n, seconds)
         finally:
             pubs.kill()
