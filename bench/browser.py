@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from participants import BLACK_S, FACE_S, FPS, latencies, p95_of, read_schedule, run_bot
+from participants import BLACK_S, FACE_S, FPS, NEVER, latencies, p95_of, read_schedule, run_bot
 
 from meetbot.lab.demo_pages import PAGES, DemoPages
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
