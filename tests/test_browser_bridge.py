@@ -21,9 +21,9 @@ from meetbot.clock import MonotonicClock
 from meetbot.config.schema import Capture
 from meetbot.connectors.browser import launch
 from meetbot.connectors.browser.connector import BrowserConnector
+from meetbot.connectors.browser.people import Signal
 from meetbot.connectors.browser.probe import describe, probe
 from meetbot.connectors.browser.profiles import Action, Roster, Step
-from meetbot.connectors.browser.room import Signal
 from meetbot.connectors.janus_session import JanusSession
 from meetbot.domain.events import (
     ConnectionLost,
@@ -69,7 +69,7 @@ async def test_tiles_page_through_a_room_bigger_than_a_page(lab: Lab, tmp_path: 
     )
     plan = Scenario(
         tuple(Script(k, name) for k, name in (("a", "Amy"), ("b", "Bea"), ("c", "Cid"))),
-        duration_s=22.0,
+        duration_s=26.0,
         fps=5,
     )
     bot, clock = await joined_bot(settings, tmp_path)

@@ -30,8 +30,10 @@ from typing import TYPE_CHECKING, Self
 from meetbot.config.schema import Capture, Settings
 from meetbot.connectors.base import Clock, Connector, Emit, TrackSink
 from meetbot.connectors.browser import profiles
-from meetbot.connectors.browser.room import Room, Signal
-from meetbot.connectors.browser.tab import Arrival, Lost, MeetingTab, PictureReady
+from meetbot.connectors.browser.arrivals import Arrival, Lost, PictureReady
+from meetbot.connectors.browser.people import Signal
+from meetbot.connectors.browser.room import Room
+from meetbot.connectors.browser.tab import MeetingTab
 from meetbot.domain.events import ConnectionLost, ConnectionRestored, MeetingEnded, ParticipantId
 from meetbot.domain.states import EndReason
 from meetbot.errors import ConfigError, ConnectError

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,7 @@ import numpy.typing as npt
 
 from meetbot.config.schema import SamplingSettings
 from meetbot.connectors.base import Clock, Emit, TrackSink
+from meetbot.connectors.browser.people import Person, Signal
 from meetbot.connectors.janus_videoroom import (
     AttendeeJoined,
     Feed,
@@ -54,31 +54,6 @@ log = logging.getLogger(__name__)
 Message = dict[str, Any]
 
 
-class Signal(StrEnum):
-    """Page facts that end the stay."""
-
-    ENDED = "ended"  # the meeting ended for everyone
-    REMOVED = "removed"  # the host removed the bot
-    REFUSED = "refused"  # the platform refused the join (wrong room, no such meeting)
-
-
-@dataclass(slots=True)
-class Person:
-    key: str  # the platform's handle: "janus:<feed id>" or "name:<display name>"
-    name: str
-    publishing: bool = True  # sends video the bot may receive (Janus says; pages: assumed)
-    track: PictureTrack | None = None  # at the sink while the bot has pictures of them
-    started: bool = False  # the domain heard TrackStarted (and no TrackEnded since)
-    talking: bool = False
-    gate: SpeechGate | None = None
-    on_screen_s: float = 0.0  # tiles mode: seconds with pictures, for the observed share
-    present_s: float = 0.0
-
-    @property
-    def pid(self) -> ParticipantId:
-        return ParticipantId(f"web:{self.key}")
-
-
 @dataclass(slots=True)
 class Room:
     own_name: str
@@ -90,6 +65,7 @@ class Room:
     present: set[ParticipantId]  # who the domain was last told is here; shared across stays
     dom_roster: bool = False  # the page's list and tiles say who is here (else the signalling)
     people: dict[str, Person] = field(default_factory=dict)
+    gone: list[Person] = field(default_factory=list)  # who left, for the observed share
     owners: dict[tuple[int, str], str] = field(default_factory=dict)  # (pc, mid) -> person key
     named: dict[str, str] = field(default_factory=dict)  # track id -> person key (tiles' names)
     tracks: dict[str, tuple[int, str]] = field(default_factory=dict)  # track id -> (pc, mid)
@@ -218,6 +194,7 @@ class Room:
         person = self.people.pop(key, None)
         if person is None:
             return
+        self.gone.append(person)
         await self._end_tracks(person)
         await self._quiet(person)
         self.present.discard(person.pid)
@@ -311,11 +288,10 @@ class Room:
                 await self.emit(unknown(person.pid, at, "off_screen"))
 
     def observed_share(self) -> dict[str, float]:
-        """Tiles mode: each person's share of their time in the meeting they were on screen."""
-        return {
-            p.name: (p.on_screen_s / p.present_s if p.present_s else 0.0)
-            for p in self.people.values()
-        }
+        """Tiles mode: each person's share of their time in the meeting they were on screen
+        (those who left included)."""
+        everyone = [*self.gone, *self.people.values()]
+        return {p.name: (p.on_screen_s / p.present_s if p.present_s else 0.0) for p in everyone}
 
     async def close(self) -> None:
         """The stay is over (page lost or left): every sink track ends, silently."""

@@ -14,13 +14,11 @@ Playwright bindings with `use_socket=False` (kept for the bench's comparison).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import json
 import logging
 import shutil
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
@@ -28,13 +26,13 @@ from typing import Any, Self
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 from playwright.async_api import BrowserContext, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from meetbot.config.schema import BrowserSettings, Capture, MeetingSettings, SamplingSettings
 from meetbot.connectors.browser import launch
+from meetbot.connectors.browser.arrivals import Arrivals, Lost, Picture, PictureReady
 from meetbot.connectors.browser.link import Encoded, PageLink
 from meetbot.connectors.browser.profiles import Action, Profile, Step
 from meetbot.errors import ConnectError
@@ -42,37 +40,6 @@ from meetbot.errors import ConnectError
 log = logging.getLogger(__name__)
 
 OPTIONAL_STEP_S = 2.0  # an optional step (a dialog only some variants show) is given this long
-
-
-@dataclass(frozen=True, slots=True)
-class Picture:
-    track_id: str
-    picture: npt.NDArray[np.uint8]  # BGR
-    at_ms: float  # when the page took it (its epoch milliseconds)
-
-
-@dataclass(frozen=True, slots=True)
-class PictureReady:
-    """A new picture of this track waits in `MeetingTab.take` (only the newest is kept)."""
-
-    track_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Lost:
-    reason: str
-
-
-Arrival = dict[str, Any] | PictureReady | Lost
-
-
-class Arrivals(asyncio.Queue[Arrival]):
-    """The page's queue; what the join looked at goes back in front (put_front)."""
-
-    def put_front(self, item: Arrival) -> None:
-        self._queue.appendleft(item)  # type: ignore[attr-defined]
-        self._unfinished_tasks += 1  # type: ignore[attr-defined]
-        self._wakeup_next(self._getters)  # type: ignore[attr-defined]
 
 
 def page_script(name: str) -> str:
