@@ -8,6 +8,10 @@ the same records, so reports can be re-rendered from the store at any time.
     card = reports.member_card(record, "Ann Lee", history)             # one member, privately
     lead = reports.comparison(last_six, detail=True)                   # leads, with a PNG chart
     html = reports.html_report(record, history, timezone="Europe/London")
+
+Pictures (reports.canvas: matplotlib Agg, deterministic): the lead chart over sessions
+(reports.chart), the meeting at a glance in the HTML report (reports.glance), and the member's
+own two on their card (reports.own_picture). Colours come from reports.palette.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from meetbot.domain.states import Attendance, TurnKind
 from reports import wording
 from reports.card import attendance_words, explanation
 from reports.comparison import room_listening, table, trends
-from reports.summary import MEMBER_ATTENDANCE, chronological, summarize
+from reports.summary import chronological, is_member, summarize
 
 # Mirrors the formula documented in meetbot/domain/scoring.py; keep the two in step.
 FORMULA = (
@@ -110,7 +110,7 @@ def organiser_report(
         facts=tuple(facts),
         attendees=tuple(
             _attendee_row(record, a, scores_shown, timezone)
-            for a in sorted(record.attendees, key=_attendee_order)
+            for a in sorted(record.attendees, key=attendee_order)
         ),
         scores_shown=scores_shown,
         turns=tuple(_turn_row(record, t, timezone) for t in sorted(record.turns, key=_turn_key)),
@@ -120,9 +120,9 @@ def organiser_report(
     )
 
 
-def _attendee_order(a: Attendee) -> tuple[int, str]:
+def attendee_order(a: Attendee) -> tuple[int, str]:
     return (
-        0 if a.attendance in MEMBER_ATTENDANCE else _GROUP_ORDER.get(a.attendance, 3),
+        0 if is_member(a) else _GROUP_ORDER.get(a.attendance, 3),
         a.person.casefold(),
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from meetbot.domain.record import Attendee, SessionRecord
-from meetbot.domain.states import Attendance, TurnKind
+from meetbot.domain.states import Attendance, Role, TurnKind
 
 IN_PERSON = frozenset({Attendance.PRESENT, Attendance.LATE, Attendance.LEFT_EARLY})
 MEMBER_ATTENDANCE = IN_PERSON | {Attendance.ABSENT, Attendance.OPTED_OUT}
@@ -69,15 +69,16 @@ class MeetingFigures:
 
 
 def summarize(record: SessionRecord) -> MeetingFigures:
-    members = [a for a in record.attendees if a.attendance in MEMBER_ATTENDANCE]
+    members = [a for a in record.attendees if is_member(a)]
     subs = tuple(
         Substitute(a.person, a.substitute_for)
         for a in record.attendees
-        if a.attendance is Attendance.SUBSTITUTE
+        if a.attendance is Attendance.SUBSTITUTE and not represented(a)
     )
-    represented = {s.substitute_for for s in subs if s.substitute_for}
-    away = [a for a in members if a.attendance is Attendance.ABSENT]
-    covered = sum(1 for a in away if a.person in represented)
+    covered_names = {s.substitute_for for s in subs if s.substitute_for}
+    covered_names |= {a.person for a in members if represented(a)}
+    away = [a for a in members if a.attendance is Attendance.ABSENT or represented(a)]
+    covered = sum(1 for a in away if a.person in covered_names)
     scored = [a for a in record.attendees if _has_score(a)]
     member_turns = [t for t in record.turns if t.kind is TurnKind.MEMBER]
     features = [t for t in record.turns if t.kind is TurnKind.FEATURE]
@@ -129,6 +130,25 @@ def find(record: SessionRecord, person: str) -> Attendee | None:
         if a.person.casefold() == key or any(d.casefold() == key for d in a.display_names)
     ]
     return hits[0] if len(hits) == 1 else None
+
+
+def represented(a: Attendee) -> bool:
+    """A roster member who did not come but sent a substitute.
+
+    The domain gives them the PALMS category `substitute` too (the chapter's sheet marks the
+    member's row 'S'); unlike the substitute, they have no connection and stand in for nobody.
+    """
+    return (
+        a.attendance is Attendance.SUBSTITUTE
+        and a.substitute_for is None
+        and not a.participants
+        and a.role is not Role.VISITOR
+    )
+
+
+def is_member(a: Attendee) -> bool:
+    """A roster member of this session: there, away, represented or opted out."""
+    return a.attendance in MEMBER_ATTENDANCE or represented(a)
 
 
 def is_late(a: Attendee) -> bool:

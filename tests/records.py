@@ -6,6 +6,7 @@ changes. Every figure is written out; the comments say what each person is there
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from meetbot.domain.events import ParticipantId
@@ -311,3 +312,31 @@ def large_session(members: int = 60, weeks_before: int = 0) -> SessionRecord:
         attendees=tuple(attendees),
         turns=(*turns, Turn(4000, 4600, attendees[0].person, TurnKind.FEATURE)),
     )
+
+
+def with_spans(record: SessionRecord) -> SessionRecord:
+    """`record` with per-second state spans for everyone there, matching their seconds by
+    state: engaged throughout, other states laid out in a few stretches after their join."""
+    spans: list[Span] = []
+    for a in record.attendees:
+        if a.joined_at is None or not a.participants:
+            continue
+        start = a.joined_at
+        end = a.left_at if a.left_at is not None else record.duration_s
+        cursor = start + 0.2 * (end - start)  # the first fifth engaged, then the others
+        pieces: list[tuple[State, float, float]] = []
+        others = [(s, v) for s, v in a.seconds_by_state.items() if s is not State.ENGAGED]
+        for state, seconds in sorted(others):
+            chunks = 3 if state is State.LOOKING_AWAY else 1
+            gap = (end - cursor) / (len(others) * chunks + 1)
+            for _ in range(chunks):
+                piece = min(seconds / chunks, gap * 0.8)
+                pieces.append((state, cursor + 0.1 * gap, cursor + 0.1 * gap + piece))
+                cursor += gap
+        at = start
+        for state, s, e in pieces:
+            spans.append(Span(a.participants[0], State.ENGAGED, at, s))
+            spans.append(Span(a.participants[0], state, s, e))
+            at = e
+        spans.append(Span(a.participants[0], State.ENGAGED, at, end))
+    return replace(record, spans=tuple(s for s in spans if s.end > s.start))

@@ -9,6 +9,7 @@ needs a consumer in `use`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import tomllib
@@ -154,6 +155,10 @@ def use(section: str, s: Settings, tmp_path: Path) -> None:
         assert core["perSample"] >= 1
         assert page["pageSize"] >= 1
         assert page["pageDwellMs"] > 0
+    elif section == "schedule":
+        weekly = dataclasses.replace(s.schedule, weekdays=("tuesday",), start="07:00")
+        (meeting,) = weekly.occurrences("Ranges", "UTC", datetime.now(UTC), 1)
+        assert meeting.start < meeting.end
     else:
         raise AssertionError(f"[{section}] accepted an extreme value: add its consumer to use()")
 

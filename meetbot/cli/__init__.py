@@ -28,6 +28,8 @@ COMMANDS = (
     "attendance",
     "forget",
     "config",
+    "chapters",
+    "fleet",
     "discord_bot",
     "outbox",
 )

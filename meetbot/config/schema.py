@@ -20,6 +20,7 @@ from meetbot.domain.settings import (
     TimelineSettings,
     TurnSettings,
 )
+from meetbot.fleet.schedule import Schedule
 
 # meeting.platform: "janus" is the aiortc connector; the others are browser profiles
 # (meetbot.connectors.browser.profiles, one module each).
@@ -233,6 +234,7 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
+    schedule: Schedule = field(default_factory=Schedule)  # empty: the bot comes when invited
     roster: tuple[Member, ...] = ()
     agenda: tuple[AgendaItem, ...] = ()
     secrets: Secrets = field(default_factory=Secrets)

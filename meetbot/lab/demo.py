@@ -216,7 +216,12 @@ async def finish(settings: Settings, session_ids: list[str], out: TextIO) -> dic
             )
             earlier = [r for r in history if r.session_id != main.session_id]
             card = reports.member_card(main, attendee.person, earlier, timezone=tz)
-            app.write_post(card, folder / "cards", _slug(attendee.person))
+            slug = _slug(attendee.person)
+            # Every card's pictures have the same names: each member's get their own prefix.
+            own = tuple(
+                dataclasses.replace(a, filename=f"{slug}-{a.filename}") for a in card.attachments
+            )
+            app.write_post(dataclasses.replace(card, attachments=own), folder / "cards", slug)
             print(f"\n--- card for {attendee.person} ---\n" + render_markdown(card), file=out)
         records = store.finished_sessions(main.chapter, limit=settings.reports.compare_last)
     lead = reports.comparison(
