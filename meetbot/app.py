@@ -14,9 +14,10 @@ import dataclasses
 import signal
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import reports
 from meetbot import config
@@ -32,6 +33,9 @@ from meetbot.store import Earlier, SessionStatus, Store
 from meetbot.terminal.interrupt import stop_on_signals
 from meetbot.terminal.progress import TerminalProgress
 from reports.post import Post
+
+if TYPE_CHECKING:
+    from meetbot.connectors.base import Connector
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,26 +188,29 @@ async def watch(
     stream: TextIO | None = None,
     session_id: str | None = None,
     earlier: Earlier | None = None,
+    connector: Connector | None = None,
 ) -> SessionRecord:
     """Join the configured meeting, watch it until it ends (or `stop` is set), and return the
-    saved record (a new session, or the continuation of `earlier`: see run_session)."""
+    saved record (a new session, or the continuation of `earlier`: see run_session).
+    `connector`: one already entered (joined) by the caller, else the platform's is made."""
     # Imported here: aiortc and mediapipe take seconds to load, and only a live meeting
     # needs them (`meetbot sessions`, `report`, `post` stay quick).
-    from meetbot.connectors.janus import JanusConnector
+    from meetbot.connectors.platform import connector_for
     from meetbot.media.sampler import MediaSampler
     from meetbot.session import run_session
 
     out = stream or sys.stdout
     progress = TerminalProgress(settings.chapter.name, out)
-    async with (
-        JanusConnector(
-            settings.meeting, clock, subscribe_audio=settings.sampling.speech_from_audio
-        ) as connector,
-        MediaSampler(settings.sampling, settings.detector, clock) as sampler,
-    ):
-        print(f"meetbot: joining as {settings.meeting.display_name!r}", file=out)
-        print(f"meetbot: {connector.announce}", file=out)
-        return await run_session(
+    async with AsyncExitStack() as stack:
+        if connector is None:
+            print(f"meetbot: joining as {settings.meeting.display_name!r}", file=out)
+            made = connector_for(settings, clock, config.data_dir())
+            connector = await stack.enter_async_context(made)
+        sampler = await stack.enter_async_context(
+            MediaSampler(settings.sampling, settings.detector, clock)
+        )
+        print(f"meetbot: {getattr(connector, 'announce', settings.meeting.announce)}", file=out)
+        record = await run_session(
             connector,
             sampler,
             settings=settings,
@@ -215,6 +222,13 @@ async def watch(
             session_id=session_id,
             earlier=earlier,
         )
+        if str(getattr(connector, "ended_by", "")) == "removed":
+            print(
+                "meetbot: the host removed the bot from the meeting; the session until then "
+                "is saved and reported",
+                file=out,
+            )
+        return record
 
 
 async def join(

@@ -25,6 +25,8 @@ from meetbot import config
 from meetbot.cli import main
 from meetbot.clock import MonotonicClock
 from meetbot.config.schema import Settings
+from meetbot.connectors.browser import profiles
+from meetbot.connectors.browser.tab import MeetingTab
 from meetbot.connectors.janus import JanusConnector
 from meetbot.domain.assemble import assemble
 from meetbot.domain.chapter import Chapter, Member
@@ -145,6 +147,14 @@ def use(section: str, s: Settings, tmp_path: Path) -> None:
     elif section == "storage":
         with Store.open(s, data_dir=tmp_path) as store:
             assert store.purge(datetime.now(UTC)) == 0
+    elif section == "browser":
+        tab = MeetingTab(
+            profiles.load("janus_mvideoroom"), s.meeting, s.browser, s.sampling, tmp_path
+        )
+        core, page = tab.page_config()
+        assert core["perSample"] >= 1
+        assert page["pageSize"] >= 1
+        assert page["pageDwellMs"] > 0
     elif section == "schedule":
         weekly = dataclasses.replace(s.schedule, weekdays=("tuesday",), start="07:00")
         (meeting,) = weekly.occurrences("Ranges", "UTC", datetime.now(UTC), 1)

@@ -22,6 +22,7 @@ from meetbot.terminal.console_noise import quiet_console
 COMMANDS = (
     "join",
     "demo",
+    "probe",
     "sessions",
     "analyze",
     "detect",

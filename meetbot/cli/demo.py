@@ -21,6 +21,7 @@ from meetbot import app
 from meetbot.config.schema import Settings
 from meetbot.errors import ConnectError
 from meetbot.lab import demo
+from meetbot.lab.demo_pages import CLIENTS
 from meetbot.store import SessionStatus
 
 IN_SANDBOX = Path(__file__).resolve().parents[2] / "scripts" / "in-sandbox"
@@ -47,6 +48,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print the session summary as JSON on stdout"
     )
+    parser.add_argument(
+        "--platform",
+        choices=("janus", "web"),
+        default="janus",
+        help="janus: the bot joins Janus itself (aiortc); web: a real Chromium joins Janus's own "
+        "web client (the browser bridge)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=tuple(CLIENTS),
+        default="videoroom",
+        help="with --platform web: the demo client (videoroom: one connection per person; "
+        "mvideoroom: one for everyone)",
+    )
     parser.add_argument("--config", help="a chapter file to take Discord/storage settings from")
     # Internal: the half that runs inside the namespace and only records the meetings.
     parser.add_argument("--meeting-only", metavar="RESULT", help=argparse.SUPPRESS)
@@ -62,18 +77,21 @@ def _demo(args: argparse.Namespace) -> int:
         return 2
     settings = demo.settings(args.participants, args.config)
     out = sys.stderr if args.json else sys.stdout
-    if args.meeting_only:
-        ids = asyncio.run(demo.record_meetings(settings, args.participants, args.minutes, out))
-        Path(args.meeting_only).write_text(json.dumps(ids), encoding="utf-8")
-        return 0
+    platform = "janus" if args.platform == "janus" else CLIENTS[args.client]
     since = datetime.now(UTC)
     try:
-        if os.environ.get("MEETBOT_SANDBOX") == "1":
-            ids = asyncio.run(demo.record_meetings(settings, args.participants, args.minutes, out))
+        if args.meeting_only or os.environ.get("MEETBOT_SANDBOX") == "1":
+            ids = asyncio.run(
+                demo.record_meetings(settings, args.participants, args.minutes, out, platform)
+            )
+            if args.meeting_only:
+                Path(args.meeting_only).write_text(json.dumps(ids), encoding="utf-8")
+                return 0
         else:
             ids = _meetings_in_sandbox(args)
     except KeyboardInterrupt:
-        _say_what_was_kept(settings, since)
+        if not args.meeting_only:  # the outer command says it, once
+            _say_what_was_kept(settings, since)
         raise
     summary = asyncio.run(demo.finish(settings, ids, out))
     if args.json:
@@ -116,6 +134,10 @@ def _meetings_in_sandbox(args: argparse.Namespace) -> list[str]:
             str(args.participants),
             "--minutes",
             str(args.minutes),
+            "--platform",
+            args.platform,
+            "--client",
+            args.client,
             "--meeting-only",
             str(result),
         ]

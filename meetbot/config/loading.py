@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from meetbot.config.paths import default_config_text
-from meetbot.config.schema import Secrets, Settings
+from meetbot.config.schema import PLATFORMS, Secrets, Settings
 from meetbot.errors import ConfigError
 
 ENV_PREFIX = "MEETBOT_"
@@ -328,8 +328,11 @@ def _check_meaning(s: Settings, where: str) -> None:
             f"{where}: chapter.timezone {s.chapter.timezone!r} is not a known time zone; "
             "use an IANA name such as 'Europe/London'"
         ) from None
-    if s.meeting.platform != "janus":
-        raise ConfigError(f"{where}: meeting.platform must be 'janus', got {s.meeting.platform!r}")
+    if s.meeting.platform not in PLATFORMS:
+        raise ConfigError(
+            f"{where}: meeting.platform must be one of {', '.join(PLATFORMS)}, "
+            f"got {s.meeting.platform!r}"
+        )
     names: dict[str, str] = {}
     members: set[str] = set()
     discord_ids: dict[int, str] = {}

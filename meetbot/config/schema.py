@@ -8,6 +8,7 @@ default.toml (a test keeps the two in step).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from detectors.settings import DetectorSettings
 from meetbot.domain.chapter import AgendaItem, Chapter, Member
@@ -20,6 +21,12 @@ from meetbot.domain.settings import (
     TurnSettings,
 )
 from meetbot.fleet.schedule import Schedule
+
+# meeting.platform: "janus" is the aiortc connector; the others are browser profiles
+# (meetbot.connectors.browser.profiles, one module each).
+JANUS = "janus"
+BROWSER_PLATFORMS = ("janus_videoroom", "janus_mvideoroom", "meet", "teams", "zoom", "jitsi")
+PLATFORMS = (JANUS, *BROWSER_PLATFORMS)
 
 # SQLAlchemy URLs the store can open (psycopg 3 is installed for PostgreSQL).
 DATABASE_SCHEMES = ("sqlite://", "postgresql://", "postgresql+psycopg://")
@@ -37,7 +44,7 @@ class ChapterSection:
 
 @dataclass(frozen=True, slots=True)
 class MeetingSettings:
-    platform: str = "janus"
+    platform: str = "janus"  # "janus" (aiortc) or a browser profile (meetbot.connectors.browser)
     url: str = "ws://127.0.0.1:8188/"  # Janus WebSocket API
     room: int = 1234
     pin: str = ""  # room pin; prefer MEETBOT_MEETING__PIN in the environment
@@ -72,6 +79,40 @@ class MeetingSettings:
                 "a non-empty name that says what the bot is (it is never hidden)",
                 "",
             )
+
+
+class Capture(StrEnum):
+    """Where the browser bridge takes its pictures from."""
+
+    PROFILE = "profile"  # what the platform's profile says
+    TRACKS = "tracks"  # the received WebRTC video tracks: the best pictures
+    TILES = "tiles"  # the rendered gallery tiles, named by their labels (canvas-drawn clients)
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserSettings:
+    """The browser bridge (meeting.platform other than "janus"): a real Chromium in the meeting."""
+
+    executable: str = ""  # empty: Debian's chromium
+    headless: bool = True
+    capture: Capture = Capture.PROFILE
+    page_size: int = 0  # tiles on one gallery page; 0: the profile's
+    page_dwell_s: float = 10.0  # a gallery page is watched this long before the next one
+    step_timeout_s: float = 15.0  # one join step (a button, a field) may take this long
+    frames_per_sample: int = 2  # pictures sent per sampling period, so every sample finds one
+    keep_profile: bool = False  # keep the browser profile (a bot account signs in once)
+
+    def __post_init__(self) -> None:
+        check(
+            self,
+            {
+                "page_size": Range(0, 1000),  # 0: the profile's
+                "page_dwell_s": seconds(3600, positive=True),
+                "step_timeout_s": seconds(600, positive=True),
+                # one a period can miss a sample by phase; more than 4 only costs the page CPU
+                "frames_per_sample": Range(1, 4),
+            },
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +224,7 @@ class Secrets:
 class Settings:
     chapter: ChapterSection
     meeting: MeetingSettings = field(default_factory=MeetingSettings)
+    browser: BrowserSettings = field(default_factory=BrowserSettings)
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
     detector: DetectorSettings = field(default_factory=DetectorSettings)
     timeline: TimelineSettings = field(default_factory=TimelineSettings)

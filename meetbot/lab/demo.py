@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,10 +27,11 @@ from typing import Any, TextIO
 import reports
 from meetbot import app, config
 from meetbot.clock import MonotonicClock
-from meetbot.config.schema import Settings
+from meetbot.config.schema import JANUS, Settings
 from meetbot.domain.chapter import Member
 from meetbot.domain.states import Role
 from meetbot.errors import ConnectError
+from meetbot.lab.demo_pages import DemoPages, web_meeting
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.scenario import Behaviour, Scenario, Script
 from meetbot.lab.stage import run_scenario
@@ -144,9 +146,10 @@ def settings(participants: int, config_file: str | None = None) -> Settings:
 
 
 async def record_meetings(
-    settings: Settings, participants: int, minutes: float, out: TextIO
+    settings: Settings, participants: int, minutes: float, out: TextIO, platform: str = JANUS
 ) -> list[str]:
     """Run the demo meeting (and, the first time, a shorter earlier one); return session ids.
+    `platform`: "janus" (the aiortc bot) or a Janus demo client's browser profile.
 
     Must run inside scripts/in-sandbox: the private Janus needs its veth interface.
     """
@@ -154,12 +157,13 @@ async def record_meetings(
     if problem:
         raise ConnectError(f"the demo meeting cannot run here: {problem}")
     ids: list[str] = []
-    async with JanusServer() as janus:
+    async with JanusServer() as janus, AsyncExitStack() as stack:
         await janus.create_room(DEMO_ROOM, description="meetbot demo")
-        here = dataclasses.replace(
-            settings,
-            meeting=dataclasses.replace(settings.meeting, url=janus.url, room=DEMO_ROOM),
-        )
+        meeting = dataclasses.replace(settings.meeting, url=janus.url, room=DEMO_ROOM)
+        if platform != JANUS:
+            pages = await stack.enter_async_context(DemoPages(janus.url))
+            meeting = web_meeting(meeting, platform, pages)
+        here = dataclasses.replace(settings, meeting=meeting)
         with app.open_store(here) as store:
             stopped = False
             if not store.list_sessions(chapter=here.chapter.name):
@@ -181,6 +185,12 @@ async def _meeting(
     """One demo meeting, saved; its session id and whether Ctrl-C ended it."""
     duration = minutes * 60
     plan = scenario(duration, participants)
+    if settings.meeting.platform != JANUS:
+        # Imported here: Playwright loads only for the browser demo.
+        from meetbot.lab.web_demo import watch_in_browser
+
+        web = await watch_in_browser(settings, store, url, DEMO_ROOM, plan, out)
+        return web.session_id, False
     clock = MonotonicClock()
     async with asyncio.TaskGroup() as group:
         people = group.create_task(run_scenario(url, DEMO_ROOM, plan, clock))

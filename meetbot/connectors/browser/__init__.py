@@ -1,0 +1,12 @@
+"""The browser bridge: meetbot in a platform's own web client, through a real Chromium.
+
+- `launch`: Debian's Chromium through Playwright, its flags and private profile folder.
+- `tab.MeetingTab`: one browser with the meeting page, the page scripts, the profile's steps.
+- `page/`: the scripts injected into the page: `core.js` (any WebRTC client: tracks, pictures,
+  audio levels), `janus_tap.js` (Janus VideoRoom signalling), `dom.js` (tiles, labels, lists).
+- `profiles/`: one table of selectors and page facts per client.
+- `room.Room`: the page's messages as domain events.
+- `connector.BrowserConnector`: the Connector, with recovery.
+
+Imported by name, like the other connectors: Playwright loads only when a browser is used.
+"""

@@ -1,0 +1,87 @@
+"""Starting Debian's Chromium for the bot, through Playwright (never Playwright's own browser).
+
+The browser's profile, cache and storage live in MEETBOT_HOME/browser with 0700 permissions: a
+throw-away folder per meeting, or one kept folder (browser.keep_profile) so an organiser can
+sign a bot account in once. meetbot never stores a password. The bot never publishes a real
+camera or microphone: Chromium gets fake devices, and every profile joins with both off.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from meetbot.config.schema import BrowserSettings
+from meetbot.errors import ConfigError
+
+# Debian's /usr/bin/chromium is a shell wrapper; the binary behind it takes flags directly.
+CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+FLAGS = (
+    # This machine (and a server) has no network but the meeting's: no background traffic,
+    # updates, sync or first-run pages.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-quic",
+    "--disable-gpu",
+    # Fake devices and an auto-accepted permission prompt: the bot never sends a real
+    # camera or microphone, and never waits on a dialog.
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+    "--mute-audio",
+    # A hidden or background tab must keep decoding and running timers at full rate.
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+    "--disable-renderer-backgrounding",
+    # Host candidates as plain addresses, not mDNS names (media servers such as Janus ignore
+    # mDNS candidates).
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+)
+
+
+def chromium(settings: BrowserSettings) -> str:
+    """The Chromium binary to run, or a one-line error saying how to get one."""
+    if settings.executable:
+        if Path(settings.executable).is_file() and os.access(settings.executable, os.X_OK):
+            return settings.executable
+        raise ConfigError(
+            f"browser.executable {settings.executable!r} is not an executable file; "
+            "set it to Chromium's binary or leave it empty for Debian's chromium"
+        )
+    for candidate in CANDIDATES:
+        if Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    found = shutil.which("chromium")
+    if found:
+        return found
+    raise ConfigError(
+        "Chromium is not installed; run scripts/setup (it installs Debian's chromium) "
+        "or set browser.executable"
+    )
+
+
+def flags(*, root: bool | None = None) -> list[str]:
+    """Chromium's command-line flags for the bot."""
+    out = list(FLAGS)
+    if os.geteuid() == 0 if root is None else root:
+        out.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
+    return out
+
+
+def profile_dir(home: Path, settings: BrowserSettings, platform: str) -> tuple[Path, bool]:
+    """The browser's user-data folder (0700) and whether it is throw-away."""
+    base = home / "browser"
+    base.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(base, 0o700)
+    if settings.keep_profile:
+        folder = base / platform
+        folder.mkdir(exist_ok=True, mode=0o700)
+        os.chmod(folder, 0o700)
+        return folder, False
+    return Path(tempfile.mkdtemp(prefix=f"{platform}-", dir=base)), True  # mkdtemp: 0700

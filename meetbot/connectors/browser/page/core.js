@@ -1,0 +1,214 @@
+// meetbot's page core, injected before any page script (Playwright add_init_script).
+// Generic for any WebRTC client: it wraps RTCPeerConnection, gives each received track its own
+// id ("p<connection>:<mid>": track.id is not unique, Janus names every track "janus1"), samples
+// each remote video `fps` times a second (or the rendered tiles, in tiles mode), downscaled to
+// `maxWidth` and JPEG-encoded, and reports audio levels and track ended/muted. Frames go to
+// Python through the __meetbotFrame binding, everything else as JSON through __meetbotEvent.
+// Nothing is stored: a frame exists only until Python has it.
+// Platform profiles (loaded after this) read page facts and post through window.__meetbot.
+(() => {
+  if (window.__meetbot) return;
+  const cfg = Object.assign(
+    { fps: 1, maxWidth: 640, quality: 0.85, capture: "tracks", perSample: 2, levelsMs: 250 },
+    window.__meetbotConfig || {},
+  );
+  // Frames are sent `perSample` times per sampling period, so the sampler always finds a
+  // fresh one whatever its phase; it keeps only the newest.
+  const sendEveryMs = 1000 / (cfg.fps * cfg.perSample);
+  // The line to Python: a loopback WebSocket (cfg.link) for JSON events and binary pictures;
+  // Playwright bindings when there is none. Events wait in order until the socket is open.
+  const NativeSocket = window.WebSocket;
+  let link = null;
+  const waiting = [];
+  if (cfg.link) {
+    link = new NativeSocket(cfg.link);
+    link.binaryType = "arraybuffer";
+    link.addEventListener("open", () => {
+      for (const text of waiting.splice(0)) link.send(text);
+    });
+  }
+  const post = (event) => {
+    event.sent = performance.timeOrigin + performance.now();
+    const text = JSON.stringify(event);
+    if (link) {
+      if (link.readyState === 1) link.send(text);
+      else if (waiting.length < 2000) waiting.push(text);
+    } else if (typeof window.__meetbotEvent === "function") {
+      window.__meetbotEvent(text);
+    }
+  };
+  const hooks = { remoteDescription: [], track: [] };
+  const pcs = [];
+  let pcSeq = 0;
+
+  function base64(bytes) {
+    let s = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    }
+    return btoa(s);
+  }
+
+  // One small canvas per source; drawImage both scales and converts, JPEG keeps the hop small.
+  function encoder() {
+    const canvas = new OffscreenCanvas(2, 2);
+    const ctx = canvas.getContext("2d", { alpha: false });
+    return async (source, width, height) => {
+      const w = Math.min(width, cfg.maxWidth);
+      const h = Math.max(2, Math.round((height * w) / width));
+      if (canvas.width !== w || canvas.height !== h) {
+        canvas.width = w;
+        canvas.height = h;
+      }
+      ctx.drawImage(source, 0, 0, w, h);
+      return canvas.convertToBlob({ type: "image/jpeg", quality: cfg.quality });
+    };
+  }
+
+  const encoderText = new TextEncoder();
+  async function sendFrame(id, jpeg) {
+    const at = performance.timeOrigin + performance.now();
+    if (link) {
+      // A socket that cannot keep up loses pictures, never queues them.
+      if (link.readyState !== 1 || link.bufferedAmount > 4 * 1024 * 1024) return;
+      const header = encoderText.encode(JSON.stringify({ id, at }));
+      const size = new Uint8Array([header.length >> 8, header.length & 255]);
+      link.send(new Blob([size, header, jpeg]));
+    } else if (typeof window.__meetbotFrame === "function") {
+      window.__meetbotFrame(id, at, base64(new Uint8Array(await jpeg.arrayBuffer())));
+    }
+  }
+
+  // --- tracks mode: every received video track, straight from the decoder ---
+  function pump(id, track) {
+    const reader = new MediaStreamTrackProcessor({ track }).readable.getReader();
+    const encode = encoder();
+    let last = -1e9;
+    let busy = false;
+    (async () => {
+      for (;;) {
+        let result;
+        try {
+          result = await reader.read();
+        } catch (e) {
+          break;
+        }
+        if (result.done) break;
+        const frame = result.value;
+        const now = performance.now();
+        if (busy || now - last < sendEveryMs || !frame.displayWidth) {
+          frame.close();
+          continue;
+        }
+        last = now;
+        busy = true;
+        encode(frame, frame.displayWidth, frame.displayHeight)
+          .then((jpeg) => sendFrame(id, jpeg))
+          .catch((e) => post({ type: "log", message: `frame of ${id}: ${e}` }))
+          .finally(() => {
+            frame.close();
+            busy = false;
+          });
+      }
+    })();
+  }
+
+  // --- tiles mode: what the page renders, labelled by the profile ---
+  const tileEncoders = new Map();
+  let tileSource = null; // set by the profile: () => [{key, name, video}]
+  function sampleTiles() {
+    if (!tileSource) return;
+    let tiles = [];
+    try {
+      tiles = tileSource();
+    } catch (e) {
+      post({ type: "log", message: `tiles: ${e}` });
+    }
+    const shown = [];
+    for (const tile of tiles) {
+      const video = tile.video;
+      if (!video || !video.videoWidth) continue;
+      // Laid out on the page (scrolled out of the viewport still counts: it is rendered).
+      const box = video.getBoundingClientRect();
+      if (!(box.width > 0 && box.height > 0)) continue;
+      shown.push({ key: tile.key, name: tile.name });
+      let encode = tileEncoders.get(tile.key);
+      if (!encode) tileEncoders.set(tile.key, (encode = encoder()));
+      encode(video, video.videoWidth, video.videoHeight)
+        .then((jpeg) => sendFrame("tile:" + tile.key, jpeg))
+        .catch((e) => post({ type: "log", message: `tile ${tile.key}: ${e}` }));
+    }
+    post({ type: "tiles", tiles: shown });
+  }
+  if (cfg.capture === "tiles") setInterval(sampleTiles, sendEveryMs);
+
+  // --- connections and tracks ---
+  const Native = window.RTCPeerConnection;
+  function Wrapped(...args) {
+    const pc = new Native(...args);
+    pc.__meetbotPc = ++pcSeq;
+    pcs.push(pc);
+    const setRemote = pc.setRemoteDescription.bind(pc);
+    pc.setRemoteDescription = (desc, ...rest) => {
+      for (const hook of hooks.remoteDescription) {
+        try {
+          hook(pc, desc);
+        } catch (e) {
+          post({ type: "log", message: `remote description hook: ${e}` });
+        }
+      }
+      return setRemote(desc, ...rest);
+    };
+    pc.addEventListener("track", (ev) => onTrack(pc, ev));
+    pc.addEventListener("connectionstatechange", () =>
+      post({ type: "connection", pc: pc.__meetbotPc, state: pc.connectionState }),
+    );
+    return pc;
+  }
+  Wrapped.prototype = Native.prototype;
+  Object.setPrototypeOf(Wrapped, Native);
+  window.RTCPeerConnection = Wrapped;
+  window.webkitRTCPeerConnection = Wrapped;
+
+  const trackId = (pc, mid, track) => `p${pc.__meetbotPc}:${mid ?? track.id}`;
+  function onTrack(pc, ev) {
+    const track = ev.track;
+    const mid = ev.transceiver ? ev.transceiver.mid : null;
+    const id = trackId(pc, mid, track);
+    const fresh = !track.__meetbotId;
+    track.__meetbotId = id;
+    post({ type: "track", id, kind: track.kind, pc: pc.__meetbotPc, mid });
+    for (const hook of hooks.track) hook(pc, mid, track, id);
+    if (!fresh) return; // a re-used transceiver: its reader is already running
+    track.addEventListener("ended", () => post({ type: "track_ended", id }));
+    track.addEventListener("mute", () => post({ type: "track_muted", id, muted: true }));
+    track.addEventListener("unmute", () => post({ type: "track_muted", id, muted: false }));
+    if (track.kind === "video" && cfg.capture === "tracks") pump(id, track);
+  }
+
+  // Audio levels per receiver (RFC 6464 through getSynchronizationSources): the speech fallback.
+  setInterval(() => {
+    const levels = [];
+    for (const pc of pcs) {
+      if (pc.connectionState === "closed") continue;
+      for (const tr of pc.getTransceivers()) {
+        const r = tr.receiver;
+        if (!r || !r.track || r.track.kind !== "audio" || !r.track.__meetbotId) continue;
+        const sources = r.getSynchronizationSources();
+        if (sources.length) levels.push([r.track.__meetbotId, sources[0].audioLevel ?? 0]);
+      }
+    }
+    if (levels.length) post({ type: "levels", levels });
+  }, cfg.levelsMs);
+
+  window.__meetbot = {
+    config: cfg,
+    post,
+    hooks,
+    connections: () => pcs.filter((pc) => pc.connectionState !== "closed").length,
+    idOf: (track) => (track && track.__meetbotId) || null,
+    setTiles: (source) => {
+      tileSource = source;
+    },
+  };
+})();

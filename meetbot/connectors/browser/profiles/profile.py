@@ -1,0 +1,95 @@
+"""What a platform's web client looks like to the bot: one table per platform.
+
+A profile holds every selector and page fact the bridge needs for one client, so a change in a
+platform's page is a one-line mend in its profile module. The generic page core
+(page/core.js) does the rest for any WebRTC client.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from meetbot.config.schema import Capture
+from meetbot.errors import ConfigError
+
+
+class Roster(StrEnum):
+    """Where a profile learns who is in the meeting."""
+
+    JANUS = "janus"  # the page's Janus VideoRoom signalling (page/janus_tap.js)
+    DOM = "dom"  # the page's participant list and tile labels (page/dom.js)
+
+
+class Action(StrEnum):
+    CLICK = "click"
+    FILL_NAME = "fill_name"  # type the bot's display name
+    FILL_TEXT = "fill_text"  # type the step's text (e.g. the announcement), then Enter
+    WAIT = "wait"  # wait until the selector is visible
+    PRESS_ENTER = "press_enter"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One thing the bot does on the page; `what` names it in errors."""
+
+    what: str
+    action: Action
+    selector: str
+    optional: bool = False  # absent on some variants of the page: skip it, don't fail
+
+
+@dataclass(frozen=True, slots=True)
+class Tiles:
+    """How the gallery is drawn: each tile holds a video and a name label."""
+
+    tile: str  # one per person on screen
+    name: str  # inside a tile: the element whose text is the display name
+    video: str = "video"  # inside a tile: the rendered video
+    speaking: str = ""  # inside a tile: present while that person speaks (""= no signal)
+    next_page: str = ""  # button that shows the next page of tiles ("" = page script pages)
+    page_size: int = 9  # tiles on one page
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    url: str  # "{url}" and "{room}" from [meeting]; what the bot opens
+    capture: Capture  # TRACKS or TILES: what the profile uses by default
+    roster: Roster
+    join: tuple[Step, ...]  # from the landing page to asking to enter
+    admitted: str  # visible once the bot is in the meeting (not in the lobby)
+    tiles: Tiles
+    scripts: tuple[str, ...] = ()  # page scripts after core.js (page/*.js)
+    lobby: str = ""  # visible while waiting to be let in
+    refused: str = ""  # its text says the join was refused (wrong code, no such room)
+    removed: tuple[str, ...] = ()  # page text when the host removed the bot
+    ended: tuple[str, ...] = ()  # page text when the meeting ended for everyone
+    leave: tuple[Step, ...] = ()
+    gallery: tuple[Step, ...] = ()  # switch to the largest gallery view
+    chat: tuple[Step, ...] = ()  # post the announcement; () = the client has no chat
+    participants: str = ""  # a participant-list entry (DOM roster); its text is a name
+    participants_open: tuple[Step, ...] = ()  # open the participant list
+    name_pattern: str = ""  # display names the page accepts ("" = any)
+    experimental: bool = True  # written from public behaviour, not verified here
+    notes: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.capture is Capture.PROFILE:
+            raise ConfigError(f"profile {self.name}: capture must be tracks or tiles")
+        if self.name_pattern:
+            re.compile(self.name_pattern)
+        if "{url}" not in self.url:
+            raise ConfigError(f"profile {self.name}: url must contain {{url}}")
+
+    def page_url(self, url: str, room: int) -> str:
+        return self.url.format(url=url, room=room)
+
+    def check_name(self, display_name: str) -> None:
+        """One-line error when the page would refuse the bot's display name."""
+        if self.name_pattern and not re.fullmatch(self.name_pattern, display_name):
+            raise ConfigError(
+                f"meeting.display_name {display_name!r} is refused by the {self.name} page "
+                f"(it accepts only {self.name_pattern}); choose e.g. 'meetbot'"
+            )

@@ -1,0 +1,80 @@
+"""Shared parts for the browser-bridge tests: one Janus and one demo-page server per module,
+the demo chapter's settings pointed at them, and a bot session run to its record.
+
+Runs inside the test network namespace: `scripts/in-sandbox .venv/bin/pytest -m janus`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from meetbot.clock import MonotonicClock
+from meetbot.config.schema import Settings
+from meetbot.connectors.browser.connector import BrowserConnector
+from meetbot.lab import demo
+from meetbot.lab.demo_pages import BOT_NAME, DEMOS, PAGES, DemoPages
+from meetbot.lab.janus_server import JanusServer, sandbox_problem
+
+BOT = BOT_NAME
+
+
+def browser_problem() -> str | None:
+    problem = sandbox_problem()
+    if problem:
+        return problem
+    if shutil.which("chromium") is None:
+        return "chromium is not installed; run scripts/setup"
+    if not (DEMOS / "videoroomtest.html").exists():
+        return "janus-demos is not installed; run scripts/setup"
+    return None
+
+
+needs_browser = pytest.mark.skipif(browser_problem() is not None, reason=str(browser_problem()))
+
+
+@dataclass
+class Lab:
+    janus: JanusServer
+    pages: DemoPages
+
+    def settings(self, platform: str, room: int, **meeting: object) -> Settings:
+        base = demo.settings(demo.PERSONAS)
+        fields: dict[str, object] = {
+            "platform": platform,
+            "url": self.pages.url(PAGES.get(platform, "videoroomtest.html")),
+            "room": room,
+            "display_name": BOT,
+        }
+        fields.update(meeting)
+        return dataclasses.replace(base, meeting=dataclasses.replace(base.meeting, **fields))
+
+    def janus_settings(self, room: int) -> Settings:
+        base = demo.settings(demo.PERSONAS)
+        meeting = dataclasses.replace(base.meeting, url=self.janus.url, room=room, display_name=BOT)
+        return dataclasses.replace(base, meeting=meeting)
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def lab() -> AsyncIterator[Lab]:
+    problem = browser_problem()
+    if problem:
+        pytest.skip(problem)
+    async with JanusServer() as janus, DemoPages(janus.url) as pages:
+        yield Lab(janus, pages)
+
+
+async def joined_bot(settings: Settings, home: Path) -> tuple[BrowserConnector, MonotonicClock]:
+    """A browser bot in the meeting, and the session clock started once it is in (joining
+    takes seconds: the scripts' times count from here)."""
+    connector = BrowserConnector(settings, MonotonicClock(), home=home)
+    await connector.__aenter__()
+    clock = MonotonicClock()
+    connector.clock = clock  # read from run() on: nothing was stamped while joining
+    return connector, clock

@@ -1,0 +1,301 @@
+"""The browser bridge on Janus's own web clients with real parts: Chromium, Janus, janus-demos,
+aiortc participants from real face photos, a real Chromium publisher, mediapipe.
+
+What the bridge must do besides seeing what the aiortc connector sees (that is
+test_browser_differential): capture tiles and page through a gallery smaller than the room,
+see what a browser publishes, come back after a page reload, be probed, and fail in one line.
+One Janus and one page server for the whole module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+
+import pytest
+from playwright.async_api import async_playwright
+
+from detectors import DetectorSettings
+from meetbot.clock import MonotonicClock
+from meetbot.config.schema import Capture
+from meetbot.connectors.browser import launch
+from meetbot.connectors.browser.connector import BrowserConnector
+from meetbot.connectors.browser.people import Signal
+from meetbot.connectors.browser.probe import describe, probe
+from meetbot.connectors.browser.profiles import Action, Roster, Step
+from meetbot.connectors.janus_session import JanusSession
+from meetbot.domain.events import (
+    ConnectionLost,
+    ConnectionRestored,
+    Observation,
+    ParticipantJoined,
+    ParticipantLeft,
+    TrackEnded,
+)
+from meetbot.domain.states import State
+from meetbot.errors import ConfigError, ConnectError
+from meetbot.lab.fake_camera import write_y4m
+from meetbot.lab.recorder import DrainingSink, EventRecorder
+from meetbot.lab.scenario import Scenario, Script
+from meetbot.lab.stage import run_scenario
+from meetbot.media import MediaSampler
+from meetbot.session import run_session
+from meetbot.store import Store
+from tests.browser_meeting import Lab, joined_bot, lab, needs_browser
+
+__all__ = ["lab"]
+
+pytestmark = [pytest.mark.janus, pytest.mark.slow, needs_browser]
+module = pytest.mark.asyncio(loop_scope="module")
+
+
+def names_of(events: EventRecorder) -> dict[str, str]:
+    return {e.participant: e.display_name for e in events.of(ParticipantJoined)}
+
+
+@module
+async def test_tiles_page_through_a_room_bigger_than_a_page(lab: Lab, tmp_path: Path) -> None:
+    """Three people, two tiles a page: everyone gets pictures in turn, the one off the page is
+    unknown (never absent, never a leave), and each person's observed share is below 1."""
+    room = 5301
+    await lab.janus.create_room(room)
+    settings = lab.settings("janus_videoroom", room)
+    settings = dataclasses.replace(
+        settings,
+        browser=dataclasses.replace(
+            settings.browser, capture=Capture.TILES, page_size=2, page_dwell_s=4.0
+        ),
+    )
+    plan = Scenario(
+        tuple(Script(k, name) for k, name in (("a", "Amy"), ("b", "Bea"), ("c", "Cid"))),
+        duration_s=26.0,
+        fps=5,
+    )
+    bot, clock = await joined_bot(settings, tmp_path)
+    events = EventRecorder()
+    try:
+        async with asyncio.TaskGroup() as group:
+            sink = DrainingSink(group)
+            watching = group.create_task(bot.run(events.emit, sink))
+            await run_scenario(lab.janus.url, room, plan, clock)
+            share = bot.room.observed_share() if bot.room is not None else {}
+            watching.cancel()
+    finally:
+        await bot.__aexit__(None, None, None)
+    names = names_of(events)
+    assert sorted(names.values()) == ["Amy", "Bea", "Cid"]
+    pictured = {names[p] for (p, _kind), n in sink.frames.items() if n > 0}
+    assert pictured == {"Amy", "Bea", "Cid"}  # everyone was sampled in turn
+    off = [e for e in events.of(Observation) if e.reason == "off_screen"]
+    assert {names[e.participant] for e in off} == {"Amy", "Bea", "Cid"}
+    assert all(e.state is State.UNKNOWN for e in off)
+    # paging is not leaving (the scripts say goodbye at the end) ...
+    assert not [e for e in events.of(ParticipantLeft) if e.at < plan.duration_s - 1]
+    assert not [e for e in events.of(TrackEnded) if e.at < plan.duration_s - 1]  # nor camera off
+    assert set(share) == {"Amy", "Bea", "Cid"}
+    assert all(0.2 < s < 0.95 for s in share.values()), share
+
+
+@module
+async def test_bridge_judges_a_real_chromium_publisher(lab: Lab, tmp_path: Path) -> None:
+    """A real Chromium publishes a lab face from a y4m fake camera on the demo page; the
+    bridge bot (tracks mode, real sampler and detector) sees that person engaged."""
+    room = 5302
+    await lab.janus.create_room(room)
+    clip = write_y4m(tmp_path / "face.y4m")
+    settings = lab.settings("janus_mvideoroom", room)
+    bot, clock = await joined_bot(settings, tmp_path / "home")
+    events = EventRecorder()
+    async with async_playwright() as pw:
+        publisher = await pw.chromium.launch(
+            executable_path=launch.chromium(settings.browser),
+            args=[*launch.flags(), f"--use-file-for-fake-video-capture={clip}"],
+        )
+        try:
+            page = await publisher.new_page()
+            await page.goto(f"{settings.meeting.url}?room={room}")
+            await page.click("#start")
+            await page.fill("#username", "Pat")
+            await page.click("#register")
+            async with (
+                MediaSampler(settings.sampling, DetectorSettings(), clock) as sampler,
+                asyncio.TaskGroup() as group,
+            ):
+                sampling = group.create_task(sampler.run(events.emit))
+                watching = group.create_task(bot.run(events.emit, sampler))
+                await events.wait_for(
+                    lambda seen: (
+                        sum(
+                            1
+                            for e in seen
+                            if isinstance(e, Observation) and e.state is State.ENGAGED
+                        )
+                        >= 3
+                    ),
+                    timeout_s=60,
+                )
+                watching.cancel()
+                sampling.cancel()
+        finally:
+            await publisher.close()
+            await bot.__aexit__(None, None, None)
+    assert list(names_of(events).values()) == ["Pat"]
+
+
+@module
+async def test_reload_loses_then_restores_the_meeting(lab: Lab, tmp_path: Path) -> None:
+    """A page reload mid-meeting: ConnectionLost, a new browser rejoins, ConnectionRestored;
+    the people still there are not left and joined again. The probe then reports them."""
+    room = 5303
+    await lab.janus.create_room(room)
+    settings = lab.settings("janus_videoroom", room)
+    plan = Scenario((Script("a", "Amy"), Script("b", "Bea")), duration_s=90.0, fps=5)
+    bot, clock = await joined_bot(settings, tmp_path)
+    events = EventRecorder()
+    try:
+        async with asyncio.TaskGroup() as group:
+            sink = DrainingSink(group)
+            people = group.create_task(run_scenario(lab.janus.url, room, plan, clock))
+            watching = group.create_task(bot.run(events.emit, sink))
+            await events.wait_for(lambda seen: len(names_of_list(seen)) == 2, timeout_s=30)
+            assert bot.tab is not None
+            await bot.tab.page.reload()
+            await events.wait_for(
+                lambda seen: any(isinstance(e, ConnectionRestored) for e in seen), timeout_s=60
+            )
+            found = await probe(settings, 4.0, tmp_path)
+            watching.cancel()
+            people.cancel()
+    finally:
+        await bot.__aexit__(None, None, None)
+    kinds = [type(e) for e in events.events]
+    assert kinds.index(ConnectionLost) < kinds.index(ConnectionRestored)
+    assert not events.of(ParticipantLeft)  # Amy and Bea stayed throughout
+    # After the restore everyone there is joined again, as the Janus connector does; the
+    # same connections, so the domain sees two people, not four.
+    assert len({e.participant for e in events.of(ParticipantJoined)}) == 2
+    assert found["admitted"] is True
+    assert found["chat"] == "none in this client"
+    assert {p["name"] for p in found["people"]} == {"Amy", "Bea"}
+    assert all(p["pictures_per_s"] > 0.5 for p in found["people"]), found
+    assert "Amy" in describe(found)
+
+
+def names_of_list(seen: list[object]) -> set[str]:
+    return {e.display_name for e in seen if isinstance(e, ParticipantJoined)}
+
+
+# --- bad input: one line each, nothing half-stored -------------------------------------------
+
+
+async def test_chromium_missing_is_one_line(tmp_path: Path) -> None:
+    from meetbot.lab import demo
+
+    base = demo.settings(demo.PERSONAS)
+    settings = dataclasses.replace(
+        base,
+        meeting=dataclasses.replace(base.meeting, platform="janus_videoroom", display_name="m"),
+        browser=dataclasses.replace(base.browser, executable=str(tmp_path / "no-chromium")),
+    )
+    with pytest.raises(ConfigError) as refused:
+        async with BrowserConnector(settings, MonotonicClock(), home=tmp_path):
+            pass
+    assert "\n" not in str(refused.value)
+    assert "browser.executable" in str(refused.value)
+
+
+@module
+async def test_bad_meetings_fail_in_one_line(lab: Lab, tmp_path: Path) -> None:
+    await lab.janus.create_room(5304)
+    fast = {"join_timeout_s": 6.0}
+    cases: list[tuple[int, dict[str, object], str]] = [
+        (5304, {"url": "http://127.0.0.1:9/videoroomtest.html"}, "is unreachable"),
+        (999_999, {}, "refused the join"),
+    ]
+    for room, meeting, expected in cases:
+        settings = lab.settings("janus_videoroom", room, **{**fast, **meeting})
+        with pytest.raises(ConnectError) as failed:
+            async with BrowserConnector(settings, MonotonicClock(), home=tmp_path):
+                pass
+        assert expected in str(failed.value)
+        assert "\n" not in str(failed.value)
+    # a profile step whose selector finds nothing names the step and the selector
+    settings = lab.settings("janus_videoroom", 5304)
+    settings = dataclasses.replace(
+        settings, browser=dataclasses.replace(settings.browser, step_timeout_s=2.0)
+    )
+    bot = BrowserConnector(settings, MonotonicClock(), home=tmp_path)
+    bot.profile = dataclasses.replace(
+        bot.profile, join=(Step("start the demo", Action.CLICK, "#no-such-button"),)
+    )
+    with pytest.raises(ConnectError) as failed:
+        async with bot:
+            pass
+    assert "'start the demo'" in str(failed.value)
+    assert "'#no-such-button'" in str(failed.value)
+    assert not list(tmp_path.joinpath("browser").iterdir())  # throw-away profiles are gone
+
+
+@module
+async def test_never_admitted_times_out(lab: Lab, tmp_path: Path) -> None:
+    """A host who never lets the bot in: the page shows the waiting state (here the demo
+    page's video area stands in for a lobby) and never the admitted sign; the bot gives up
+    after join_timeout_s, in one line that says it was still waiting."""
+    await lab.janus.create_room(5305)
+    settings = lab.settings("janus_videoroom", 5305, join_timeout_s=5.0)
+    bot = BrowserConnector(settings, MonotonicClock(), home=tmp_path)
+    bot.profile = dataclasses.replace(
+        bot.profile, roster=Roster.DOM, lobby="#videos", admitted="#let-in-by-the-host"
+    )
+    with pytest.raises(ConnectError) as failed:
+        async with bot:
+            pass
+    assert str(failed.value).startswith(
+        "not admitted to the meeting within 5 s (still in the lobby); ask the host to admit"
+    )
+
+
+@module
+async def test_removed_by_the_host_saves_the_session(lab: Lab, tmp_path: Path) -> None:
+    room = 5306
+    await lab.janus.create_room(room)
+    settings = lab.settings("janus_videoroom", room)
+    plan = Scenario((Script("a", "Amy"),), duration_s=30.0, fps=5)
+    bot, clock = await joined_bot(settings, tmp_path)
+    try:
+        with Store.open("", tmp_path / "store") as store:
+            async with (
+                MediaSampler(settings.sampling, DetectorSettings(), clock) as sampler,
+                asyncio.TaskGroup() as group,
+            ):
+                people = group.create_task(run_scenario(lab.janus.url, room, plan, clock))
+                session = group.create_task(
+                    run_session(bot, sampler, settings=settings, store=store, clock=clock)
+                )
+                await asyncio.sleep(3.0)  # Amy is in the meeting for a while first
+                await kick(lab, room, "meetbot")
+                record = await session
+                people.cancel()
+            saved = store.load(record.session_id)
+    finally:
+        await bot.__aexit__(None, None, None)
+    assert bot.ended_by is Signal.REMOVED
+    assert [a.person for a in saved.attendees if a.joined_at is not None] == ["Amy"]
+
+
+async def kick(lab: Lab, room: int, display: str) -> None:
+    async with JanusSession(lab.janus.url) as session:
+        handle = await session.attach()
+        for _ in range(100):
+            listing = await handle.message({"request": "listparticipants", "room": room})
+            found = [
+                p["id"]
+                for p in listing["plugindata"]["data"].get("participants", ())
+                if p.get("display") == display
+            ]
+            if found:
+                await handle.message({"request": "kick", "room": room, "id": found[0]})
+                return
+            await asyncio.sleep(0.2)  # polling Janus's list: no event says "the bot is in"
+        raise AssertionError(f"{display} never appeared in room {room}")
