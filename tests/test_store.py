@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -312,3 +314,50 @@ def test_started_at_keeps_utc(store: Store) -> None:
     )
     store.save(record)
     assert store.load(record.session_id).started_at == record.started_at
+
+
+def test_a_server_that_accepts_but_never_answers_gives_up_with_one_line() -> None:
+    import socket
+    import threading
+
+    from meetbot.store import database
+
+    held: list[socket.socket] = []
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+
+        def accept_and_stay_silent() -> None:
+            with contextlib.suppress(OSError):
+                held.append(server.accept()[0])
+
+        threading.Thread(target=accept_and_stay_silent, daemon=True).start()
+        outcome: list[BaseException | None] = []
+
+        def open_store() -> None:
+            try:
+                Store.open(f"postgresql://meetbot@127.0.0.1:{port}/meetbot").close()
+                outcome.append(None)
+            except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+                outcome.append(exc)
+
+        opener = threading.Thread(target=open_store, daemon=True)
+        opener.start()
+        # Generous on a busy machine; without a connect timeout this waits forever.
+        opener.join(database.CONNECT_TIMEOUT_S + 50)
+        hung = opener.is_alive()
+        for conn in held:
+            conn.close()  # lets a hung opener fail now rather than outlive the test
+    assert not hung, "opening the store hung on a server that never answers"
+    assert len(outcome) == 1 and isinstance(outcome[0], StorageError), outcome
+    message = str(outcome[0])
+    assert "\n" not in message
+    assert re.search(r"cannot open the session database.*reachable", message), message
+
+
+@pytest.mark.postgres
+def test_postgres_sessions_have_a_statement_timeout(pg_url: str) -> None:  # noqa: F811
+    from meetbot.store import database
+
+    with Store.open(pg_url) as store, store.engine.connect() as conn:
+        shown = conn.exec_driver_sql("SHOW statement_timeout").scalar()
+    assert shown == f"{database.STATEMENT_TIMEOUT_MS // 1000}s" or shown == "1min", shown
