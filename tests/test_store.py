@@ -337,7 +337,7 @@ def test_a_server_that_accepts_but_never_answers_gives_up_with_one_line() -> Non
             try:
                 Store.open(f"postgresql://meetbot@127.0.0.1:{port}/meetbot").close()
                 outcome.append(None)
-            except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            except BaseException as exc:  # handed to the test thread
                 outcome.append(exc)
 
         opener = threading.Thread(target=open_store, daemon=True)
@@ -348,7 +348,8 @@ def test_a_server_that_accepts_but_never_answers_gives_up_with_one_line() -> Non
         for conn in held:
             conn.close()  # lets a hung opener fail now rather than outlive the test
     assert not hung, "opening the store hung on a server that never answers"
-    assert len(outcome) == 1 and isinstance(outcome[0], StorageError), outcome
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], StorageError), outcome
     message = str(outcome[0])
     assert "\n" not in message
     assert re.search(r"cannot open the session database.*reachable", message), message
