@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import zlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -173,7 +174,10 @@ class FakeDiscord:
         if failure.hang is not None:
             await failure.hang.wait()
         if failure.status == 429:
-            headers = {"Via": "1.1 google"} if failure.via else {}
+            # Discord sends the wait in the body and, rounded up, in Retry-After.
+            headers = {"Retry-After": str(math.ceil(failure.retry_after))}
+            if failure.via:
+                headers["Via"] = "1.1 google"
             body = {
                 "message": "You are being rate limited.",
                 "retry_after": failure.retry_after,
