@@ -104,6 +104,15 @@ async def attempt(
             return out_of_time("no answer before the deadline")
         except DeliveryFailed as exc:
             retryable, retry_after, error = exc.retryable, exc.retry_after, str(exc)
+            if retryable and not exc.retry_now:
+                save(status=Status.PENDING, sent_parts=sent_parts, last_error=error)
+                note = (
+                    f"{error}; not tried again in this run, as a retry could post a copy; "
+                    "a later run (`meetbot outbox --retry`) sends it again"
+                )
+                return DeliveryReceipt(
+                    message.id, message.destination, Status.PENDING, sent_parts, note
+                )
         except PublishError as exc:
             retryable, retry_after, error = True, None, str(exc)
         else:
