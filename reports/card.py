@@ -13,7 +13,7 @@ from meetbot.domain.record import Attendee, ListeningScore, SessionRecord
 from meetbot.domain.states import Attendance
 from reports import wording
 from reports.post import Audience, Field, Post
-from reports.summary import chronological, find, is_late, left_early
+from reports.summary import chronological, find, is_late, left_early, represented, stands_in
 
 # Trends compare against this many of the member's previous sessions.
 TREND_SESSIONS = 5
@@ -43,7 +43,11 @@ ATTENDANCE_WORDS = {
     Attendance.OPTED_OUT: "opted out",
 }
 
-GUESTS = frozenset({Attendance.VISITOR, Attendance.SUBSTITUTE})
+
+def _guest(a: Attendee) -> bool:
+    """Visitors and the substitutes who stood in (not the members they stood in for)."""
+    return a.attendance is Attendance.VISITOR or stands_in(a)
+
 
 REASONS = {
     "opted_out": "You have opted out, so nothing about you was analysed.",
@@ -85,13 +89,13 @@ def member_card(
         )
     lines = [f"Attendance: **{attendance_words(attendee, wording.md_name)}**", ""]
     trend = Field("Trend", _trend(record, attendee, history))
-    if attendee.attendance is Attendance.ABSENT:
+    if attendee.attendance is Attendance.ABSENT or represented(attendee):
         lines.append("You were not at this meeting, so there is no score for it.")
         fields: tuple[Field, ...] = (trend,)
     else:
         lines.extend(_explain(attendee))
         turn = Field("Your turn", _own_turn(attendee), inline=True)
-        if attendee.score is None and attendee.attendance in GUESTS:
+        if attendee.score is None and _guest(attendee):
             fields = (turn,)  # guests are not scored: no score, and no trend of one
         else:
             score = Field("Listening score", wording.score(_value(attendee.score)), inline=True)
@@ -135,6 +139,8 @@ def explanation(score: ListeningScore | None) -> str:
 
 def attendance_words(a: Attendee, name: Callable[[str], str] = wording.plain_name) -> str:
     """'present (joined late, left early)', 'substitute for Bob Nguyen', 'absent'."""
+    if represented(a):
+        return "represented by a substitute"
     words = ATTENDANCE_WORDS[a.attendance]
     facts = [w for w, yes in (("joined late", is_late(a)), ("left early", left_early(a))) if yes]
     if facts:
@@ -146,7 +152,7 @@ def attendance_words(a: Attendee, name: Callable[[str], str] = wording.plain_nam
 
 def _explain(a: Attendee) -> list[str]:
     score = a.score
-    if score is None and a.attendance in GUESTS:
+    if score is None and _guest(a):
         return ["Listening scores are kept for chapter members only: thank you for joining us."]
     if score is None or score.value is None:
         reason = REASONS.get(score.reason if score else "", REASONS["not_enough_data"])

@@ -16,7 +16,7 @@ from meetbot.domain.states import Attendance
 from reports import wording
 from reports.chart import chart_png
 from reports.post import Attachment, Audience, Post
-from reports.summary import IN_PERSON, MEMBER_ATTENDANCE, SessionSummary, chronological, summarize
+from reports.summary import IN_PERSON, SessionSummary, chronological, is_member, summarize
 
 NAME_WIDTH = 22  # detail table column; longer names are shortened with an ellipsis
 CHART_NAME = "comparison.png"
@@ -139,7 +139,7 @@ def member_details(ordered: Sequence[SessionRecord]) -> list[MemberDetail]:
     seen: dict[str, list[tuple[bool, float | None]]] = {}
     for record in ordered:
         for a in record.attendees:
-            if a.attendance not in MEMBER_ATTENDANCE or a.attendance is Attendance.OPTED_OUT:
+            if not is_member(a) or a.attendance is Attendance.OPTED_OUT:
                 continue
             value = a.score.value if a.score is not None else None
             seen.setdefault(a.person, []).append((a.attendance in IN_PERSON, value))

@@ -2,10 +2,14 @@
 
 PALMS attendance as chapters count it: a roster member is there in person (present, late or
 left early), represented by a substitute, or absent; visitors and substitutes are guests, not
-members. The listening figure of the room is time-weighted (all attentive seconds over all
-judged seconds of the scored attendees), so a member with little judged time moves it less
-than one who was watched for the whole meeting, and nobody's figure can be read back from it
-once enough people are scored (see `recap`).
+members. The domain files both sides of a substitution as `substitute`: the member who stayed
+away (PALMS "S") and the guest who stood in, a visitor by role who names that member
+(`represented` and `stands_in` tell them apart).
+
+The listening figure of the room is time-weighted (all attentive seconds over all judged
+seconds of the scored attendees), so a member with little judged time moves it less than one
+who was watched for the whole meeting, and nobody's figure can be read back from it once enough
+people are scored (see `recap`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from meetbot.domain.record import Attendee, SessionRecord
-from meetbot.domain.states import Attendance, TurnKind
+from meetbot.domain.states import Attendance, Role, TurnKind
 
 IN_PERSON = frozenset({Attendance.PRESENT, Attendance.LATE, Attendance.LEFT_EARLY})
 MEMBER_ATTENDANCE = IN_PERSON | {Attendance.ABSENT, Attendance.OPTED_OUT}
@@ -67,15 +71,16 @@ class SessionSummary:
 
 
 def summarize(record: SessionRecord) -> SessionSummary:
-    members = [a for a in record.attendees if a.attendance in MEMBER_ATTENDANCE]
-    subs = tuple(
-        Substitute(a.person, a.substitute_for)
-        for a in record.attendees
-        if a.attendance is Attendance.SUBSTITUTE
-    )
-    represented = {s.substitute_for for s in subs if s.substitute_for}
-    away = [a for a in members if a.attendance is Attendance.ABSENT]
-    covered = sum(1 for a in away if a.person in represented)
+    members = [a for a in record.attendees if is_member(a)]
+    subs = tuple(Substitute(a.person, a.substitute_for) for a in record.attendees if stands_in(a))
+    stood_in_for = {s.substitute_for for s in subs if s.substitute_for}
+    # Absent members a guest named as theirs count as covered too (a hand correction).
+    away = [
+        a
+        for a in members
+        if represented(a) or (a.attendance is Attendance.ABSENT and a.person in stood_in_for)
+    ]
+    absent = [a for a in members if a.attendance is Attendance.ABSENT and a not in away]
     scored = [a for a in record.attendees if _has_score(a)]
     member_turns = [t for t in record.turns if t.kind is TurnKind.MEMBER]
     features = [t for t in record.turns if t.kind is TurnKind.FEATURE]
@@ -95,8 +100,8 @@ def summarize(record: SessionRecord) -> SessionSummary:
         attended=sum(1 for a in members if a.attendance in IN_PERSON),
         late=sum(1 for a in members if is_late(a)),
         left_early=sum(1 for a in members if left_early(a)),
-        covered=covered,
-        absent=len(away) - covered,
+        covered=len(away),
+        absent=len(absent),
         substitutes=subs,
         visitors=tuple(a.person for a in record.attendees if a.attendance is Attendance.VISITOR),
         member_turns=len(member_turns),
@@ -127,6 +132,25 @@ def find(record: SessionRecord, person: str) -> Attendee | None:
         if a.person.casefold() == key or any(d.casefold() == key for d in a.display_names)
     ]
     return hits[0] if len(hits) == 1 else None
+
+
+def represented(a: Attendee) -> bool:
+    """A roster member who stayed away and sent a substitute (PALMS "S")."""
+    return (
+        a.attendance is Attendance.SUBSTITUTE
+        and a.role is not Role.VISITOR
+        and a.substitute_for is None
+    )
+
+
+def stands_in(a: Attendee) -> bool:
+    """The guest who came in a member's place."""
+    return a.attendance is Attendance.SUBSTITUTE and not represented(a)
+
+
+def is_member(a: Attendee) -> bool:
+    """A roster member, whether there, represented, absent or opted out."""
+    return a.attendance in MEMBER_ATTENDANCE or represented(a)
 
 
 def is_late(a: Attendee) -> bool:
