@@ -126,11 +126,13 @@ def test_forget_removes_a_person_everywhere_and_keeps_the_others(store: Store) -
     for record in (*records.earlier_sessions(), records.chapter_session()):
         store.save(record)
     sessions_with_jon = len(store.history("Jon Park", records.CHAPTER))
+    jon = next(a for a in records.chapter_session().attendees if a.person == "Jon Park")
     assert store.forget("jon park") == sessions_with_jon > 1
     assert store.history("Jon Park") == []
     latest = store.load(records.chapter_session().session_id)
     assert all(a.person != "Jon Park" for a in latest.attendees)
-    assert latest.spans == ()  # the only spans were Jon's
+    assert latest.spans  # everyone else's stay
+    assert not [s for s in latest.spans if s.participant in jon.participants]
     jon_turn = next(t for t in latest.turns if t.start == 700)
     assert jon_turn.person is None
     assert jon_turn.label == ""
@@ -158,6 +160,7 @@ def test_opted_out_people_are_stored_as_opted_out_only(store: Store) -> None:
     assert store.opted_out(records.CHAPTER) == {"Jon Park"}
     assert store.opted_out("Tiny Chapter") == set()
     store.save(records.chapter_session())
+    seen = next(a for a in records.chapter_session().attendees if a.person == "Jon Park")
     jon = next(a for a in store.load("2026-03-03").attendees if a.person == "Jon Park")
     assert jon.attendance is Attendance.OPTED_OUT
     assert (jon.participants, jon.display_names, jon.score, jon.seconds_by_state) == (
@@ -167,7 +170,8 @@ def test_opted_out_people_are_stored_as_opted_out_only(store: Store) -> None:
         {},
     )
     loaded = store.load("2026-03-03")
-    assert loaded.spans == ()
+    assert loaded.spans  # everyone else's stay
+    assert not [s for s in loaded.spans if s.participant in seen.participants]
     assert next(t for t in loaded.turns if t.start == 700).person is None
 
 
@@ -249,7 +253,8 @@ def test_an_old_schema_is_upgraded_on_open(tmp_path: Path) -> None:
     engine.dispose()
     with Store.open(data_dir=tmp_path) as store:
         assert store.migrated_from == 1
-        assert store.load(record.session_id) == record
+        # v1 kept no per-second spans.
+        assert store.load(record.session_id) == dataclasses.replace(record, spans=())
         assert [r.session_id for r in store.history("Bo Chen")] == [record.session_id]
         with store.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT attendees FROM sessions")).scalar() == "[]"
