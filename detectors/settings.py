@@ -2,12 +2,43 @@
 
 Field names are the keys of the `[detector]` table in config/default.toml; the config loader
 builds this class from that table by name and annotation, so fields stay int/float/bool/str.
-The reasons for each default are in config/detector.toml.part (pasted into default.toml).
+The reasons for each default are in the comments of that table; the values allowed are in
+ALLOWED, checked when an instance is made (a ValueError starting with the field name).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, fields
+
+# Allowed values, both ends included (NaN fails `low <= v <= high`, so it is refused too); a
+# number without an entry must still be finite. meetbot.domain.ranges does this for meetbot,
+# which detectors may not import.
+ALLOWED: dict[str, tuple[float, float]] = {
+    "yaw_threshold_deg": (1, 90),
+    "pitch_threshold_deg": (1, 90),
+    "gaze_weight": (0, 1),
+    "yaw_gain": (0.5, 3),
+    "baseline_seconds": (0, 86400),
+    "baseline_min_samples": (1, 100_000),
+    "baseline_max_samples": (1, 100_000),
+    "baseline_max_offset_deg": (1, 180),
+    "no_frame_timeout_s": (0.1, 86400),
+    "black_luma": (0, 255),
+    "uniform_std": (0, 255),
+    "dark_luma": (0, 255),
+    "noise_correlation": (-1, 1),
+    "frozen_seconds": (0.1, 86400),
+    "frozen_max_diff": (0, 255),
+    "max_width": (32, 7680),
+    "min_face_px": (1, 7680),
+    "detection_confidence": (0, 1),
+    "crop_size_px": (32, 4096),
+    "min_face_score": (0, 1),
+    "count_every_frames": (1, 100_000),
+}
+
+_KINDS = {"bool": "true or false", "str": "a string", "int": "a whole number"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +71,25 @@ class DetectorSettings:
     refine_iris: bool = True  # 478-point mesh with irises (gaze); +0.5 ms per frame
     face_tracking: bool = False  # a tracking face_mesh per person (~26 MiB each) instead of
     # following the face with the thread's shared landmark graph (no per-person graph)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value, kind = getattr(self, f.name), _KINDS.get(str(f.type), "a finite number")
+            if f.type in ("bool", "str"):
+                if type(value).__name__ != f.type:
+                    raise ValueError(f"{f.name} must be {kind}, got {value!r}")
+                continue
+            low, high = ALLOWED.get(f.name, (-math.inf, math.inf))
+            allowed = f"{kind} from {low:g} to {high:g}" if f.name in ALLOWED else kind
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int if f.type == "int" else int | float)
+                or not low <= value <= high  # NaN fails this
+                or (isinstance(value, float) and not math.isfinite(value))
+            ):
+                raise ValueError(f"{f.name} must be {allowed}, got {value!r}")
+        if self.baseline_min_samples > self.baseline_max_samples:
+            raise ValueError(
+                f"baseline_min_samples must be at most baseline_max_samples "
+                f"({self.baseline_max_samples}), got {self.baseline_min_samples}"
+            )

@@ -15,7 +15,8 @@ from meetbot.connectors.janus_session import JanusHandle
 from meetbot.connectors.janus_videoroom import Feed, FeedsPublished, room_events
 from meetbot.lab.janus_server import JanusServer
 from meetbot.lab.recorder import DrainingSink, EventRecorder
-from meetbot.lab.scenario import Happened, Scenario, run_scenario
+from meetbot.lab.scenario import Happened, Scenario
+from meetbot.lab.stage import run_scenario
 
 ROOM = 1234
 

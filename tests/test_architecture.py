@@ -1,4 +1,4 @@
-"""The dependency rules of DESIGN.md, checked on the source: who may import whom.
+"""The dependency rules of docs/architecture.md, checked on the source: who may import whom.
 
 An AST walk (not import-linter) so that rules can name modules that do not exist yet and
 imports inside functions count too.
@@ -14,6 +14,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# What runs a live meeting, and the lab that fakes one: nothing downstream of a record needs them.
+_EDGES = (
+    "meetbot.media",
+    "meetbot.connectors",
+    "meetbot.session",
+    "meetbot.app",
+    "meetbot.cli",
+    "meetbot.lab",
+    "aiortc",
+    "av",
+)
 
 # package prefix -> forbidden import prefixes
 FORBIDDEN: dict[str, tuple[str, ...]] = {
@@ -35,6 +47,35 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     ),
     "meetbot.media": ("meetbot.store", "meetbot.publishers", "discord", "sqlalchemy", "reports"),
     "meetbot.connectors": ("meetbot.store", "meetbot.publishers", "discord", "reports"),
+    # The store keeps derived states; it knows nothing of media, platforms or where reports go.
+    "meetbot.store": (
+        *_EDGES,
+        "meetbot.publishers",
+        "meetbot.offline",
+        "reports",
+        "detectors",
+        "discord",
+    ),
+    # Publishers deliver finished records; they never see a meeting in progress.
+    "meetbot.publishers": (*_EDGES, "meetbot.offline", "detectors"),
+    # Configuration is data: it may name the domain's and detectors' settings, nothing live.
+    "meetbot.config": (
+        *_EDGES,
+        "meetbot.store",
+        "meetbot.publishers",
+        "meetbot.offline",
+        "reports",
+        "discord",
+        "sqlalchemy",
+    ),
+    "meetbot.terminal": (
+        *_EDGES,
+        "meetbot.store",
+        "meetbot.publishers",
+        "detectors",
+        "discord",
+        "sqlalchemy",
+    ),
 }
 # meetbot.domain may import only the standard library (minus I/O-ish modules) and itself.
 DOMAIN_FORBIDDEN_STDLIB = ("asyncio", "sqlite3", "socket", "subprocess", "threading", "time")
@@ -94,6 +135,27 @@ def test_domain_is_pure_standard_library() -> None:
             if top not in sys.stdlib_module_names or top in DOMAIN_FORBIDDEN_STDLIB:
                 bad.append(f"{module} imports {name}")
     assert bad == []
+
+
+def test_only_the_cli_uses_the_lab() -> None:
+    """The lab (a private Janus, scripted participants, the demo) is for tests, benchmarks and
+    `meetbot demo`; a chapter's meeting never depends on it."""
+    bad = [
+        f"{module} imports {name}"
+        for module, path in modules("meetbot")
+        if not _hits(module, ("meetbot.lab", "meetbot.cli"))
+        for name in imports(module, path)
+        if _hits(name, ("meetbot.lab",))
+    ]
+    assert bad == []
+
+
+def test_scenarios_are_data() -> None:
+    """A scenario is data: importing it must not pull in participants, media or faces."""
+    names = set(imports("meetbot.lab.scenario", ROOT / "meetbot" / "lab" / "scenario.py"))
+    assert not any(
+        _hits(n, ("meetbot.lab.participant", "meetbot.lab.frames", "aiortc", "av")) for n in names
+    )
 
 
 def test_the_checker_sees_violations(tmp_path: Path) -> None:

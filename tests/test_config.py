@@ -62,10 +62,12 @@ def test_defaults_apply_where_the_chapter_is_silent(tmp_path: Path) -> None:
 
 def test_chapter_overrides_default_and_environment_overrides_both(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL + "\n[sampling]\nfps = 2.0\nmax_width = 480\n")
-    s = config.load(path, env={"MEETBOT_SAMPLING__FPS": "0.5", "MEETBOT_STORAGE__URL": "x.db"})
+    s = config.load(
+        path, env={"MEETBOT_SAMPLING__FPS": "0.5", "MEETBOT_STORAGE__URL": "sqlite:///x.db"}
+    )
     assert s.sampling.fps == 0.5
     assert s.sampling.max_width == 480
-    assert s.storage.url == "x.db"
+    assert s.storage.url == "sqlite:///x.db"
 
 
 def test_command_line_overrides_win(tmp_path: Path) -> None:
@@ -80,13 +82,30 @@ def test_command_line_overrides_win(tmp_path: Path) -> None:
         ("[sampling]\nfsp = 2", r"unknown key sampling\.fsp \(did you mean 'fps'\?\)"),
         ("[meeting]\nroom = 12.5", r"meeting\.room must be a whole number, got 12\.5"),
         ("[discord]\nuse_webhook = 1", r"discord\.use_webhook must be true or false, got 1"),
-        ("[sampling]\nfps = 0", r"sampling\.fps must be greater than 0"),
-        ("[discord]\nfinish_timeout_s = 0", r"discord\.finish_timeout_s must be greater than 0"),
-        ("[sampling]\nresume_lead_s = -0.1", r"sampling\.resume_lead_s must be 0 or more"),
-        ("[sampling]\npause_video_from = -1", r"sampling\.pause_video_from must be 0 or more"),
-        ("[discord]\nbackoff_base_s = -2", r"discord\.backoff_base_s must be 0 or more"),
-        ("[discord]\nbackoff_factor = 0.5", r"discord\.backoff_factor must be at least 1"),
-        ("[sampling]\nfps = 60", r"sampling\.fps must be at most 10"),
+        ("[sampling]\nfps = 0", r"sampling\.fps must be a finite number greater than 0 and at"),
+        ("[discord]\nfinish_timeout_s = 0", r"discord\.finish_timeout_s must be .* greater than 0"),
+        ("[sampling]\nresume_lead_s = -0.1", r"sampling\.resume_lead_s must be .* from 0 to 10"),
+        ("[sampling]\npause_video_from = -1", r"sampling\.pause_video_from must be .* from 0 to"),
+        ("[discord]\nbackoff_base_s = -2", r"discord\.backoff_base_s must be .* from 0 to"),
+        ("[discord]\nbackoff_factor = 0.5", r"discord\.backoff_factor must be .* from 1 to 100"),
+        ("[sampling]\nfps = 60", r"sampling\.fps must be .* at most 10, got 60\.0$"),
+        ("[sampling]\nfps = nan", r"chapter\.toml: sampling\.fps must be a finite .*, got nan$"),
+        ("[sampling]\ndetector_threads = 0", r"sampling\.detector_threads must be a whole number"),
+        ('[meeting]\ndisplay_name = " "', r"meeting\.display_name must be a non-empty name"),
+        ("[meeting]\nkeepalive_s = 0", r"meeting\.keepalive_s must be .* from 1 to 3600, got 0"),
+        ("[meeting]\njoin_timeout_s = nan", r"meeting\.join_timeout_s must be a finite number"),
+        ("[discord]\nmax_attempts = 0", r"discord\.max_attempts must be a whole number from 1"),
+        ("[timeline]\nabsent_dwell_s = -1", r"timeline\.absent_dwell_s must be .* from 0 to"),
+        ("[timeline]\nmin_confidence = 2", r"timeline\.min_confidence must be .* from 0 to 1,"),
+        ("[detector]\nmax_width = 0", r"detector\.max_width must be a whole number from 32 to"),
+        ("[storage]\nretention_days = 1000000", r"storage\.retention_days must be .* to 36500,"),
+        ("[storage]\ncheckpoint_s = inf", r"storage\.checkpoint_s must be a finite number"),
+        (
+            '[storage]\nurl = "mysql://me:pw@db/x"',
+            r"storage\.url must be empty .*, got 'mysql://…'$",
+        ),
+        ("[sampling]\naudio_silence_db = -30", r"sampling\.audio_silence_db must be at most"),
+        ("[detector]\nbaseline_min_samples = 500", r"detector\.baseline_min_samples must be at"),
         ('[meeting]\nplatform = "zoom"', r"meeting\.platform must be 'janus'"),
         ("[bogus]\nx = 1", r"unknown key bogus"),
         ('[chapter]\ntimezone = "Mars/Base"', r"chapter\.timezone 'Mars/Base' is not a known"),
@@ -202,3 +221,20 @@ def test_default_toml_lists_every_tunable_with_a_comment() -> None:
             key = f"{section}.{m.group(1)}"
             if key not in ("meeting.announce", "meeting.display_name"):
                 assert "#" in line, f"config/default.toml: {key} needs a comment saying why"
+
+
+def test_a_refused_value_names_the_layer_that_set_it(tmp_path: Path) -> None:
+    """Values are checked once the layers are merged, but the message names who set the value."""
+    path = write(tmp_path, MINIMAL + "\n[sampling]\naudio_speech_db = -30.0\n")
+    # silence <= speech holds only after merging: the file's speech level with the env's silence
+    s = config.load(path, env={"MEETBOT_SAMPLING__AUDIO_SILENCE_DB": "-35"})
+    assert (s.sampling.audio_speech_db, s.sampling.audio_silence_db) == (-30.0, -35.0)
+    with pytest.raises(ConfigError, match=r"^environment MEETBOT_SAMPLING__AUDIO_SILENCE_DB: samp"):
+        config.load(path, env={"MEETBOT_SAMPLING__AUDIO_SILENCE_DB": "-20"})
+    with pytest.raises(ConfigError, match=r"^command line: meeting\.room must be a whole number f"):
+        config.load(path, env={}, overrides={"meeting.room": 0})
+    with pytest.raises(ConfigError, match=r"^command line: sampling\.audio_silence_db must be at"):
+        config.load(path, env={}, overrides={"sampling.audio_silence_db": -20.0})
+    bad = write(tmp_path, MINIMAL + "\n[detector]\nmax_width = 0\n", "bad.toml")
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(bad))}: detector\.max_width must"):
+        config.load(bad, env={"MEETBOT_SAMPLING__FPS": "2"})

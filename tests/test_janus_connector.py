@@ -38,7 +38,8 @@ from meetbot.domain.events import (
 from meetbot.domain.states import EndReason, LeaveReason, TrackKind
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.recorder import DrainingSink, EventRecorder
-from meetbot.lab.scenario import Behaviour, Happened, Scenario, Script, run_scenario
+from meetbot.lab.scenario import Behaviour, Happened, Scenario, Script
+from meetbot.lab.stage import run_scenario
 
 in_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem()))
 
@@ -452,7 +453,6 @@ async def test_unreachable_server_fails_after_the_join_timeout() -> None:
 
 
 def test_a_nameless_bot_is_refused() -> None:
-    from meetbot.errors import ConfigError
-
-    with pytest.raises(ConfigError, match=r"meeting\.display_name is empty; give the bot a name"):
+    # MeetingSettings refuses it where it is defined, before a connector can be built.
+    with pytest.raises(ValueError, match=r"display_name must be a non-empty name that says what"):
         JanusConnector(MeetingSettings(display_name="  "), MonotonicClock())

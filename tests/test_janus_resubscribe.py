@@ -29,7 +29,8 @@ from meetbot.domain.states import LeaveReason, State, TrackKind
 from meetbot.domain.timeline import fold
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.recorder import EventRecorder
-from meetbot.lab.scenario import Scenario, Script, run_scenario
+from meetbot.lab.scenario import Scenario, Script
+from meetbot.lab.stage import run_scenario
 from meetbot.media import MediaSampler
 
 in_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem()))

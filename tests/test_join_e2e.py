@@ -18,7 +18,8 @@ import pytest
 
 from meetbot.clock import MonotonicClock
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
-from meetbot.lab.scenario import Scenario, Script, run_scenario
+from meetbot.lab.scenario import Scenario, Script
+from meetbot.lab.stage import run_scenario
 from meetbot.store import Store
 
 pytestmark = [

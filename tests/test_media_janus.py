@@ -20,7 +20,8 @@ from meetbot.domain.events import Observation, ParticipantJoined
 from meetbot.domain.states import State, TrackKind
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.recorder import DrainingSink, EventRecorder
-from meetbot.lab.scenario import Behaviour, Scenario, Script, run_scenario
+from meetbot.lab.scenario import Behaviour, Scenario, Script
+from meetbot.lab.stage import run_scenario
 from meetbot.media import MediaSampler
 
 in_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem()))

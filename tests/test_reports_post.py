@@ -1,7 +1,7 @@
 """Every Post fits where it is published: Discord's embed limits, even for a 60-member chapter.
 
-discord.py does not enforce these (DESIGN.md), so the renderers keep well inside them and the
-publishers only check.
+discord.py does not enforce these (Discord's API refuses the whole message), so the renderers
+keep well inside them and the publishers only check.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from detectors.settings import DetectorSettings
 from meetbot.domain.chapter import AgendaItem, Chapter, Member
+from meetbot.domain.ranges import SHARE, Range, check, refuse, seconds
 from meetbot.domain.settings import (
     AttendanceSettings,
     DomainSettings,
@@ -19,12 +20,18 @@ from meetbot.domain.settings import (
     TurnSettings,
 )
 
+# SQLAlchemy URLs the store can open (psycopg 3 is installed for PostgreSQL).
+DATABASE_SCHEMES = ("sqlite://", "postgresql://", "postgresql+psycopg://")
+
 
 @dataclass(frozen=True, slots=True)
 class ChapterSection:
     name: str
     timezone: str = "UTC"
     chair: str = ""  # roster name of the facilitator
+
+    def __post_init__(self) -> None:
+        check(self, {})  # types; the time zone and the chair are checked against the roster
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +52,26 @@ class MeetingSettings:
     audio_level_average: int = 40  # Janus audio_level_average (0-127, lower = louder)
     audio_active_packets: int = 50  # packets (20 ms) of level above average to say "talking"
 
+    def __post_init__(self) -> None:
+        check(
+            self,
+            {
+                "room": Range(1, 2**63 - 1),
+                "join_timeout_s": seconds(3600, positive=True),
+                # 0 would send keepalives back to back; Janus drops a session after 60 s silent
+                "keepalive_s": Range(1, 3600),
+                "reconnect_max_backoff_s": seconds(3600, positive=True),
+                "audio_level_average": Range(0, 127),  # Janus's scale: 0 loud .. 127 silent
+                "audio_active_packets": Range(1, 3000),  # up to a minute of 20 ms packets
+            },
+        )
+        if not self.display_name.strip():
+            refuse(
+                "display_name",
+                "a non-empty name that says what the bot is (it is never hidden)",
+                "",
+            )
+
 
 @dataclass(frozen=True, slots=True)
 class SamplingSettings:
@@ -58,12 +85,47 @@ class SamplingSettings:
     pause_video_from: int = 24  # watching this many people: pause each video between samples
     resume_lead_s: float = 0.3  # a paused video resumes this long before its sample
 
+    def __post_init__(self) -> None:
+        decibels = Range(-127, 0)  # dBFS: 0 is full scale
+        check(
+            self,
+            {
+                "fps": Range(0, 10, above=True),
+                "max_width": Range(32, 7680),
+                "detector_threads": Range(1, 64),
+                "audio_speech_db": decibels,
+                "audio_silence_db": decibels,
+                "audio_hold_s": seconds(60),
+                "pause_video_from": Range(0, 100_000),  # 0 = always pause
+                "resume_lead_s": seconds(10),
+            },
+        )
+        if self.audio_silence_db > self.audio_speech_db:  # hysteresis needs silence <= speech
+            refuse(
+                "audio_silence_db",
+                f"at most audio_speech_db ({self.audio_speech_db})",
+                self.audio_silence_db,
+            )
+
 
 @dataclass(frozen=True, slots=True)
 class StorageSettings:
     url: str = ""  # empty = SQLite file in the data directory; or postgresql://...
     retention_days: int = 180  # per-second spans older than this are purged; aggregates stay
     checkpoint_s: float = 30.0  # closed spans are saved at least this often during a meeting
+
+    def __post_init__(self) -> None:
+        # 100 years: far beyond any retention policy, and datetime arithmetic cannot overflow
+        check(self, {"retention_days": Range(1, 36500), "checkpoint_s": seconds(positive=True)})
+        if self.url and not self.url.startswith(DATABASE_SCHEMES):
+            scheme = self.url.partition("://")[0] if "://" in self.url else self.url
+            # Only the scheme is echoed: the rest may hold a password.
+            refuse(
+                "url",
+                "empty (the SQLite file in the data folder), sqlite:///PATH or "
+                "postgresql://USER@HOST/DB",
+                scheme + "://…" if "://" in self.url else scheme,
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +143,31 @@ class DiscordSettings:
     finish_timeout_s: float = 30.0  # all delivery at a meeting's end; then it waits in the outbox
     outbox_every_s: float = 300.0  # a running `meetbot discord` retries the outbox this often
 
+    def __post_init__(self) -> None:
+        check(
+            self,
+            {
+                "channel_id": Range(0, 2**64 - 1),  # Discord ids are unsigned 64-bit
+                "send_timeout_s": seconds(3600, positive=True),
+                "max_attempts": Range(1, 1000),  # 0 would never send a recap
+                "backoff_base_s": seconds(),
+                "backoff_factor": Range(1, 100),  # waits never shrink
+                "backoff_cap_s": seconds(),
+                "backoff_jitter": SHARE,
+                "finish_timeout_s": seconds(positive=True),
+                "outbox_every_s": seconds(positive=True),
+            },
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ReportSettings:
     out_dir: str = ""  # empty = <data dir>/reports
     compare_last: int = 6  # sessions in the lead comparison
     min_group_for_detail: int = 5  # per-member detail for leads only from this group size
+
+    def __post_init__(self) -> None:
+        check(self, {"compare_last": Range(1, 100), "min_group_for_detail": Range(1, 1000)})
 
 
 @dataclass(frozen=True, slots=True)

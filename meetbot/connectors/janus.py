@@ -53,7 +53,7 @@ from meetbot.domain.events import (
     ParticipantId,
 )
 from meetbot.domain.states import TrackKind
-from meetbot.errors import ConfigError, ConnectError
+from meetbot.errors import ConnectError
 
 __all__ = ["JanusConnector", "participant_id"]
 
@@ -76,10 +76,6 @@ class JanusConnector:
         subscribe_audio: bool = False,
         http: aiohttp.ClientSession | None = None,
     ) -> None:
-        if not settings.display_name.strip():
-            raise ConfigError(
-                "meeting.display_name is empty; give the bot a name that says what it is"
-            )
         self.settings = settings
         self.clock = clock
         self.kinds = frozenset(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from meetbot.domain.ranges import SHARE, check, seconds
+
 
 @dataclass(frozen=True, slots=True)
 class TimelineSettings:
@@ -20,6 +22,20 @@ class TimelineSettings:
     # A connection that shows no video at all this long after joining had its camera off.
     no_video_after_s: float = 10.0
 
+    def __post_init__(self) -> None:
+        check(
+            self,
+            {
+                "looking_away_dwell_s": seconds(),
+                "absent_dwell_s": seconds(),
+                "camera_off_dwell_s": seconds(),
+                "engaged_dwell_s": seconds(),
+                "stale_after_s": seconds(positive=True),
+                "min_confidence": SHARE,
+                "no_video_after_s": seconds(positive=True),
+            },
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class TurnSettings:
@@ -29,12 +45,26 @@ class TurnSettings:
     # Without a feature slot in the agenda, the longest member turn this long is the feature.
     feature_min_s: float = 240.0
 
+    def __post_init__(self) -> None:
+        check(
+            self,
+            dict.fromkeys(
+                ("min_turn_s", "merge_gap_s", "chair_min_turn_s", "feature_min_s"), seconds()
+            ),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class AttendanceSettings:
     late_grace_s: float = 300.0  # joining within this of the start is on time
     early_leave_grace_s: float = 300.0  # leaving within this of the end is not early
     rejoin_merge_s: float = 120.0  # gaps shorter than this are one stay, not leave+rejoin
+
+    def __post_init__(self) -> None:
+        check(
+            self,
+            dict.fromkeys(("late_grace_s", "early_leave_grace_s", "rejoin_merge_s"), seconds()),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +73,9 @@ class ScoringSettings:
     min_observable_s: float = 60.0
     # ...or below this share of the others' turns the person was connected for.
     min_observable_share: float = 0.3
+
+    def __post_init__(self) -> None:
+        check(self, {"min_observable_s": seconds(), "min_observable_share": SHARE})
 
 
 @dataclass(frozen=True, slots=True)

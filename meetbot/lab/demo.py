@@ -31,7 +31,8 @@ from meetbot.domain.chapter import Member
 from meetbot.domain.states import Role
 from meetbot.errors import ConnectError
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
-from meetbot.lab.scenario import Behaviour, Scenario, Script, run_scenario
+from meetbot.lab.scenario import Behaviour, Scenario, Script
+from meetbot.lab.stage import run_scenario
 from meetbot.offline.analyze import summary as session_summary
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import report_dir

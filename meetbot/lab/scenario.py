@@ -3,7 +3,7 @@
     ALICE = Script("alice", "Alice (Acme Plumbing)",
                    steps=((20, 35, Behaviour.LOOKING_AWAY),), speaks=((0, 10),))
     scenario = Scenario((ALICE, BOB, ...), duration_s=60)
-    await run_scenario(janus.url, 1234, scenario, clock)
+    await run_scenario(janus.url, 1234, scenario, clock)   # meetbot.lab.stage
 
 Times are seconds on the clock handed to `run_scenario` (the bot's session clock in the tests,
 so the bot's `at` values and the scripts compare directly). Outside every step a participant is
@@ -12,8 +12,6 @@ attentive. A script's `events` list records what actually happened and when, for
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -134,28 +132,3 @@ class Happened:
 
     def times(self, what: str) -> list[float]:
         return [at for at, name in self.events if name == what]
-
-
-async def run_scenario(
-    url: str,
-    room: int,
-    scenario: Scenario,
-    clock: Callable[[], float],
-    *,
-    pin: str = "",
-) -> dict[str, Happened]:
-    """Run every script's participant until the scenario ends; return what happened to each."""
-    from meetbot.lab.frames import FrameBook  # renders faces: only load when a scenario runs
-    from meetbot.lab.participant import Participant
-
-    book = await asyncio.to_thread(
-        FrameBook.for_scenario, scenario
-    )  # rendering is CPU work; keep the loop free
-    logs = {s.name: Happened(s) for s in scenario.scripts}
-    async with asyncio.TaskGroup() as group:
-        for script in scenario.scripts:
-            participant = Participant(
-                url, room, script, book, clock, fps=scenario.fps, pin=pin, log=logs[script.name]
-            )
-            group.create_task(participant.run(until=scenario.duration_s))
-    return logs

@@ -32,7 +32,6 @@ from meetbot.config.schema import SamplingSettings
 from meetbot.connectors.base import Clock, Emit, Valve
 from meetbot.domain.events import Observation, ParticipantId, SpeechChanged
 from meetbot.domain.states import TrackKind
-from meetbot.errors import ConfigError
 from meetbot.media.audio import listen
 from meetbot.media.observation import unknown
 from meetbot.media.pausing import Pausing, shut
@@ -53,17 +52,7 @@ class MediaSampler:
         detector_factory: DetectorFactory = Detector,
         speech_from_audio: bool | None = None,
     ) -> None:
-        if sampling.fps <= 0:
-            raise ConfigError(f"sampling.fps must be > 0, got {sampling.fps}; 1.0 is typical")
-        if sampling.detector_threads < 1:
-            raise ConfigError(
-                f"sampling.detector_threads must be >= 1, got {sampling.detector_threads}"
-            )
-        if sampling.pause_video_from < 0 or sampling.resume_lead_s < 0:
-            raise ConfigError(
-                "sampling.pause_video_from and sampling.resume_lead_s must be >= 0, got "
-                f"{sampling.pause_video_from} and {sampling.resume_lead_s}; 24 and 0.3 are typical"
-            )
+        # SamplingSettings refuses bad values itself (fps in (0, 10], threads >= 1, ...).
         self.sampling = sampling
         self.detector_settings = detector
         self.clock = clock
