@@ -94,6 +94,7 @@ async def test_ctrl_c_saves_reports_and_posts(tmp_path: Path) -> None:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            proc.stdout.close()  # communicate() closes it; a failed wait would leave it open
             if scenario is not None:
                 scenario.cancel()
                 await asyncio.gather(scenario, return_exceptions=True)
