@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,8 @@ from meetbot.publishers.base import DeliveryReceipt, Status
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import deliver_recap, report_dir
 from meetbot.publishers.outbox import Outbox, Sleep
-from meetbot.store import Store
+from meetbot.store import SessionStatus, Store
+from meetbot.terminal.interrupt import stop_on_signals
 from meetbot.terminal.progress import TerminalProgress
 from reports.post import Post
 
@@ -51,7 +53,7 @@ def load_session(store: Store, session: str, settings: Settings) -> SessionRecor
     saved = [
         s
         for s in store.list_sessions()
-        if s.session_id.startswith(session) and s.status != "running"
+        if s.session_id.startswith(session) and s.status is not SessionStatus.RUNNING
     ]
     if len(running) == 1 and not saved:
         return store.recover(running[0], settings.domain())
@@ -80,22 +82,10 @@ def write_report_files(
 
 
 def earlier_sessions(store: Store, record: SessionRecord, limit: int) -> list[SessionRecord]:
-    """Up to `limit` complete sessions of the same chapter before this one, oldest first."""
-    earlier = [
-        s
-        for s in store.list_sessions(chapter=record.chapter)
-        if s.session_id != record.session_id
-        and s.started_at <= record.started_at
-        and s.status != "running"
-    ]
-    earlier.sort(key=lambda s: s.started_at)
-    return [store.load(s.session_id) for s in earlier[-limit:]]
-
-
-def recent_sessions(store: Store, chapter: str | None, last: int) -> list[SessionRecord]:
-    """The last `last` finished sessions (of one chapter, or all), oldest first."""
-    rows = [s for s in store.list_sessions(chapter=chapter) if s.status != "running"]
-    return [store.load(s.session_id) for s in reversed(rows[:last])]
+    """Up to `limit` finished sessions of the same chapter before this one, oldest first."""
+    return store.finished_sessions(
+        record.chapter, limit=limit, until=record.started_at, exclude=record.session_id
+    )
 
 
 def with_report_dir(settings: Settings, folder: str) -> Settings:
@@ -166,9 +156,11 @@ async def watch(
     clock: MonotonicClock,
     *,
     until_s: float | None,
+    stop: asyncio.Event | None = None,
     stream: TextIO | None = None,
 ) -> SessionRecord:
-    """Join the configured meeting, watch it until it ends, and return the saved record."""
+    """Join the configured meeting, watch it until it ends (or `stop` is set), and return the
+    saved record."""
     # Imported here: aiortc and mediapipe take seconds to load, and only a live meeting
     # needs them (`meetbot sessions`, `report`, `post` stay quick).
     from meetbot.connectors.janus import JanusConnector
@@ -192,16 +184,29 @@ async def watch(
             store=store,
             clock=clock,
             until=until_s,
+            stop=stop,
             observer=progress,
         )
 
 
 async def join(
-    settings: Settings, *, until_s: float | None, stream: TextIO | None = None
+    settings: Settings,
+    *,
+    until_s: float | None,
+    stream: TextIO | None = None,
+    stop_signals: Sequence[signal.Signals] = (),
 ) -> Finished:
-    """The whole live job: watch the meeting (saved), then its report files and recap."""
+    """The whole live job: watch the meeting (saved), then its report files and recap.
+
+    While the meeting is watched, the first of `stop_signals` (the CLI passes SIGINT and
+    SIGTERM) ends it like its natural end; afterwards, and on a second signal, they work as
+    usual, so Ctrl-C during the recap aborts it (the outbox keeps it).
+    """
     with open_store(settings) as store:
-        record = await watch(settings, store, MonotonicClock(), until_s=until_s, stream=stream)
+        with stop_on_signals(stop_signals) as stop:
+            record = await watch(
+                settings, store, MonotonicClock(), until_s=until_s, stop=stop, stream=stream
+            )
         return await finish(record, settings, store, stream=stream)
 
 

@@ -8,8 +8,11 @@ actor alone folds them, so there are no locks. Closed spans and the non-observat
 checkpointed every `storage.checkpoint_s`, together with each open span cut at that moment, so a
 crash loses at most one interval (`Store.recover` rebuilds the rest).
 
-However the meeting ends — MeetingEnded, `until`, Ctrl-C (cancellation) or a failing edge — the
-record is assembled from what was folded and saved BEFORE the caller publishes anything.
+However the meeting ends — MeetingEnded, `until`, `stop` (Ctrl-C, see
+meetbot.terminal.interrupt) or a failing edge — the record is assembled from what was folded and
+saved BEFORE the caller publishes anything. `stop` ends the meeting like any other end: the record
+is returned. Any other cancellation (a caller's timeout, a failing sibling task) saves the record
+too, then propagates: the caller asked to stop waiting, not for a result.
 """
 
 from __future__ import annotations
@@ -20,10 +23,9 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from meetbot.assembly import build_record, with_opt_outs
 from meetbot.config.schema import Settings
 from meetbot.connectors.base import Clock, Connector, Emit, TrackSink
-from meetbot.domain.chapter import Chapter
+from meetbot.domain.assemble import assemble
 from meetbot.domain.events import (
     Event,
     MeetingEnded,
@@ -33,7 +35,8 @@ from meetbot.domain.events import (
     ParticipantLeft,
     SpeechChanged,
 )
-from meetbot.domain.names import Roster
+from meetbot.domain.header import SessionHeader
+from meetbot.domain.names import Roster, with_opt_outs
 from meetbot.domain.record import SessionRecord, Span
 from meetbot.domain.states import EndReason
 from meetbot.domain.timeline import TimelineFolder
@@ -78,16 +81,15 @@ class _Actor:
 
     def __init__(
         self,
-        session_id: str,
-        chapter: Chapter,
+        header: SessionHeader,
         settings: Settings,
         store: Store,
         clock: Clock,
         sampler: Sampler,
         observer: Observer | None,
     ) -> None:
-        self.session_id = session_id
-        self.roster = Roster.of(chapter)
+        self.session_id = header.session_id
+        self.roster = Roster.of(header.chapter)
         self.folder = TimelineFolder(settings.timeline)
         self.store = store
         self.clock = clock
@@ -216,16 +218,24 @@ async def run_session(
     clock: Clock,
     session_id: str | None = None,
     until: float | None = None,
+    stop: asyncio.Event | None = None,
     observer: Observer | None = None,
 ) -> SessionRecord:
-    """Watch one meeting until it ends; return its record, already saved in `store`."""
+    """Watch one meeting until it ends (or `stop` is set); return its record, saved in `store`.
+
+    Cancelled, it saves the record of what was folded so far and re-raises CancelledError.
+    """
     started_at: datetime = getattr(clock, "started_at", None) or datetime.now(UTC)
     opted_out = await asyncio.to_thread(store.opted_out, settings.chapter.name)
-    chapter = with_opt_outs(settings.to_chapter(), opted_out)
-    session_id = session_id or new_session_id(started_at)
-    platform, room = settings.meeting.platform, str(settings.meeting.room)
-    await asyncio.to_thread(store.begin, session_id, chapter, started_at, platform, room)
-    actor = _Actor(session_id, chapter, settings, store, clock, sampler, observer)
+    header = SessionHeader(
+        session_id=session_id or new_session_id(started_at),
+        chapter=with_opt_outs(settings.to_chapter(), opted_out),
+        started_at=started_at,
+        platform=settings.meeting.platform,
+        room=str(settings.meeting.room),
+    )
+    await asyncio.to_thread(store.begin, header)
+    actor = _Actor(header, settings, store, clock, sampler, observer)
     queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_SIZE)
     start = clock()
     emit: Emit = queue.put
@@ -237,6 +247,11 @@ async def run_session(
         # The connector only returns when the room is gone; say so if it did not.
         await emit(MeetingEnded(clock(), EndReason.ROOM_CLOSED))
 
+    async def stopped(stop: asyncio.Event) -> None:
+        # Queued behind everything emitted before it, so all of that is folded first.
+        await stop.wait()
+        await emit(MeetingEnded(clock(), EndReason.INTERRUPTED))
+
     async def actor_then_stop(producers: list[asyncio.Task[None]]) -> None:
         await actor.run(queue, until, start)
         for task in producers:
@@ -246,6 +261,8 @@ async def run_session(
         try:
             async with asyncio.TaskGroup() as tg:
                 producers = [tg.create_task(meeting()), tg.create_task(sampler.run(emit))]
+                if stop is not None:
+                    producers.append(tg.create_task(stopped(stop)))
                 tg.create_task(actor_then_stop(producers))
         except* Exception as group:
             failure = group.exceptions[0] if len(group.exceptions) == 1 else group
@@ -254,28 +271,44 @@ async def run_session(
     except asyncio.CancelledError:
         notes.append("ended early: interrupted")
         actor.reason = EndReason.INTERRUPTED
-        # Ctrl-C means "stop watching", not "lose the meeting": finish, save, return.
-        task = asyncio.current_task()
-        if task is not None:
-            task.uncancel()
+        # Whoever cancelled us stops waiting, but the meeting is not lost: the save runs in
+        # a shielded thread (a further cancellation cannot stop it half-way), then we re-raise.
+        await asyncio.shield(_save(actor, header, queue, until, notes, settings, clock))
+        raise
+    if actor.reason is EndReason.INTERRUPTED:
+        notes.append("ended early: interrupted")
+    record = await asyncio.shield(_save(actor, header, queue, until, notes, settings, clock))
+    if failure is not None:
+        raise failure
+    return record
+
+
+async def _save(
+    actor: _Actor,
+    header: SessionHeader,
+    queue: asyncio.Queue[Event],
+    until: float | None,
+    notes: list[str],
+    settings: Settings,
+    clock: Clock,
+) -> SessionRecord:
+    """Assemble the record of what the actor folded and save it (then apply retention)."""
     actor.drain(queue, until)
     actor.close(max(clock(), actor.folder.now) if actor.end_at is None else actor.end_at)
     assert actor.end_at is not None
-    record = build_record(
-        session_id=session_id,
-        chapter=chapter,
-        started_at=started_at,
-        platform=platform,
-        room=room,
+    record = assemble(
+        header,
+        actor.events,
         spans=actor.spans,
-        events=actor.events,
         end_at=actor.end_at,
         settings=settings.domain(),
         notes=notes,
     )
-    await asyncio.to_thread(store.save, record)
-    # Retention runs where sessions end, so old spans go without anyone remembering to purge.
-    await asyncio.to_thread(store.purge, started_at + timedelta(seconds=record.duration_s))
-    if failure is not None:
-        raise failure
+
+    def save_and_purge() -> None:
+        actor.store.save(record)
+        # Retention runs where sessions end, so old spans go without anyone remembering to purge.
+        actor.store.purge(header.started_at + timedelta(seconds=record.duration_s))
+
+    await asyncio.to_thread(save_and_purge)
     return record

@@ -8,6 +8,10 @@ the same records, so reports can be re-rendered from the store at any time.
     card = reports.member_card(record, "Ann Lee", history)             # one member, privately
     lead = reports.comparison(last_six, detail=True)                   # leads, with a PNG chart
     html = reports.html_report(record, history, timezone="Europe/London")
+
+Pictures (reports.canvas: matplotlib Agg, deterministic): the lead chart over sessions
+(reports.chart), the meeting at a glance in the HTML report (reports.glance), and the member's
+own two on their card (reports.own_picture). Colours come from reports.palette.
 """
 
 from __future__ import annotations
@@ -20,14 +24,14 @@ from reports.html import html_report
 from reports.markdown import markdown_report
 from reports.post import Attachment, Audience, Field, Post
 from reports.recap import recap
-from reports.summary import SessionSummary, summarize
+from reports.summary import MeetingFigures, summarize
 
 __all__ = [
     "Attachment",
     "Audience",
     "Field",
+    "MeetingFigures",
     "Post",
-    "SessionSummary",
     "chart_png",
     "comparison",
     "csv_report",

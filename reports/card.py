@@ -2,7 +2,8 @@
 
 Only the member sees it. The score explains itself in minutes ("attentive for 41 of 47 minutes
 of other members' turns"), camera-off is stated as a fact with no judgement, an agreed camera
-accommodation is named as such, and missing data says "not enough data", never zero.
+accommodation is named as such, and missing data says "not enough data", never zero. Two
+pictures go with it (reports.own_picture): their own meeting, and their recent scores.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from collections.abc import Callable, Sequence
 from meetbot.domain.record import Attendee, ListeningScore, SessionRecord
 from meetbot.domain.states import Attendance
 from reports import wording
+from reports.member_trend import earlier_scores
+from reports.own_picture import card_pictures
 from reports.post import Audience, Field, Post
-from reports.summary import chronological, find, is_late, left_early, represented, stands_in
+from reports.summary import find, is_late, left_early, represented, stands_in
 
-# Trends compare against this many of the member's previous sessions.
-TREND_SESSIONS = 5
 # Within this many points of the recent average, a score is "about the same".
 STEADY_POINTS = 3.0
 
@@ -87,6 +88,7 @@ def member_card(
             body=REASONS["opted_out"] + " To opt back in, ask a chapter lead.",
             footer="Only you can see this.",
         )
+    pictures = card_pictures(record, attendee, history, timezone=timezone)
     lines = [f"Attendance: **{attendance_words(attendee, wording.md_name)}**", ""]
     trend = Field("Trend", _trend(record, attendee, history))
     if attendee.attendance is Attendance.ABSENT or represented(attendee):
@@ -106,6 +108,7 @@ def member_card(
         body="\n".join(lines),
         fields=fields,
         footer=_footer(record),
+        attachments=pictures,
     )
 
 
@@ -116,6 +119,8 @@ def explanation(score: ListeningScore | None) -> str:
     if score.value is None:
         if score.reason == "opted_out":
             return "opted out: not analysed"
+        if score.others_turns_s < 1:
+            return "not enough data: no other member had a turn while you were connected"
         could = wording.minutes_pair(score.observable_s, score.others_turns_s)
         return f"not enough data: {could} of other members' turns could be judged"
     judged = wording.minutes_pair(score.attentive_s, score.observable_s)
@@ -140,7 +145,7 @@ def explanation(score: ListeningScore | None) -> str:
 def attendance_words(a: Attendee, name: Callable[[str], str] = wording.plain_name) -> str:
     """'present (joined late, left early)', 'substitute for Bob Nguyen', 'absent'."""
     if represented(a):
-        return "represented by a substitute"
+        return "away, represented by a substitute"
     words = ATTENDANCE_WORDS[a.attendance]
     facts = [w for w, yes in (("joined late", is_late(a)), ("left early", left_early(a))) if yes]
     if facts:
@@ -175,17 +180,7 @@ def _own_turn(a: Attendee) -> str:
 
 
 def _trend(record: SessionRecord, a: Attendee, history: Sequence[SessionRecord]) -> str:
-    earlier = [
-        r
-        for r in chronological(history)
-        if r.session_id != record.session_id and r.started_at < record.started_at
-    ][-TREND_SESSIONS:]
-    past: list[float] = []
-    for r in earlier:
-        them = find(r, a.person)
-        value = _value(them.score) if them else None
-        if value is not None:
-            past.append(value)
+    past = [p.score for p in earlier_scores(record, a, history) if p.score is not None]
     if not past:
         return "No earlier scores yet: the trend starts with your next meeting."
     listed = ", ".join(str(int(v + 0.5)) for v in past)

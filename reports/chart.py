@@ -1,32 +1,16 @@
-"""The session-over-session chart leads see: a PNG made with matplotlib's Agg renderer.
-
-Byte-for-byte deterministic for the same records: a fixed size and dpi, fixed style settings
-(not the user's matplotlibrc), no pyplot global state (safe in a worker thread), and no
-'Software' or date text chunk in the PNG.
-"""
+"""The session-over-session chart leads see: a PNG drawn on reports.canvas (deterministic,
+headless, safe in a worker thread)."""
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 
-import matplotlib
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from meetbot.domain.record import SessionRecord
-from reports import wording
-from reports.summary import SessionSummary, chronological, summarize
+from reports import canvas, wording
+from reports.summary import MeetingFigures, chronological, summarize
 
-WIDTH_IN, HEIGHT_IN, DPI = 8.0, 5.0, 100  # 800 x 500 px: readable inline in Discord
-STYLE = {
-    "font.family": "DejaVu Sans",  # ships with matplotlib: same glyphs on every machine
-    "font.size": 9.0,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "path.simplify": False,
-}
+WIDTH_IN, HEIGHT_IN = 8.0, 5.0  # 800 x 500 px: readable inline in Discord
 # Colour-blind safe (Okabe-Ito).
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#E69F00", "#009E73", "#999999"
 
@@ -43,9 +27,7 @@ def chart_png(
     summaries = [summarize(r) for r in chronological(records)]
     labels = [wording.short_date(s.started_at, timezone) for s in summaries]
     xs = list(range(len(summaries)))
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
-        FigureCanvasAgg(fig)
+    with canvas.figure(WIDTH_IN, HEIGHT_IN) as fig:
         top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
         top.plot(
             xs,
@@ -65,8 +47,7 @@ def chart_png(
         top.set_ylabel("percent")
         top.grid(axis="y", color="#dddddd", linewidth=0.6)
         top.legend(loc="lower left", frameon=False, ncols=2)
-        # A '$' pair in a chapter name would switch matplotlib to math mode.
-        chapter = summaries[-1].chapter.replace("$", r"\$")
+        chapter = canvas.safe_text(summaries[-1].chapter)
         top.set_title(f"{chapter}: last {wording.plural(len(xs), 'session')}")
         width = 0.38
         bottom.bar(
@@ -86,12 +67,10 @@ def chart_png(
         bottom.set_xticks(xs, labels, rotation=30 if len(xs) > 6 else 0, ha="center")
         bottom.set_xlim(-0.6, len(xs) - 0.4)
         fig.tight_layout()
-        out = io.BytesIO()
-        fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
-    return out.getvalue()
+        return canvas.png(fig)
 
 
-def _listening(s: SessionSummary, min_group: int) -> float | None:
+def _listening(s: MeetingFigures, min_group: int) -> float | None:
     return s.listening if s.scored >= min_group else None
 
 

@@ -16,7 +16,7 @@ from meetbot.domain.states import Attendance
 from reports import wording
 from reports.chart import chart_png
 from reports.post import Attachment, Audience, Post
-from reports.summary import IN_PERSON, SessionSummary, chronological, is_member, summarize
+from reports.summary import IN_PERSON, MeetingFigures, chronological, is_member, summarize
 
 NAME_WIDTH = 22  # detail table column; longer names are shortened with an ellipsis
 CHART_NAME = "comparison.png"
@@ -99,7 +99,7 @@ def comparison(
     )
 
 
-def table(summaries: Sequence[SessionSummary], min_group: int, timezone: str) -> list[str]:
+def table(summaries: Sequence[MeetingFigures], min_group: int, timezone: str) -> list[str]:
     """A fixed-width table (one row per session) that reads the same in a code block and a file."""
     rows: list[tuple[str, ...]] = [("date", "attendance", "late", "listening", "turns", "visitors")]
     for s in summaries:
@@ -116,7 +116,7 @@ def table(summaries: Sequence[SessionSummary], min_group: int, timezone: str) ->
     return aligned(rows)
 
 
-def trends(summaries: Sequence[SessionSummary], min_group: int) -> list[str]:
+def trends(summaries: Sequence[MeetingFigures], min_group: int) -> list[str]:
     first, last = summaries[0], summaries[-1]
     visitors = sum(len(s.visitors) for s in summaries)
     return [
@@ -129,7 +129,7 @@ def trends(summaries: Sequence[SessionSummary], min_group: int) -> list[str]:
     ]
 
 
-def room_listening(s: SessionSummary, min_group: int) -> float | None:
+def room_listening(s: MeetingFigures, min_group: int) -> float | None:
     """The room's figure, withheld when so few were scored that it would reveal someone."""
     return s.listening if s.scored >= min_group else None
 

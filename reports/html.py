@@ -1,19 +1,21 @@
 """The organiser's self-contained HTML report of one session.
 
 Rendered from reports/templates/session.html.j2 with autoescaping on (display names are
-untrusted text), inline CSS and the chart embedded as a data: URI: the file makes no request
-when opened, so it can be mailed or archived as it is.
+untrusted text), inline CSS and the pictures (the meeting at a glance, the chart over time)
+embedded as data: URIs: the file makes no request when opened, so it can be mailed or
+archived as it is.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 
 import jinja2
 
 from meetbot.domain.record import SessionRecord
+from reports.canvas import data_uri
 from reports.chart import chart_png
+from reports.glance import meeting_glance
 from reports.organiser import organiser_report
 from reports.summary import chronological
 
@@ -37,6 +39,8 @@ def html_report(
     """One HTML document; `history` (earlier sessions) adds the over-time table and chart."""
     report = organiser_report(record, history, timezone=timezone, min_group=min_group)
     sessions = chronological([*(r for r in history if r.session_id != record.session_id), record])
-    png = chart_png(sessions, timezone=timezone, min_group=min_group)
-    chart_uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    return _ENV.get_template("session.html.j2").render(r=report, chart_uri=chart_uri)
+    chart_uri = data_uri(chart_png(sessions, timezone=timezone, min_group=min_group))
+    glance = meeting_glance(record, timezone=timezone, min_group=min_group)
+    return _ENV.get_template("session.html.j2").render(
+        r=report, chart_uri=chart_uri, glance=glance, glance_uri=data_uri(glance.png)
+    )

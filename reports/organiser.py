@@ -110,7 +110,7 @@ def organiser_report(
         facts=tuple(facts),
         attendees=tuple(
             _attendee_row(record, a, scores_shown, timezone)
-            for a in sorted(record.attendees, key=_attendee_order)
+            for a in sorted(record.attendees, key=attendee_order)
         ),
         scores_shown=scores_shown,
         turns=tuple(_turn_row(record, t, timezone) for t in sorted(record.turns, key=_turn_key)),
@@ -120,7 +120,7 @@ def organiser_report(
     )
 
 
-def _attendee_order(a: Attendee) -> tuple[int, str]:
+def attendee_order(a: Attendee) -> tuple[int, str]:
     return (
         0 if is_member(a) else _GROUP_ORDER.get(a.attendance, 3),
         a.person.casefold(),

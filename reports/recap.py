@@ -10,7 +10,7 @@ from __future__ import annotations
 from meetbot.domain.record import SessionRecord
 from reports import wording
 from reports.post import Audience, Post
-from reports.summary import SessionSummary, summarize
+from reports.summary import MeetingFigures, summarize
 
 # A listening highlight is only worth saying when it is genuinely good news.
 GOOD_LISTENING = 80.0
@@ -75,7 +75,7 @@ def recap(record: SessionRecord, *, timezone: str = "UTC", min_group: int = 5) -
     )
 
 
-def _attendance(s: SessionSummary) -> str:
+def _attendance(s: MeetingFigures) -> str:
     # Opted-out members are counted neither way: we do not even say whether they came.
     expected = s.attended + s.covered + s.absent
     parts = [f"{s.attended} of {expected} members there"]
@@ -89,14 +89,14 @@ def _attendance(s: SessionSummary) -> str:
     return " · ".join(parts)
 
 
-def _turns(s: SessionSummary) -> str:
+def _turns(s: MeetingFigures) -> str:
     if not s.member_turns:
         return "no member turns were recorded."
     average = wording.duration(s.member_turn_s / s.member_turns)
     return f"{wording.plural(s.member_turns, 'member turn')} held, {average} on average."
 
 
-def _highlight(s: SessionSummary, show_listening: bool) -> str:
+def _highlight(s: MeetingFigures, show_listening: bool) -> str:
     """One encouraging, true sentence about the group; the first that applies wins."""
     if s.members and s.absent == 0:
         if s.covered:

@@ -32,7 +32,9 @@ class Substitute:
 
 
 @dataclass(frozen=True, slots=True)
-class SessionSummary:
+class MeetingFigures:
+    """The group-level figures of one session (not a stored session: see meetbot.store)."""
+
     session_id: str
     chapter: str
     started_at: datetime
@@ -70,17 +72,17 @@ class SessionSummary:
         return 100.0 * self.attentive_s / self.observable_s
 
 
-def summarize(record: SessionRecord) -> SessionSummary:
+def summarize(record: SessionRecord) -> MeetingFigures:
     members = [a for a in record.attendees if is_member(a)]
-    subs = tuple(Substitute(a.person, a.substitute_for) for a in record.attendees if stands_in(a))
-    stood_in_for = {s.substitute_for for s in subs if s.substitute_for}
-    # Absent members a guest named as theirs count as covered too (a hand correction).
-    away = [
-        a
-        for a in members
-        if represented(a) or (a.attendance is Attendance.ABSENT and a.person in stood_in_for)
-    ]
-    absent = [a for a in members if a.attendance is Attendance.ABSENT and a not in away]
+    subs = tuple(
+        Substitute(a.person, a.substitute_for)
+        for a in record.attendees
+        if a.attendance is Attendance.SUBSTITUTE and not represented(a)
+    )
+    covered_names = {s.substitute_for for s in subs if s.substitute_for}
+    covered_names |= {a.person for a in members if represented(a)}
+    away = [a for a in members if a.attendance is Attendance.ABSENT or represented(a)]
+    covered = sum(1 for a in away if a.person in covered_names)
     scored = [a for a in record.attendees if _has_score(a)]
     member_turns = [t for t in record.turns if t.kind is TurnKind.MEMBER]
     features = [t for t in record.turns if t.kind is TurnKind.FEATURE]
@@ -90,7 +92,7 @@ def summarize(record: SessionRecord) -> SessionSummary:
         # speaker, whose label must not end up in a public post.
         if turn.person and turn.person not in presenters:
             presenters.append(turn.person)
-    return SessionSummary(
+    return MeetingFigures(
         session_id=record.session_id,
         chapter=record.chapter,
         started_at=record.started_at,
@@ -100,8 +102,8 @@ def summarize(record: SessionRecord) -> SessionSummary:
         attended=sum(1 for a in members if a.attendance in IN_PERSON),
         late=sum(1 for a in members if is_late(a)),
         left_early=sum(1 for a in members if left_early(a)),
-        covered=len(away),
-        absent=len(absent),
+        covered=covered,
+        absent=len(away) - covered,
         substitutes=subs,
         visitors=tuple(a.person for a in record.attendees if a.attendance is Attendance.VISITOR),
         member_turns=len(member_turns),
@@ -135,11 +137,16 @@ def find(record: SessionRecord, person: str) -> Attendee | None:
 
 
 def represented(a: Attendee) -> bool:
-    """A roster member who stayed away and sent a substitute (PALMS "S")."""
+    """A roster member who did not come but sent a substitute.
+
+    The domain gives them the PALMS category `substitute` too (the chapter's sheet marks the
+    member's row 'S'); unlike the substitute, they have no connection and stand in for nobody.
+    """
     return (
         a.attendance is Attendance.SUBSTITUTE
-        and a.role is not Role.VISITOR
         and a.substitute_for is None
+        and not a.participants
+        and a.role is not Role.VISITOR
     )
 
 
@@ -149,7 +156,7 @@ def stands_in(a: Attendee) -> bool:
 
 
 def is_member(a: Attendee) -> bool:
-    """A roster member, whether there, represented, absent or opted out."""
+    """A roster member of this session: there, away, represented or opted out."""
     return a.attendance in MEMBER_ATTENDANCE or represented(a)
 
 

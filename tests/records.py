@@ -81,7 +81,7 @@ def chapter_session() -> SessionRecord:
                    away=((1900, 2200),)),
         # Camera off for 6 minutes: a fact on her own card only.
         Connection("Grace Kim", speaks=((641, 700),), camera_off=((2000, 2360),),
-                   unseen=((700, 760),)),
+                   unseen=((700, 760),), away=((650, 680),)),
         # Left early; the detector could not read him after the welcome: "not enough data".
         Connection("Hiro Tanaka", left=1500, unseen=((330, 1500),)),
         Connection("Jon Park", speaks=((700, 757),), away=((2000, 2030),)),

@@ -24,6 +24,7 @@ from meetbot.domain.events import (
     SpeechChanged,
     TrackStarted,
 )
+from meetbot.domain.header import SessionHeader
 from meetbot.domain.intervals import Interval
 from meetbot.domain.record import SessionRecord
 from meetbot.domain.settings import DomainSettings
@@ -75,16 +76,8 @@ def record(
     room: str = "1234",
 ) -> SessionRecord:
     """The SessionRecord the live session would store for `script`."""
-    return assemble(
-        session_id=session_id,
-        chapter=chapter,
-        started_at=started_at,
-        platform="janus",
-        room=room,
-        events=events(script, end),
-        settings=DomainSettings(),
-        end_at=end,
-    )
+    header = SessionHeader(session_id, chapter, started_at, "janus", room)
+    return assemble(header, events(script, end), settings=DomainSettings(), end_at=end)
 
 
 _VIDEO = TrackKind.VIDEO

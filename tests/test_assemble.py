@@ -12,6 +12,7 @@ The meeting (25 min, times in seconds):
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -19,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from meetbot.domain import scoring
-from meetbot.domain.assemble import assemble, assemble_from_spans
+from meetbot.domain.assemble import assemble
 from meetbot.domain.chapter import AgendaItem, Chapter, Member
 from meetbot.domain.events import (
     Event,
@@ -32,6 +33,7 @@ from meetbot.domain.events import (
     TrackEnded,
     TrackStarted,
 )
+from meetbot.domain.header import SessionHeader
 from meetbot.domain.record import Attendee, SessionRecord
 from meetbot.domain.settings import DomainSettings
 from meetbot.domain.states import Attendance, LeaveReason, Role, State, TrackKind, TurnKind
@@ -122,19 +124,12 @@ def meeting() -> list[Event]:
     return sorted(events, key=lambda e: e.at)  # stable: joins stay before their readings
 
 
-def build(events: list[Event], **kw: object) -> SessionRecord:
-    args: dict[str, object] = {
-        "session_id": "s1",
-        "chapter": CHAPTER,
-        "started_at": datetime(2026, 1, 5, 7, 0, tzinfo=UTC),
-        "platform": "janus",
-        "room": "1234",
-        "events": events,
-        "settings": DomainSettings(),
-        "end_at": END,
-    }
-    args.update(kw)
-    return assemble(**args)  # type: ignore[arg-type]
+HEADER = SessionHeader("s1", CHAPTER, datetime(2026, 1, 5, 7, 0, tzinfo=UTC), "janus", "1234")
+
+
+def build(events: list[Event], *, chapter: Chapter = CHAPTER, end_at: float = END) -> SessionRecord:
+    header = dataclasses.replace(HEADER, chapter=chapter)
+    return assemble(header, events, settings=DomainSettings(), end_at=end_at)
 
 
 @pytest.fixture(scope="module")
@@ -239,17 +234,12 @@ def test_every_attendee_accounts_for_the_whole_meeting(record: SessionRecord) ->
 def test_assemble_equals_assembling_from_folded_spans(record: SessionRecord) -> None:
     events = meeting()
     spans = fold(events, DomainSettings().timeline, END)
-    rebuilt = assemble_from_spans(
-        session_id="s1",
-        chapter=CHAPTER,
-        started_at=record.started_at,
-        platform="janus",
-        room="1234",
+    rebuilt = assemble(
+        HEADER,
+        [e for e in events if not isinstance(e, Observation)],
         spans=spans,
-        events=[e for e in events if not isinstance(e, Observation)],
         settings=DomainSettings(),
         end_at=END,
-        complete=True,
     )
     assert rebuilt == record
 
@@ -259,16 +249,13 @@ def test_crash_recovery_rebuilds_from_checkpointed_spans() -> None:
     events = [e for e in meeting() if e.at < crash]
     folder = TimelineFolder(DomainSettings().timeline)
     checkpointed = [span for e in events for span in folder.feed(e)]  # open spans are lost
-    rebuilt = assemble_from_spans(
-        session_id="s1",
-        chapter=CHAPTER,
-        started_at=datetime(2026, 1, 5, 7, 0, tzinfo=UTC),
-        platform="janus",
-        room="1234",
+    rebuilt = assemble(
+        HEADER,
+        [e for e in events if not isinstance(e, Observation)],
         spans=checkpointed,
-        events=[e for e in events if not isinstance(e, Observation)],
         settings=DomainSettings(),
         end_at=crash,
+        complete=False,
     )
     assert not rebuilt.complete
     assert rebuilt.duration_s == crash
@@ -285,22 +272,50 @@ def test_crash_recovery_rebuilds_from_checkpointed_spans() -> None:
         if a.attendance is not Attendance.OPTED_OUT:
             assert sum(a.seconds_by_state.values()) == pytest.approx(crash)
     # With the open spans cut at the last checkpoint (990 s), only the last 10 s are unknown.
-    with_open = assemble_from_spans(
-        session_id="s1",
-        chapter=CHAPTER,
-        started_at=datetime(2026, 1, 5, 7, 0, tzinfo=UTC),
-        platform="janus",
-        room="1234",
+    with_open = assemble(
+        HEADER,
+        [e for e in events if not isinstance(e, Observation)],
         spans=[*checkpointed, *folder.open_spans(990.0)],
-        events=[e for e in events if not isinstance(e, Observation)],
         settings=DomainSettings(),
         end_at=crash,
+        complete=False,
     )
     alice = by_person(with_open)["Alice Carter"]
     assert alice.seconds_by_state == {State.ENGAGED: 990.0, State.UNKNOWN: 10.0}
     # The feature was still running at the crash: it ends there.
     assert rebuilt.turns[-1].end == crash
     assert rebuilt.turns[-1].kind is TurnKind.FEATURE
+
+
+def test_a_recovered_record_says_it_is_partial_before_the_caller_s_notes() -> None:
+    events = [e for e in meeting() if e.at < 600 and not isinstance(e, Observation)]
+    rebuilt = assemble(
+        HEADER,
+        events,
+        spans=[],
+        settings=DomainSettings(),
+        end_at=600.0,
+        complete=False,
+        notes=("ended by an error: disk full",),
+    )
+    assert rebuilt.notes[1:] == ("ended by an error: disk full",)
+    assert rebuilt.notes[0].startswith("rebuilt from data saved up to 600 s")
+    assert (rebuilt.session_id, rebuilt.chapter, rebuilt.room) == ("s1", "Riverside", "1234")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"session_id": " "}, "session_id"),
+        ({"started_at": datetime(2026, 1, 5, 7, 0)}, "timezone-aware"),
+        ({"platform": ""}, "platform"),
+    ],
+)
+def test_a_session_header_refuses_what_no_record_could_carry(
+    change: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        dataclasses.replace(HEADER, **change)  # type: ignore[arg-type]
 
 
 def test_meeting_ended_event_wins_over_a_later_end_at() -> None:

@@ -19,6 +19,7 @@ from meetbot.domain.events import (
     SpeechChanged,
     TrackStarted,
 )
+from meetbot.domain.header import SessionHeader
 from meetbot.domain.reclassify import ReclassifyError, reclassify
 from meetbot.domain.record import SessionRecord
 from meetbot.domain.settings import DomainSettings
@@ -47,15 +48,9 @@ def categories(events: list[Event], chapter: Chapter = CHAPTER) -> dict[str, tup
 
 
 def record(events: list[Event], chapter: Chapter = CHAPTER) -> SessionRecord:
+    header = SessionHeader("s", chapter, datetime(2026, 1, 5, tzinfo=UTC), "offline", "r")
     return assemble(
-        session_id="s",
-        chapter=chapter,
-        started_at=datetime(2026, 1, 5, tzinfo=UTC),
-        platform="offline",
-        room="r",
-        events=sorted(events, key=lambda e: e.at),
-        settings=DomainSettings(),
-        end_at=END,
+        header, sorted(events, key=lambda e: e.at), settings=DomainSettings(), end_at=END
     )
 
 

@@ -10,6 +10,7 @@ import records
 from test_offline import BLACK, FACE, write_clip
 
 from meetbot import cli
+from meetbot.cli.analyze import NO_ROSTER
 from meetbot.domain.reclassify import reclassify
 from meetbot.domain.states import Attendance
 from meetbot.store import Store
@@ -39,7 +40,9 @@ def test_analyze_prints_json_and_stores_the_session(
     videos: list[Path], isolated_meetbot_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["analyze", *map(str, videos), "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr()
+    result = json.loads(printed.out)  # the roster note goes to stderr: stdout stays JSON
+    assert NO_ROSTER in printed.err
     people = {p["name"]: p for p in result["participants"]}
     assert set(people) == {"Ann Lee", "Bob Nguyen"}
     assert people["Bob Nguyen"]["seconds"]["camera_off"] == pytest.approx(15.0, abs=3.0)
@@ -62,6 +65,13 @@ def test_analyze_writes_the_json_file_and_a_readable_summary(
     (written,) = out.glob("*.json")
     result = json.loads(written.read_text())
     assert f"session {result['session_id']}: 30 s, 1 turns" in text
+    # No --config: the files' people are the members, and the output says so in one line.
+    assert text.splitlines()[0] == f"meetbot: {NO_ROSTER}"
+    assert {p["attendance"] for p in result["participants"]} == {"present"}
+    assert "visitor" not in text
+    # Each missing score says why: Ann heard only Bob's 10 s; Bob heard nobody else.
+    assert "listening: not enough data: 10 s of 10 s of other members' turns" in text
+    assert "listening: not enough data: no other member had a turn while you" in text
     assert "Bob Nguyen" in text
     assert "camera_off" in text
     assert [t["person"] for t in result["turns"]] == ["Bob Nguyen"]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
-from records import chapter_session, earlier_sessions
+from records import chapter_session, earlier_sessions, small_session
 
 from meetbot import app, config
 from meetbot.cli import main
 from meetbot.cli.join import until_seconds
+from meetbot.domain.chapter import Chapter
+from meetbot.domain.header import SessionHeader
 from meetbot.errors import ConfigError
 from meetbot.store import Store
 
@@ -29,7 +32,7 @@ def test_sessions_lists_newest_first(stored: list[str], capsys: pytest.CaptureFi
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("session")
     assert lines[1].startswith(stored[-1])
-    assert len(lines) == 1 + len(stored)
+    assert len(lines) == 1 + len(stored) + 1  # header, sessions, what the columns mean
 
 
 def test_sessions_when_empty(capsys: pytest.CaptureFixture[str]) -> None:
@@ -90,7 +93,10 @@ def test_running_session_is_recovered_before_reporting(
     settings = config.load(None)
     record = chapter_session()
     with Store.open("", isolated_meetbot_env) as store:
-        store.begin(record.session_id, record.chapter, record.started_at, "janus", "1234")
+        header = SessionHeader(
+            record.session_id, Chapter(record.chapter), record.started_at, "janus", "1234"
+        )
+        store.begin(header)
         store.checkpoint(record.session_id, record.spans, [])
         loaded = app.load_session(store, record.session_id[:8], settings)
     assert loaded.complete is False
@@ -108,3 +114,66 @@ def test_until_parses_minutes_and_clock_times() -> None:
         until_seconds("half past", None, tz, now)
     with pytest.raises(ConfigError, match="greater than 0"):
         until_seconds(None, 0, tz, now)
+
+
+def test_sessions_show_attendance_and_room_listening(
+    stored: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sessions"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[-3:] == ["members", "listening", "chapter"]
+    newest = lines[1].split()
+    # 7 members there and 1 represented by a substitute, of 9; the room's figure 81%.
+    assert newest[0] == stored[-1]
+    assert newest[5:7] == ["8/9", "81%"]
+    assert lines[-1].startswith("members: there or represented by a substitute")
+
+
+def test_sessions_filter_by_chapter_and_date(
+    stored: list[str], isolated_meetbot_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Store.open("", isolated_meetbot_env) as store:
+        store.save(small_session())
+    assert main(["sessions", "--chapter", "TINY chapter"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[1:-1]] == [small_session().session_id]
+    assert lines[1].split()[5:7] == ["2/3", "—"]  # too few scored: the room figure withheld
+    assert main(["sessions", "--since", "2026-03-01"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:-1]]
+    assert listed == [small_session().session_id, stored[-1]]
+    assert main(["sessions", "--since", "2027-01-01"]) == 0
+    assert capsys.readouterr().out == "no sessions match --chapter/--since\n"
+    assert main(["sessions", "--since", "last tuesday"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("meetbot: --since 'last tuesday': give a date such as 2026-03-01")
+    assert err.count("\n") == 1
+
+
+def test_sessions_json_for_scripts(stored: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sessions", "--json", "--limit", "2"]) == 0
+    newest, before = json.loads(capsys.readouterr().out)
+    assert [newest["session_id"], before["session_id"]] == [stored[-1], stored[-2]]
+    assert newest["started_at"] == "2026-03-03T06:45:00+00:00"
+    assert newest["members_there"] == 7
+    assert newest["represented_by_substitute"] == 1
+    assert newest["members_expected"] == 9
+    assert newest["room_listening"] == 80.9
+    assert newest["status"] == "saved"
+
+
+def test_report_and_compare_json_give_the_files_written(
+    stored: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", stored[-1], "--out", str(tmp_path), "--json"]) == 0
+    written = json.loads(capsys.readouterr().out)
+    assert written["session_id"] == stored[-1]
+    assert sorted(Path(p).name for p in written["files"]) == [
+        "attendees.csv",
+        "report.html",
+        "report.md",
+    ]
+    assert all(Path(p).is_file() for p in written["files"])
+    assert main(["compare", "--last", "2", "--out", str(tmp_path), "--json"]) == 0
+    compared = json.loads(capsys.readouterr().out)
+    assert compared["sessions"] == stored[-2:]
+    assert sorted(Path(p).name for p in compared["files"]) == ["comparison.md", "comparison.png"]

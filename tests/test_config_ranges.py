@@ -35,6 +35,7 @@ from meetbot.domain.events import (
     ParticipantJoined,
     SpeechChanged,
 )
+from meetbot.domain.header import SessionHeader
 from meetbot.domain.record import SessionRecord
 from meetbot.domain.settings import DomainSettings
 from meetbot.domain.states import State
@@ -181,13 +182,5 @@ def fold(settings: DomainSettings) -> SessionRecord:
         events.append(Observation(float(t), bo, State.LOOKING_AWAY if t % 7 else State.ENGAGED))
     events.append(MeetingEnded(120.0))
     chapter = Chapter("Ranges", roster=(Member("Ann Lee"), Member("Bo Chen")))
-    return assemble(
-        session_id="ranges",
-        chapter=chapter,
-        started_at=datetime(2026, 3, 3, 7, 0, tzinfo=UTC),
-        platform="janus",
-        room="1",
-        events=events,
-        settings=settings,
-        end_at=120.0,
-    )
+    header = SessionHeader("ranges", chapter, datetime(2026, 3, 3, 7, 0, tzinfo=UTC), "janus", "1")
+    return assemble(header, events, settings=settings, end_at=120.0)

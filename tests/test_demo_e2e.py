@@ -129,6 +129,10 @@ def test_report_cards_and_comparison_are_written(demo_run: tuple[dict[str, Any],
     assert cards == ["ava-attentive", "ben-wanderer", "cara-camera", "dan-desk", "eve-late",
                      "finn-early"]  # fmt: skip
     assert "camera off" in (folder / "cards" / "cara-camera.md").read_text(encoding="utf-8")
+    # Each member's own pictures beside their card, never one member's under another's name.
+    pictures = sorted(p.name for p in (folder / "cards").glob("*.png"))
+    assert "cara-camera-your-meeting.png" in pictures
+    assert all(p.split("-your-")[0] in cards for p in pictures)
     assert (folder / "comparison.png").read_bytes().startswith(b"\x89PNG")
     comparison = (folder / "comparison.md").read_text(encoding="utf-8")
     assert "2 sessions side by side" in comparison

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -27,7 +27,8 @@ from fake_discord import (
 from test_publishers_chapter_data import SETTINGS, MemoryStore, session
 
 from meetbot.domain.chapter import Member
-from meetbot.domain.states import Role
+from meetbot.domain.record import SessionRecord, Span
+from meetbot.domain.states import Role, State
 from meetbot.errors import ConfigError, SessionNotFound, StorageError
 from meetbot.publishers.chapter_data import StoreChapterData
 from meetbot.publishers.discord_bot import make_client
@@ -348,3 +349,25 @@ async def test_real_cards_and_comparison_from_stored_records() -> None:
     ((name, png),) = chart.files
     assert name == "comparison.png"
     assert png.startswith(b"\x89PNG")
+
+
+async def test_myscore_attaches_the_members_own_pictures_only_to_their_private_reply() -> None:
+    def with_states(record: SessionRecord) -> SessionRecord:
+        spans = tuple(
+            Span(a.participants[0], State.ENGAGED, 0.0, record.duration_s) for a in record.attendees
+        )
+        return replace(record, spans=spans)
+
+    data = StoreChapterData(MemoryStore([with_states(session(w)) for w in range(3)]), SETTINGS)
+    async with serve() as fake, make_client() as client:
+        await client.login("bot-token-for-tests")
+        build_tree(client, data, ROSTER)
+        bot = Bot(fake, ChapterFake(), client._connection)
+        reqs = await bot.run(BEN, "myscore", requests=2)
+    (card,) = followups(reqs)
+    assert isinstance(card.payload, dict)
+    assert card.payload["flags"] & EPHEMERAL
+    assert [name for name, _ in card.files] == ["your-meeting.png", "your-trend.png"]
+    assert all(png.startswith(b"\x89PNG") for _, png in card.files)
+    # Nothing else was sent anywhere: the deferral and this one private follow-up.
+    assert len(reqs) == 2

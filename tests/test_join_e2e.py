@@ -20,7 +20,7 @@ from meetbot.clock import MonotonicClock
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.scenario import Scenario, Script
 from meetbot.lab.stage import render_faces, run_scenario
-from meetbot.store import Store
+from meetbot.store import SessionStatus, Store
 
 pytestmark = [
     pytest.mark.janus,
@@ -108,7 +108,7 @@ async def test_ctrl_c_saves_reports_and_posts(tmp_path: Path) -> None:
     with Store.open("", home) as store:
         (summary,) = store.list_sessions()
         record = store.load(summary.session_id)
-    assert summary.status == "saved"
+    assert summary.status is SessionStatus.SAVED
     assert "ended early: interrupted" in record.notes
     names = {a.person for a in record.attendees if a.joined_at is not None}
     assert names == {"Ann Lee", "Bo Chen"}  # "Bo Chen (phone)" is Bo

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -37,6 +38,8 @@ def outbox_for(chapter: Path) -> Outbox:
 def test_empty_outbox(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["outbox"]) == 0
     assert capsys.readouterr().out == "outbox: nothing pending\n"
+    assert main(["outbox", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
 
 
 def test_lists_what_is_pending_and_how_to_send_it(
@@ -108,3 +111,17 @@ async def test_retry_is_bounded_in_time_and_says_what_is_left(
     assert rest == "1 more message waits in the outbox; `meetbot outbox --retry` sends them"
     assert fake.messages == []
     assert [e.status.value for e in outbox.pending()] == ["pending", "pending"]
+
+
+def test_json_lists_pending_messages_for_scripts(
+    chapter: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outbox_for(chapter).enqueue("discord", RECAP, "recap:s1")
+    assert main(["outbox", "--config", str(chapter), "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert entry["id"] == 1
+    assert entry["status"] == "pending"
+    assert entry["destination"] == "discord"
+    assert entry["dedupe_key"] == "recap:s1"
+    assert entry["title"] == "Meeting recap — 5 January"
+    assert entry["sent_at"] is None

@@ -11,7 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from meetbot.config.schema import ChapterSection, Settings
+from meetbot.domain.chapter import Chapter
 from meetbot.domain.events import ParticipantId
+from meetbot.domain.header import SessionHeader
 from meetbot.domain.record import Attendee, ListeningScore, SessionRecord, Turn
 from meetbot.domain.states import Attendance, Role
 from meetbot.errors import SessionNotFound
@@ -56,12 +58,6 @@ def session(week: int) -> SessionRecord:
     )
 
 
-@dataclass(frozen=True)
-class Listed:
-    session_id: str
-    status: str = "saved"
-
-
 @dataclass
 class MemoryStore:
     """The SessionStore methods over a list of records, newest last."""
@@ -75,9 +71,9 @@ class MemoryStore:
             raise SessionNotFound(f"no single session starts with {session!r}")
         return found[0]
 
-    def list_sessions(self, chapter: str, limit: int) -> Sequence[Listed]:
+    def finished_sessions(self, chapter: str, *, limit: int) -> Sequence[SessionRecord]:
         mine = [r for r in self.records if r.chapter == chapter]
-        return [Listed(r.session_id) for r in reversed(mine)][:limit]
+        return mine[max(len(mine) - limit, 0) :]
 
     def history(self, person: str, chapter: str, limit: int) -> Sequence[SessionRecord]:
         return list(reversed(self.records))[:limit]
@@ -150,7 +146,11 @@ async def test_with_the_real_store_on_sqlite_beside_the_outbox(tmp_path: Path) -
     for week in range(3):
         store.save(session(week))
     # A meeting in progress is newer than all of them, but has no figures yet.
-    store.begin("2026-01-26-riverside", "Riverside", session(3).started_at, "janus", "1234")
+    store.begin(
+        SessionHeader(
+            "2026-01-26-riverside", Chapter("Riverside"), session(3).started_at, "janus", "1234"
+        )
+    )
     data = StoreChapterData(store, SETTINGS)
     card = await data.member_card("Cara Chen", None)
     assert card.title == "Your meeting on Monday 19 January 2026"

@@ -76,7 +76,7 @@ def test_a_score_object_without_value_is_not_enough_data() -> None:
 
 
 def test_trend_compares_with_the_member_s_own_recent_sessions() -> None:
-    # Grace: 83, 77, (no score), 77 before; 61 now.
+    # Grace: 83, 77, (no score), 77 before; 61 now (she looks away only in her own turn).
     assert field(card("Grace Kim"), "Trend") == (
         "Below your recent average of 79 (last 3: 83, 77, 77)"
     )

@@ -43,14 +43,14 @@ def test_html_is_self_contained() -> None:
     parsed = Resources()
     parsed.feed(page)
     assert parsed.tags.isdisjoint({"script", "link", "iframe", "object", "embed", "base"})
-    assert len(parsed.urls) == 1
-    assert parsed.urls[0].startswith("data:image/png;base64,")
+    assert len(parsed.urls) == 2  # the meeting at a glance and the chart over time
+    assert all(url.startswith("data:image/png;base64,") for url in parsed.urls)
     assert "url(" not in page  # no CSS fetches either
     assert "@import" not in page
 
 
 def test_html_embeds_the_chart_of_history_and_session() -> None:
-    uri = re.search(r'src="data:image/png;base64,([^"]+)"', html())
+    uri = re.search(r'per session"[^>]*src="data:image/png;base64,([^"]+)"', html())
     assert uri is not None
     expected = reports.chart_png(
         [records.chapter_session(), *records.earlier_sessions()], timezone=TZ

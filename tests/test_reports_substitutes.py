@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from meetbot.domain.assemble import assemble
 from meetbot.domain.chapter import Chapter, Member
 from meetbot.domain.events import Event, Observation, ParticipantId, ParticipantJoined
+from meetbot.domain.header import SessionHeader
 from meetbot.domain.record import SessionRecord
 from meetbot.domain.settings import DomainSettings
 from meetbot.domain.states import Attendance, Role, State
@@ -31,16 +32,10 @@ def meeting(*present: str) -> SessionRecord:
         pid = ParticipantId(f"feed-{i}")
         events.append(ParticipantJoined(0.0, pid, name))
         events += [Observation(float(t), pid, State.ENGAGED) for t in range(0, int(END), 2)]
-    return assemble(
-        session_id="2026-03-03-riverside",
-        chapter=CHAPTER,
-        started_at=datetime(2026, 3, 3, 7, 0, tzinfo=UTC),
-        platform="janus",
-        room="1",
-        events=events,
-        settings=DomainSettings(),
-        end_at=END,
+    header = SessionHeader(
+        "2026-03-03-riverside", CHAPTER, datetime(2026, 3, 3, 7, 0, tzinfo=UTC), "janus", "1"
     )
+    return assemble(header, events, settings=DomainSettings(), end_at=END)
 
 
 def test_the_pipeline_marks_the_member_represented_and_the_guest_standing_in() -> None:
@@ -90,15 +85,15 @@ def test_the_organiser_report_lists_the_member_as_represented_not_as_a_guest() -
     assert rows == [
         ("Ann Lee", "present", "20 min"),
         ("Bo Chen", "present", "20 min"),
-        ("Cy Diaz", "represented by a substitute", "—"),
+        ("Cy Diaz", "away, represented by a substitute", "—"),
         ("Dee Fox", "substitute for Cy Diaz", "20 min"),
     ]
-    assert "| Cy Diaz | represented by a substitute |" in markdown_report(record)
+    assert "| Cy Diaz | away, represented by a substitute |" in markdown_report(record)
 
 
 def test_the_represented_members_card_says_so_and_keeps_their_trend() -> None:
     card = member_card(meeting("Ann Lee", "Bo Chen", "Dee Fox"), "Cy Diaz")
-    assert card.body.startswith("Attendance: **represented by a substitute**")
+    assert card.body.startswith("Attendance: **away, represented by a substitute**")
     assert "thank you for joining us" not in card.body
     assert [f.name for f in card.fields] == ["Trend"]
 

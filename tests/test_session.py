@@ -34,11 +34,12 @@ from meetbot.domain.events import (
     ParticipantLeft,
     SpeechChanged,
 )
-from meetbot.domain.record import Span
+from meetbot.domain.record import SessionRecord, Span
 from meetbot.domain.states import Attendance, State
 from meetbot.errors import ConnectError, StorageError
 from meetbot.session import run_session
 from meetbot.store import Store
+from meetbot.terminal.interrupt import stop_on_signals
 
 P = ParticipantId
 ANN, BOB, FARID = P("feed-ann"), P("feed-bob"), P("feed-farid")
@@ -222,20 +223,90 @@ async def test_until_ends_a_meeting_that_goes_on(store: RecordingStore) -> None:
     assert store.load(record.session_id) == record
 
 
-async def test_cancellation_saves_and_returns_what_was_folded(store: RecordingStore) -> None:
-    clock = ManualClock()
-    connector = ScriptedConnector(clock, meeting(50.0, end=False), hang=True)
-    task = asyncio.create_task(
-        run_session(
-            connector, FakeSampler(), settings=settings(), store=store, clock=clock, session_id="x"
+class Hanging:
+    """A meeting that goes on after 49 s of script until something ends it."""
+
+    def __init__(self, store: RecordingStore) -> None:
+        self.store, self.clock = store, ManualClock()
+        self.connector = ScriptedConnector(self.clock, meeting(50.0, end=False), hang=True)
+
+    async def run(self, session_id: str, stop: asyncio.Event | None = None) -> SessionRecord:
+        return await run_session(
+            self.connector,
+            FakeSampler(),
+            settings=settings(),
+            store=self.store,
+            clock=self.clock,
+            session_id=session_id,
+            stop=stop,
         )
-    )
-    await connector.played.wait()
-    task.cancel()
-    record = await task
-    assert "ended early: interrupted" in record.notes
-    assert record.duration_s == 49.0  # the clock when Ctrl-C arrived
-    assert store.load("x") == record
+
+    def saved(self, session_id: str) -> SessionRecord:
+        record = self.store.load(session_id)
+        assert "ended early: interrupted" in record.notes
+        assert record.duration_s == 49.0  # the clock when it was stopped
+        assert self.connector.cancelled
+        assert self.store.unfinished() == []
+        return record
+
+
+async def test_stop_ends_the_meeting_as_interrupted_and_returns_the_saved_record(
+    store: RecordingStore,
+) -> None:
+    live = Hanging(store)
+    stop = asyncio.Event()
+    task = asyncio.create_task(live.run("x", stop))
+    await live.connector.played.wait()
+    stop.set()  # what the first Ctrl-C does (meetbot.terminal.interrupt)
+    assert await task == live.saved("x")
+
+
+async def test_a_caller_s_timeout_propagates_and_the_record_is_still_saved(
+    store: RecordingStore,
+) -> None:
+    live = Hanging(store)
+
+    async def caller() -> None:
+        async with asyncio.timeout(None) as deadline:
+            expiry = asyncio.create_task(expire_once_played(deadline))
+            await live.run("t")
+        expiry.cancel()  # not reached: the deadline passes while the meeting goes on
+
+    async def expire_once_played(deadline: asyncio.Timeout) -> None:
+        await live.connector.played.wait()
+        deadline.reschedule(asyncio.get_running_loop().time())
+
+    with pytest.raises(TimeoutError):
+        await caller()
+    record = live.saved("t")
+    assert {a.person for a in record.attendees if a.attendance is Attendance.PRESENT} == {
+        "Ann Lee",
+        "Bob Nguyen",
+    }
+
+
+async def test_a_failing_sibling_task_propagates_and_the_record_is_still_saved(
+    store: RecordingStore,
+) -> None:
+    live = Hanging(store)
+    went_on = False
+
+    async def sibling() -> None:
+        await live.connector.played.wait()
+        raise RuntimeError("the participants' script broke")
+
+    async def caller() -> None:
+        nonlocal went_on
+        async with asyncio.TaskGroup() as group:
+            group.create_task(sibling())
+            await live.run("g")
+            went_on = True  # a swallowed cancellation would carry on here
+
+    with pytest.raises(ExceptionGroup) as caught:
+        await caller()
+    assert [str(e) for e in caught.value.exceptions] == ["the participants' script broke"]
+    assert not went_on
+    live.saved("g")
 
 
 async def test_opted_out_members_are_excluded_and_never_stored(store: RecordingStore) -> None:
@@ -313,7 +384,7 @@ async def _child(url: str) -> None:
             print(f"checkpoint {kw['at']}", flush=True)
 
     clock = ManualClock()
-    with Announcing.open(url) as store:
+    with Announcing.open(url) as store, stop_on_signals() as stop:  # as `meetbot join` does
         record = await run_session(
             ScriptedConnector(clock, meeting(95.0, end=False), hang=True),
             FakeSampler(),
@@ -321,6 +392,7 @@ async def _child(url: str) -> None:
             store=store,
             clock=clock,
             session_id="crashed",
+            stop=stop,
         )
     print(f"returned {record.session_id} {record.duration_s}", flush=True)
 

@@ -27,10 +27,11 @@ from meetbot.domain.events import (
     ParticipantLeft,
     SpeechChanged,
 )
+from meetbot.domain.header import SessionHeader
 from meetbot.domain.record import Span
 from meetbot.domain.states import Attendance, State
 from meetbot.errors import SessionNotFound, StorageError
-from meetbot.store import SQLITE_FILE, Store, codec, schema
+from meetbot.store import SQLITE_FILE, SessionStatus, Store, codec, schema
 
 P = ParticipantId
 
@@ -90,8 +91,27 @@ def test_list_sessions_newest_first_by_chapter(store: Store) -> None:
         for r in sorted((*earlier, records.chapter_session()), key=lambda r: r.started_at)[::-1]
     ]
     assert [s.session_id for s in store.list_sessions(limit=1)] == ["2026-03-04-tiny"]
-    assert listed[0].status == "saved"
+    assert listed[0].status is SessionStatus.SAVED
     assert listed[0].complete
+
+
+def test_finished_sessions_are_queried_oldest_first_without_running_ones(store: Store) -> None:
+    earlier = records.earlier_sessions()
+    latest = records.chapter_session()
+    for record in (*earlier, latest, records.small_session()):
+        store.save(record)
+    running = SessionHeader("live", Chapter(records.CHAPTER), latest.started_at, "janus", "1")
+    store.begin(running)  # newest of all, but not finished
+    by_start = [r.session_id for r in sorted((*earlier, latest), key=lambda r: r.started_at)]
+    found = store.finished_sessions(records.CHAPTER, limit=2)
+    assert [r.session_id for r in found] == by_start[-2:]
+    assert found[-1] == store.load(latest.session_id)
+    before = store.finished_sessions(
+        records.CHAPTER, limit=10, until=latest.started_at, exclude=latest.session_id
+    )
+    assert [r.session_id for r in before] == by_start[:-1]
+    assert [r.session_id for r in store.finished_sessions(limit=1)] == ["2026-03-04-tiny"]
+    assert store.finished_sessions("Nobody's Chapter", limit=5) == []
 
 
 def test_history_finds_a_person_by_any_spelling_newest_first(store: Store) -> None:
@@ -143,7 +163,7 @@ def test_forget_removes_a_person_everywhere_and_keeps_the_others(store: Store) -
 def test_forget_matches_display_names_and_running_sessions(store: Store) -> None:
     store.save(records.chapter_session())
     assert store.forget("Erin O'Brien | Acme") == 1
-    store.begin("live", Chapter(name="C"), records.START, "janus", "1")
+    store.begin(SessionHeader("live", Chapter(name="C"), records.START, "janus", "1"))
     joined = ParticipantJoined(1.0, P("f1"), "Kim Ode (phone)")
     store.checkpoint("live", [Span(P("f1"), State.ENGAGED, 1.0, 9.0)], [joined], at=10.0)
     assert store.forget("Kim Ode") == 1
@@ -177,7 +197,7 @@ def test_opted_out_people_are_stored_as_opted_out_only(store: Store) -> None:
 
 def test_checkpoints_then_recovery_build_an_incomplete_record(store: Store) -> None:
     chapter = Chapter(name="C", roster=(Member("Ann Lee"),))
-    store.begin("s1", chapter, records.START, "janus", "1")
+    store.begin(SessionHeader("s1", chapter, records.START, "janus", "1"))
     events: list[Event] = [
         ParticipantJoined(0.0, P("a"), "Ann Lee"),
         SpeechChanged(5.0, P("a"), True),
@@ -197,11 +217,11 @@ def test_checkpoints_then_recovery_build_an_incomplete_record(store: Store) -> N
         open_spans=[Span(P("a"), State.ENGAGED, 3.0, 50.0)],
     )
     assert store.unfinished() == ["s1"]
-    assert store.list_sessions()[0].status == "running"
+    assert store.list_sessions()[0].status is SessionStatus.RUNNING
     with pytest.raises(SessionNotFound, match="still running, or its process stopped"):
         store.load("s1")
     with pytest.raises(StorageError, match="already stored"):
-        store.begin("s1", chapter, records.START, "janus", "1")
+        store.begin(SessionHeader("s1", chapter, records.START, "janus", "1"))
 
     record = store.recover("s1")
     assert not record.complete
@@ -213,13 +233,13 @@ def test_checkpoints_then_recovery_build_an_incomplete_record(store: Store) -> N
     assert "rebuilt from data saved up to 60 s" in record.notes[0]
     assert store.unfinished() == []
     assert store.load("s1") == record
-    assert store.list_sessions()[0].status == "recovered"
+    assert store.list_sessions()[0].status is SessionStatus.RECOVERED
     with pytest.raises(StorageError, match="not running"):
         store.checkpoint("s1", [], [MeetingEnded(61.0)])
 
 
 def test_a_session_another_machine_still_writes_is_not_recovered(store: Store) -> None:
-    store.begin("remote", Chapter(name="C"), records.START, "janus", "1")
+    store.begin(SessionHeader("remote", Chapter(name="C"), records.START, "janus", "1"))
     sessions = schema.sessions
     fresh = sessions.update().values(writer="elsewhere.example:4242", heartbeat=time.time() - 60)
     with store.engine.begin() as conn:

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import sys
 from pathlib import Path
 
+import reports
 from meetbot import config
+from meetbot.domain.chapter import Member
+from meetbot.domain.record import Attendee
 from meetbot.errors import ConfigError
+
+NO_ROSTER = (
+    "no chapter roster (--config CHAPTER.toml): each file's person is scored as a chapter member"
+)
+# Why a participant has no listening score, in the words the summary line prints.
+_UNSCORED = {
+    "visitor": "not scored (visitor)",
+    "substitute": "not scored (substitute)",
+    "opted_out": "opted out",
+    "absent": "absent",
+}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,6 +53,12 @@ def _analyze(args: argparse.Namespace) -> int:
     from meetbot.store import Store
 
     settings = config.load(args.config)
+    if not settings.roster:
+        # Without a roster everyone would be a visitor, and visitors are never scored: the
+        # files name the people, so take them as the members (and say so).
+        people = tuple(dict.fromkeys(path.stem for path in args.videos))
+        settings = dataclasses.replace(settings, roster=tuple(Member(p) for p in people))
+        print(f"meetbot: {NO_ROSTER}", file=sys.stderr if args.json else sys.stdout)
     with Store.open(settings.storage.url, retention_days=settings.storage.retention_days) as store:
         record = analyze(args.videos, settings=settings, store=store, turns_file=args.turns)
     result = summary(record)
@@ -51,12 +73,18 @@ def _analyze(args: argparse.Namespace) -> int:
         print(text)
         return 0
     print(f"session {record.session_id}: {record.duration_s:.0f} s, {len(record.turns)} turns")
-    for person in result["participants"]:
+    for person, attendee in zip(result["participants"], record.attendees, strict=True):
         seconds = ", ".join(f"{state} {s:.0f} s" for state, s in person["seconds"].items() if s)
-        score = person["listening_score"]
-        listening = "not enough data" if score is None else f"{score:.0f}"
-        print(
-            f"  {person['name']:<28} {person['attendance']:<11} listening {listening:<16} {seconds}"
-        )
+        print(f"  {person['name']:<28} {person['attendance']:<11} {seconds}")
+        print(f"  {'':<28} listening: {_listening(attendee)}")
     print(f"stored; `meetbot report {record.session_id}` writes the full report")
     return 0
+
+
+def _listening(a: Attendee) -> str:
+    """The score, or the real reason there is none, in the words of the member's card."""
+    if a.score is not None and a.score.value is not None:
+        return f"{a.score.value:.0f} ({reports.explanation(a.score)})"
+    if a.score is None and a.attendance.value in _UNSCORED:
+        return _UNSCORED[a.attendance.value]
+    return reports.explanation(a.score)

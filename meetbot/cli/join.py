@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import signal
 import sys
 import zoneinfo
 
@@ -18,8 +19,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="join the chapter's meeting, watch it, save, report and post the recap",
         description=(
             "Joins the meeting as a visible participant, shows live progress, and leaves when "
-            "the meeting ends, at --until/--minutes, or on Ctrl-C. The session is saved first; "
-            "a second Ctrl-C or a crash still leaves it for `meetbot report` / `meetbot post`."
+            "the meeting ends, at --until/--minutes, or on Ctrl-C (or SIGTERM). The session is "
+            "saved first; a second Ctrl-C or a crash still leaves it for `meetbot report` / "
+            "`meetbot post`."
         ),
     )
     parser.add_argument("--config", required=True, help="chapter TOML file")
@@ -57,6 +59,8 @@ def _join(args: argparse.Namespace) -> int:
     settings = config.load(args.config, overrides=overrides)
     config.check_discord_secrets(settings)
     until_s = until_seconds(args.until, args.minutes, settings.chapter.timezone)
-    finished = asyncio.run(app.join(settings, until_s=until_s))
+    # Ctrl-C (or SIGTERM from a service manager) ends the meeting: saved, reported, posted.
+    stop_signals = (signal.SIGINT, signal.SIGTERM)
+    finished = asyncio.run(app.join(settings, until_s=until_s, stop_signals=stop_signals))
     app.describe(finished, sys.stdout)
     return 0

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from meetbot import config
 from meetbot.cli.discord_bot import ENVIRONMENT
 
 if TYPE_CHECKING:
+    from meetbot.publishers.base import DeliveryReceipt
     from meetbot.publishers.outbox import OutboxEntry
 
 
@@ -29,6 +31,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--config", metavar="FILE", help="chapter TOML file (Discord settings)")
     parser.add_argument("--retry", action="store_true", help="deliver what is pending now")
     parser.add_argument("--all", action="store_true", help="also list recently sent messages")
+    parser.add_argument(
+        "--json", action="store_true", help="print the messages (or, with --retry, the results)"
+    )
     parser.set_defaults(func=_run)
 
 
@@ -48,15 +53,21 @@ def _run(args: argparse.Namespace) -> int:
                 settings, outbox, retry_failed=True, within_s=settings.discord.finish_timeout_s
             )
         )
-        if not receipts:
-            print("outbox: nothing to deliver")
-        for r in receipts:
-            where = ", ".join(r.remote_ids) if r.status is Status.SENT else r.note
-            print(f"#{r.message_id} {r.status.value} via {r.destination}: {where}")
-        if rest := still_waiting(outbox, receipts):
-            print(rest)
+        if args.json:
+            _print_json([_receipt_json(r) for r in receipts])
+        else:
+            if not receipts:
+                print("outbox: nothing to deliver")
+            for r in receipts:
+                where = ", ".join(r.remote_ids) if r.status is Status.SENT else r.note
+                print(f"#{r.message_id} {r.status.value} via {r.destination}: {where}")
+            if rest := still_waiting(outbox, receipts):
+                print(rest)
         return 0 if all(r.status is Status.SENT for r in receipts) else 1
     entries = outbox.entries() if args.all else outbox.pending()
+    if args.json:
+        _print_json([_entry_json(e) for e in entries])
+        return 0
     if not entries:
         print("outbox: nothing pending" if not args.all else "outbox: empty")
         return 0
@@ -78,3 +89,36 @@ def _line(e: OutboxEntry) -> str:
     if e.last_error and e.sent_at is None:
         text += f"  last error: {e.last_error}"
     return text
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _time(at: float | None) -> str | None:
+    return None if at is None else datetime.fromtimestamp(at, UTC).isoformat()
+
+
+def _entry_json(e: OutboxEntry) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "status": e.status.value,
+        "destination": e.destination,
+        "dedupe_key": e.dedupe_key,
+        "title": e.post.title,
+        "created_at": _time(e.created_at),
+        "attempts": e.attempts,
+        "last_error": e.last_error or None,
+        "next_attempt_at": _time(e.next_attempt_at),
+        "sent_at": _time(e.sent_at),
+    }
+
+
+def _receipt_json(r: DeliveryReceipt) -> dict[str, Any]:
+    return {
+        "id": r.message_id,
+        "status": r.status.value,
+        "destination": r.destination,
+        "remote_ids": list(r.remote_ids),
+        "note": r.note or None,
+    }

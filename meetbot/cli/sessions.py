@@ -8,20 +8,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import reports
 from meetbot import app, config
+from meetbot.cli import session_list
+from meetbot.publishers.base import Status
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import deliver_recap, report_dir, still_waiting
 from meetbot.publishers.outbox import Outbox
+from meetbot.store.rows import SessionStatus
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing = sub.add_parser("sessions", help="list stored sessions, newest first")
     _config_option(listing)
     listing.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    listing.add_argument("--chapter", help="only this chapter's sessions (name, any case)")
+    listing.add_argument("--since", help="only sessions from this date (2026-03-01) on")
+    _json_option(listing, "the sessions as a JSON list, each with its session_id")
     listing.set_defaults(func=_sessions)
 
     report = sub.add_parser("report", help="write a session's HTML, Markdown and CSV report")
@@ -29,6 +37,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report.add_argument("session", help="session id or a unique prefix (see `meetbot sessions`)")
     report.add_argument("--out", help="folder for the files (default: <data dir>/reports)")
     report.add_argument("--print", action="store_true", help="also print the Markdown report")
+    _json_option(report, "the paths of the files written, as JSON (instead of --print)")
     report.set_defaults(func=_report)
 
     compare = sub.add_parser("compare", help="lead comparison of the last sessions, with a chart")
@@ -37,6 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--last", type=int, help="how many sessions (default reports.compare_last)"
     )
     compare.add_argument("--out", help="folder for comparison.md and the chart")
+    _json_option(compare, "the sessions compared and the files written, as JSON")
     compare.set_defaults(func=_compare)
 
     post = sub.add_parser("post", help="post (or re-post) a session's recap through the outbox")
@@ -49,20 +59,42 @@ def _config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="chapter TOML file (for storage, timezone, Discord)")
 
 
+def _json_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--json", action="store_true", help=f"print {what}")
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
 def _sessions(args: argparse.Namespace) -> int:
     settings = config.load(args.config)
+    group = settings.reports.min_group_for_detail
+    start = session_list.since(args.since) if args.since else None
     with app.open_store(settings) as store:
-        rows = store.list_sessions(limit=args.limit)
-    if not rows:
-        print("no sessions stored yet; run `meetbot demo` or `meetbot join`")
-        return 0
-    print(f"{'session':<20} {'started (UTC)':<17} {'min':>5}  {'status':<10} chapter")
-    for s in rows:
-        status = s.status if s.complete else f"{s.status}*"
-        print(
-            f"{s.session_id:<20} {s.started_at:%Y-%m-%d %H:%M} {s.duration_s / 60:>5.1f}  "
-            f"{status:<10} {s.chapter}"
+        rows = session_list.chosen(store.list_sessions(), args.chapter, start)[: args.limit]
+        # Figures come from the saved record; a meeting still being recorded has none yet.
+        records = [
+            None if r.status is SessionStatus.RUNNING else store.load(r.session_id) for r in rows
+        ]
+    if args.json:
+        _print_json(
+            [session_list.as_json(r, rec, group) for r, rec in zip(rows, records, strict=True)]
         )
+        return 0
+    if not rows:
+        filtered = args.chapter or args.since
+        print(
+            "no sessions match --chapter/--since"
+            if filtered
+            else "no sessions stored yet; run `meetbot demo` or `meetbot join`"
+        )
+        return 0
+    width = max([session_list.ID_WIDTH, *(len(r.session_id) for r in rows)])
+    print(session_list.header(width))
+    for row, record in zip(rows, records, strict=True):
+        print(session_list.line(row, record, group, width))
+    print(session_list.FOOTNOTE)
     return 0
 
 
@@ -73,7 +105,11 @@ def _report(args: argparse.Namespace) -> int:
     with app.open_store(settings) as store:
         record = app.load_session(store, args.session, settings)
         history = app.earlier_sessions(store, record, settings.reports.compare_last)
-    for path in app.write_report_files(record, history, settings):
+    paths = app.write_report_files(record, history, settings)
+    if args.json:
+        _print_json({"session_id": record.session_id, "files": [str(p) for p in paths]})
+        return 0
+    for path in paths:
         print(f"report: {path}")
     if args.print:
         tz = settings.chapter.timezone
@@ -88,9 +124,13 @@ def _compare(args: argparse.Namespace) -> int:
         print("meetbot: --last must be at least 1", file=sys.stderr)
         return 2
     with app.open_store(settings) as store:
-        records = app.recent_sessions(store, settings.chapter.name if args.config else None, last)
+        chapter = settings.chapter.name if args.config else None
+        records = store.finished_sessions(chapter, limit=last)
     if not records:
-        print("no finished sessions to compare yet")
+        if args.json:
+            _print_json({"sessions": [], "files": []})
+        else:
+            print("no finished sessions to compare yet")
         return 0
     post = reports.comparison(
         records,
@@ -99,7 +139,12 @@ def _compare(args: argparse.Namespace) -> int:
         timezone=settings.chapter.timezone,
     )
     folder = Path(args.out) if args.out else report_dir(settings) / "comparison"
-    for path in app.write_post(post, folder, "comparison"):
+    paths = app.write_post(post, folder, "comparison")
+    if args.json:
+        ids = [r.session_id for r in records]  # oldest first, as compared
+        _print_json({"sessions": ids, "files": [str(p) for p in paths]})
+        return 0
+    for path in paths:
         print(f"comparison: {path}")
     print(render_markdown(post))
     return 0
@@ -119,4 +164,4 @@ def _post(args: argparse.Namespace) -> int:
         print(f"recap of {record.session_id} → {r.destination}: {r.status} {r.note}".rstrip())
     if rest:
         print(rest)
-    return 0 if all(r.status == "sent" for r in receipts) else 1
+    return 0 if all(r.status is Status.SENT for r in receipts) else 1

@@ -1,79 +1,50 @@
-"""Build the immutable SessionRecord at the end of a meeting: the single entry point.
+"""Build the immutable SessionRecord of a meeting: the single entry point.
 
 The live session, offline analysis and the demo call `assemble` with every event; crash recovery
-calls `assemble_from_spans` with the spans checkpointed so far plus the non-observation events
-(joins, leaves, speech), which is all the rest of the record needs.
+passes the spans checkpointed so far plus the non-observation events (joins, leaves, speech),
+which is all the rest of the record needs. Either way the record is built by the same steps, so
+a recovered or offline session reads exactly like a live one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from meetbot.domain import attendance, intervals, timeline, turns
-from meetbot.domain.chapter import Chapter
 from meetbot.domain.events import Event, MeetingEnded, Observation, ParticipantId
+from meetbot.domain.header import SessionHeader
 from meetbot.domain.record import SessionRecord, Span
 from meetbot.domain.settings import DomainSettings
 from meetbot.domain.states import State
 
 
 def assemble(
-    *,
-    session_id: str,
-    chapter: Chapter,
-    started_at: datetime,
-    platform: str,
-    room: str,
+    header: SessionHeader,
     events: Sequence[Event],
+    *,
     settings: DomainSettings,
     end_at: float,
+    spans: Sequence[Span] | None = None,
     complete: bool = True,
+    notes: Sequence[str] = (),
 ) -> SessionRecord:
-    """Fold every event of a session into its record (spans, turns, attendees, scores).
+    """Fold a session into its record (spans, turns, attendees, scores), ending at `end_at`.
 
-    `events` in arrival order, as the edges stamped them; the record ends at `end_at` or at an
-    earlier MeetingEnded among the events.
-    """
-    spans = timeline.fold(events, settings.timeline, _end(events, end_at))
-    return assemble_from_spans(
-        session_id=session_id,
-        chapter=chapter,
-        started_at=started_at,
-        platform=platform,
-        room=room,
-        spans=spans,
-        events=events,
-        settings=settings,
-        end_at=end_at,
-        complete=complete,
-    )
-
-
-def assemble_from_spans(
-    *,
-    session_id: str,
-    chapter: Chapter,
-    started_at: datetime,
-    platform: str,
-    room: str,
-    spans: Sequence[Span],
-    events: Sequence[Event],
-    settings: DomainSettings,
-    end_at: float,
-    complete: bool = False,
-) -> SessionRecord:
-    """A record from already-closed spans plus the join/leave/speech events.
-
-    Observations among `events` are ignored (the spans already hold what they said), so the
-    crash-recovery path may pass the checkpointed events as they are. Spans are clipped to
-    `end_at`, made canonical (`timeline.merge_adjacent`), spans of opted-out members dropped,
-    and connected time no span covers (not saved before a crash) is stored as `unknown`, so
-    the record's spans explain every figure on their own.
+    `events` in arrival order, as the edges stamped them; the record ends at `end_at` (seconds
+    since the start) or at an earlier MeetingEnded among the events. Without `spans` the
+    observations among `events` are folded into spans here; with `spans` (already closed, e.g.
+    checkpointed before a crash) observations are ignored, so the checkpointed events may be
+    passed as they are. Spans are clipped to the end, made canonical
+    (`timeline.merge_adjacent`), spans of opted-out members dropped, and connected time no span
+    covers (not saved before a crash) is stored as `unknown`, so the record's spans explain
+    every figure on their own. An incomplete record says so in its first note; `notes` follow.
     """
     end = _end(events, end_at)
     if end < 0:
         raise ValueError(f"end_at must be 0 or later (seconds since the start), got {end_at}")
+    if spans is None:
+        spans = timeline.fold(events, settings.timeline, end)
+    chapter = header.chapter
     rest = [e for e in events if not isinstance(e, Observation)]
     parties = attendance.group(attendance.connections(rest, end), chapter)
     hidden = {
@@ -96,21 +67,23 @@ def assemble_from_spans(
         )
         for p in parties
     ]
-    notes: tuple[str, ...] = ()
-    if not complete:
-        notes = (f"rebuilt from data saved up to {end:.0f} s; later minutes are missing",)
+    missing = (
+        ()
+        if complete
+        else (f"rebuilt from data saved up to {end:.0f} s; later minutes are missing",)
+    )
     return SessionRecord(
-        session_id=session_id,
+        session_id=header.session_id,
         chapter=chapter.name,
-        started_at=started_at,
+        started_at=header.started_at,
         duration_s=end,
-        platform=platform,
-        room=room,
+        platform=header.platform,
+        room=header.room,
         attendees=tuple(a for a in attendees if a is not None),
         turns=spoken,
         spans=kept,
         complete=complete,
-        notes=notes,
+        notes=(*missing, *notes),
     )
 
 

@@ -11,8 +11,10 @@ reads that hint.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -53,6 +55,24 @@ def key(display_name: str) -> str:
     text = unicodedata.normalize("NFKD", text.casefold().replace(".", " "))
     bare = "".join(ch for ch in text if not unicodedata.combining(ch) and _name_char(ch))
     return " ".join(bare.split()).strip(" -'")
+
+
+def with_opt_outs(chapter: Chapter, opted_out: Collection[str]) -> Chapter:
+    """The chapter with every roster member named in `opted_out` marked as opted out.
+
+    Opt-outs recorded outside the chapter file (e.g. `/meetbot optout`) join the roster here,
+    before a session is judged against it.
+    """
+    keys = {key(n) for n in opted_out}
+    if not keys:
+        return chapter
+    roster = tuple(
+        dataclasses.replace(m, opted_out=True)
+        if keys & {key(n) for n in (m.name, *m.aliases)}
+        else m
+        for m in chapter.roster
+    )
+    return dataclasses.replace(chapter, roster=roster)
 
 
 def _name_char(ch: str) -> bool:

@@ -152,7 +152,7 @@ class TimelineFolder:
     def open_spans(self, at: float) -> list[Span]:
         """The still-open spans cut at `at`, for a checkpoint (provisional: they may grow).
 
-        Crash recovery passes these with the closed spans to `assemble_from_spans`, so at most
+        Crash recovery passes these with the closed spans to `assemble(spans=…)`, so at most
         the time since the last checkpoint is lost.
         """
         return [

@@ -37,6 +37,7 @@ from meetbot.offline.analyze import summary as session_summary
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import report_dir
 from meetbot.store import Store
+from meetbot.terminal.interrupt import stop_on_signals
 
 DEMO_CHAPTER = Path(__file__).resolve().parents[2] / "config" / "demo-chapter.toml"
 DEMO_ROOM = 4242
@@ -178,7 +179,11 @@ async def _meeting(
     clock = MonotonicClock()
     async with asyncio.TaskGroup() as group:
         people = group.create_task(run_scenario(url, DEMO_ROOM, plan, clock))
-        record = await app.watch(settings, store, clock, until_s=duration + 1.0, stream=out)
+        # Ctrl-C ends the demo meeting early; its record is still reported below.
+        with stop_on_signals() as stop:
+            record = await app.watch(
+                settings, store, clock, until_s=duration + 1.0, stop=stop, stream=out
+            )
         await people
     return record.session_id
 
@@ -201,9 +206,14 @@ async def finish(settings: Settings, session_ids: list[str], out: TextIO) -> dic
             )
             earlier = [r for r in history if r.session_id != main.session_id]
             card = reports.member_card(main, attendee.person, earlier, timezone=tz)
-            app.write_post(card, folder / "cards", _slug(attendee.person))
+            slug = _slug(attendee.person)
+            # Every card's pictures have the same names: each member's get their own prefix.
+            own = tuple(
+                dataclasses.replace(a, filename=f"{slug}-{a.filename}") for a in card.attachments
+            )
+            app.write_post(dataclasses.replace(card, attachments=own), folder / "cards", slug)
             print(f"\n--- card for {attendee.person} ---\n" + render_markdown(card), file=out)
-        records = app.recent_sessions(store, main.chapter, settings.reports.compare_last)
+        records = store.finished_sessions(main.chapter, limit=settings.reports.compare_last)
     lead = reports.comparison(
         records, detail=True, min_group=settings.reports.min_group_for_detail, timezone=tz
     )

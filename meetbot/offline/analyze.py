@@ -20,7 +20,6 @@ import av
 import av.error
 
 from detectors import Detector
-from meetbot.assembly import with_opt_outs
 from meetbot.config.schema import Settings
 from meetbot.domain.assemble import assemble
 from meetbot.domain.events import (
@@ -32,7 +31,8 @@ from meetbot.domain.events import (
     TrackEnded,
     TrackStarted,
 )
-from meetbot.domain.names import Roster
+from meetbot.domain.header import SessionHeader
+from meetbot.domain.names import Roster, with_opt_outs
 from meetbot.domain.record import ListeningScore, SessionRecord
 from meetbot.domain.states import SpeechSource, TrackKind
 from meetbot.errors import ConfigError
@@ -107,16 +107,14 @@ def analyze(
         key=lambda e: (e.at, _ORDER.get(type(e), 2)),
     )
     started = started_at or datetime.now(UTC)
-    record = assemble(
+    header = SessionHeader(
         session_id=session_id or new_session_id(started),
         chapter=chapter,
         started_at=started,
         platform=PLATFORM,
         room=_room(videos),
-        events=events,
-        settings=settings.domain(),
-        end_at=end_at,
     )
+    record = assemble(header, events, settings=settings.domain(), end_at=end_at)
     if store is not None:
         store.save(record)
         store.purge(started + timedelta(seconds=record.duration_s))  # retention, as live

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 import reports
 from meetbot.config.schema import Settings
@@ -25,9 +25,9 @@ class SessionStore(Protocol):
         """A session by id or unique id prefix; raises SessionNotFound."""
         ...
 
-    def list_sessions(self, chapter: str, limit: int) -> Sequence[Any]:
-        """The newest `limit` sessions of `chapter`, newest first; items have `session_id`
-        and `status` ("running" while a meeting is still being recorded)."""
+    def finished_sessions(self, chapter: str, *, limit: int) -> Sequence[SessionRecord]:
+        """The newest `limit` finished sessions of `chapter` (none still being recorded),
+        oldest first."""
         ...
 
     def history(self, person: str, chapter: str, limit: int) -> Sequence[SessionRecord]: ...
@@ -60,7 +60,7 @@ class StoreChapterData:
         return await asyncio.to_thread(self._comparison, sessions)
 
     def _comparison(self, sessions: int) -> Post:
-        records = [self._store.load(sid) for sid in self._finished(sessions)]
+        records = self._finished(sessions)
         return reports.comparison(
             records, detail=True, min_group=self._min_group, timezone=self._timezone
         )
@@ -72,13 +72,11 @@ class StoreChapterData:
         return await asyncio.to_thread(self._store.forget, person)
 
     def _latest(self) -> SessionRecord:
-        return self._store.load(self._finished(1)[0])
+        return self._finished(1)[-1]
 
-    def _finished(self, limit: int) -> list[str]:
-        """Ids of the newest `limit` finished sessions (a meeting in progress is skipped)."""
-        # At most one meeting of a chapter runs at a time, so one extra row is enough.
-        listed = self._store.list_sessions(self._chapter, limit + 1)
-        ids = [s.session_id for s in listed if getattr(s, "status", "") != "running"][:limit]
-        if not ids:
+    def _finished(self, limit: int) -> list[SessionRecord]:
+        """The newest `limit` finished sessions, oldest first (a meeting in progress is not)."""
+        records = list(self._store.finished_sessions(self._chapter, limit=limit))
+        if not records:
             raise SessionNotFound(f"no finished sessions of {self._chapter} are stored yet")
-        return ids
+        return records

@@ -25,16 +25,18 @@ from typing import Self
 
 import sqlalchemy as sa
 
-from meetbot.domain.chapter import Chapter
+from meetbot.domain.assemble import assemble
 from meetbot.domain.events import Event, Observation
+from meetbot.domain.header import SessionHeader
 from meetbot.domain.names import key as name_key
+from meetbot.domain.names import with_opt_outs
 from meetbot.domain.record import SessionRecord, Span
 from meetbot.domain.settings import DomainSettings
 from meetbot.errors import SessionNotFound, StorageError
 from meetbot.store import codec, rows, schema
 from meetbot.store.database import SQLITE_FILE, Configured, create_engine, engine_url, translating
 from meetbot.store.privacy import forget_in, without_opted_out
-from meetbot.store.rows import RECOVERED, RUNNING, SAVED, WRITER, SessionSummary
+from meetbot.store.rows import WRITER, SessionStatus, StoredSession
 
 
 class Store:
@@ -55,7 +57,7 @@ class Store:
         retention_days: int | None = None,
     ) -> Store:
         """Open (creating or upgrading) the store at `url`; a whole `Settings` is accepted too."""
-        if not isinstance(url, str):  # Settings, as StoreChapterData.open passes it
+        if not isinstance(url, str):  # a whole Settings: its storage section says where
             storage = url.storage
             url, retention_days = storage.url, retention_days or storage.retention_days
         return cls(create_engine(url, data_dir), retention_days=retention_days or 180)
@@ -81,31 +83,24 @@ class Store:
 
     # -- a running session ------------------------------------------------------------------
 
-    def begin(
-        self,
-        session_id: str,
-        chapter: Chapter | str,
-        started_at: datetime,
-        platform: str,
-        room: str,
-    ) -> None:
+    def begin(self, header: SessionHeader) -> None:
         """Register a session that is starting; checkpoints and crash recovery hang off it."""
-        snapshot = chapter if isinstance(chapter, Chapter) else Chapter(name=chapter)
-        with self._write(f"start session {session_id}") as conn:
-            if rows.row(conn, session_id) is not None:
-                raise StorageError(f"session {session_id} is already stored; use a new id")
+        sid = header.session_id
+        with self._write(f"start session {sid}") as conn:
+            if rows.row(conn, sid) is not None:
+                raise StorageError(f"session {sid} is already stored; use a new id")
             conn.execute(
                 schema.sessions.insert().values(
-                    session_id=session_id,
-                    chapter=snapshot.name,
-                    started_at=started_at.timestamp(),
+                    session_id=sid,
+                    chapter=header.chapter.name,
+                    started_at=header.started_at.timestamp(),
                     duration_s=0.0,
-                    platform=platform,
-                    room=room,
-                    status=RUNNING,
+                    platform=header.platform,
+                    room=header.room,
+                    status=SessionStatus.RUNNING.value,
                     complete=False,
                     checkpoint_at=0.0,
-                    chapter_json=codec.dumps(snapshot),
+                    chapter_json=codec.dumps(header.chapter),
                     header="{}",
                     attendees="[]",
                     spans_purged=False,
@@ -129,7 +124,7 @@ class Store:
         reached = max([at or 0.0, *times])
         with self._write(f"checkpoint session {session_id}") as conn:
             row = rows.row(conn, session_id)
-            if row is None or row.status != RUNNING:
+            if row is None or row.status != SessionStatus.RUNNING.value:
                 raise StorageError(f"session {session_id} is not running; begin() it first")
             where = schema.spans.c.session_id == session_id
             conn.execute(schema.spans.delete().where(where, schema.spans.c.provisional))
@@ -150,20 +145,18 @@ class Store:
         with self._read("list unfinished sessions") as conn:
             found = conn.execute(
                 sa.select(schema.sessions.c.session_id)
-                .where(schema.sessions.c.status == RUNNING)
+                .where(schema.sessions.c.status == SessionStatus.RUNNING.value)
                 .order_by(schema.sessions.c.started_at)
             )
             return [r.session_id for r in found]
 
     def recover(self, session_id: str, settings: DomainSettings | None = None) -> SessionRecord:
         """Rebuild (and save) an incomplete record of a session whose process died."""
-        from meetbot.assembly import build_record
-
         with self._read(f"read the checkpoints of {session_id}") as conn:
             row = rows.row(conn, session_id)
             if row is None:
                 raise SessionNotFound(f"no stored session has the id {session_id!r}")
-            if row.status != RUNNING:
+            if row.status != SessionStatus.RUNNING.value:
                 return self.load(session_id)
             if (writer := rows.live_writer(row)) is not None:
                 raise StorageError(
@@ -179,25 +172,28 @@ class Store:
                     .order_by(schema.events.c.at, schema.events.c.id)
                 )
             ]
-        record = build_record(
+        chapter = codec.chapter_from(json.loads(row.chapter_json))
+        header = SessionHeader(
             session_id=session_id,
-            chapter=codec.chapter_from(json.loads(row.chapter_json)),
+            chapter=with_opt_outs(chapter, self.opted_out(row.chapter)),
             started_at=datetime.fromtimestamp(row.started_at, UTC),
             platform=row.platform,
             room=row.room,
+        )
+        record = assemble(
+            header,
+            events,
             spans=spans,
-            events=events,
             end_at=row.checkpoint_at,
             settings=settings or DomainSettings(),
             complete=False,
-            opted_out=self.opted_out(row.chapter),
         )
-        self.save(record, status=RECOVERED)
+        self.save(record, status=SessionStatus.RECOVERED)
         return record
 
     # -- finished sessions ------------------------------------------------------------------
 
-    def save(self, record: SessionRecord, *, status: str = SAVED) -> None:
+    def save(self, record: SessionRecord, *, status: SessionStatus = SessionStatus.SAVED) -> None:
         """Store a finished record, replacing its checkpoints (or an earlier version of it)."""
         record = without_opted_out(record, self.opted_out(record.chapter))
         sid = record.session_id
@@ -209,7 +205,7 @@ class Store:
                 "duration_s": record.duration_s,
                 "platform": record.platform,
                 "room": record.room,
-                "status": status,
+                "status": SessionStatus(status).value,
                 "complete": record.complete,
                 "header": json.dumps(codec.record_header(record), ensure_ascii=False),
                 "attendees": "[]",
@@ -238,7 +234,7 @@ class Store:
 
     def list_sessions(
         self, chapter: str | None = None, limit: int | None = None
-    ) -> list[SessionSummary]:
+    ) -> list[StoredSession]:
         """Sessions newest first, running ones included (see `status`)."""
         s = schema.sessions.c
         query = sa.select(schema.sessions).order_by(s.started_at.desc(), s.session_id)
@@ -247,7 +243,37 @@ class Store:
         if limit is not None:
             query = query.limit(limit)
         with self._read("list sessions") as conn:
-            return [rows.summary(r) for r in conn.execute(query)]
+            return [rows.stored_session(r) for r in conn.execute(query)]
+
+    def finished_sessions(
+        self,
+        chapter: str | None = None,
+        *,
+        limit: int,
+        until: datetime | None = None,
+        exclude: str | None = None,
+    ) -> list[SessionRecord]:
+        """The last `limit` finished (saved or recovered) sessions, oldest first.
+
+        Of one chapter or all; with `until`, only those started at or before it; `exclude` a
+        session id left out (the one being reported on, when its history is wanted).
+        """
+        s = schema.sessions.c
+        query = (
+            sa.select(s.session_id)
+            .where(s.status != SessionStatus.RUNNING.value)
+            .order_by(s.started_at.desc(), s.session_id.desc())
+            .limit(max(limit, 0))
+        )
+        if chapter is not None:
+            query = query.where(s.chapter == chapter)
+        if until is not None:
+            query = query.where(s.started_at <= until.timestamp())
+        if exclude is not None:
+            query = query.where(s.session_id != exclude)
+        with self._read("list finished sessions") as conn:
+            ids = [r.session_id for r in conn.execute(query)]
+            return [rows.record(conn, sid) for sid in reversed(ids)]
 
     def history(
         self, person: str, chapter: str | None = None, limit: int | None = None
@@ -257,7 +283,7 @@ class Store:
         query = (
             sa.select(s.session_id, s.started_at)
             .join(schema.attendees, a.session_id == s.session_id)
-            .where(a.person_key == name_key(person), s.status != RUNNING)
+            .where(a.person_key == name_key(person), s.status != SessionStatus.RUNNING.value)
             .distinct()
             .order_by(s.started_at.desc(), s.session_id)
         )
@@ -346,4 +372,4 @@ class Store:
         return translating(self._engine, action)
 
 
-__all__ = ["SQLITE_FILE", "SessionSummary", "Store", "engine_url"]
+__all__ = ["SQLITE_FILE", "SessionStatus", "Store", "StoredSession", "engine_url"]

@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,7 +24,15 @@ from meetbot.domain.states import State
 from meetbot.errors import SessionNotFound
 from meetbot.store import codec, schema
 
-RUNNING, SAVED, RECOVERED = "running", "saved", "recovered"
+
+class SessionStatus(StrEnum):
+    """Where a stored session is. Stored in rows, so the values never change."""
+
+    RUNNING = "running"  # live now, or its process died (then `Store.recover` finishes it)
+    SAVED = "saved"  # its record was saved when it ended
+    RECOVERED = "recovered"  # rebuilt from checkpoints after its process died
+
+
 WRITER = f"{socket.gethostname()}:{os.getpid()}"
 # A running session on another machine counts as live while it wrote this recently; the actor
 # checkpoints every storage.checkpoint_s (30 s by default), idle or not.
@@ -31,14 +40,16 @@ LIVE_WITHIN_S = 300.0
 
 
 @dataclass(frozen=True, slots=True)
-class SessionSummary:
+class StoredSession:
+    """One row of the sessions table: what `meetbot sessions` lists (no attendees, no spans)."""
+
     session_id: str
     chapter: str
     started_at: datetime
     duration_s: float
     platform: str
     room: str
-    status: str  # running / saved / recovered
+    status: SessionStatus
     complete: bool
 
 
@@ -93,7 +104,7 @@ def resolve(conn: sa.Connection, session: str) -> str:
 
 def record(conn: sa.Connection, sid: str) -> SessionRecord:
     found = row(conn, sid)
-    if found.status == RUNNING:
+    if found.status == SessionStatus.RUNNING.value:
         raise SessionNotFound(
             f"session {sid} has no saved record yet: it is still running, or its process "
             "stopped; recovering it rebuilds an incomplete record from its checkpoints"
@@ -172,15 +183,15 @@ def delete_session_rows(conn: sa.Connection, sid: str, *, keep_session: bool) ->
         conn.execute(schema.sessions.delete().where(schema.sessions.c.session_id == sid))
 
 
-def summary(found: Any) -> SessionSummary:
-    return SessionSummary(
+def stored_session(found: Any) -> StoredSession:
+    return StoredSession(
         session_id=found.session_id,
         chapter=found.chapter,
         started_at=datetime.fromtimestamp(found.started_at, UTC),
         duration_s=found.duration_s,
         platform=found.platform,
         room=found.room,
-        status=found.status,
+        status=SessionStatus(found.status),
         complete=bool(found.complete),
     )
 
@@ -206,7 +217,7 @@ def purge_spans(conn: sa.Connection, cutoff: float) -> int:
     """Drop spans and events of finished sessions started before `cutoff` (epoch seconds)."""
     s = schema.sessions.c
     query = sa.select(s.session_id).where(
-        s.started_at < cutoff, s.status != RUNNING, sa.not_(s.spans_purged)
+        s.started_at < cutoff, s.status != SessionStatus.RUNNING.value, sa.not_(s.spans_purged)
     )
     ids = [r.session_id for r in conn.execute(query)]
     for table in (schema.spans, schema.events):
