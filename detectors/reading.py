@@ -19,6 +19,16 @@ class Verdict(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why a face got its verdict, in words a member who disputes a figure can be shown."""
+
+    head: str  # the head's turn relative to the baseline, against the thresholds
+    eyes: str  # the eyes' own turn and the line of sight, or why they could not be read
+    baseline: str  # what "looking at the meeting" is for this person, and how it was learned
+    plausibility: str  # whether the landmarks are a face seen from the front half
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
     """One judged frame.
 
@@ -38,6 +48,7 @@ class Reading:
     gaze: tuple[float, float] | None = None
     reason: str = ""
     face_px: int = 0  # width of the main face in the analysed frame
-    offset_yaw: float | None = None  # yaw minus the baseline, gaze-weighted
+    offset_yaw: float | None = None  # head yaw minus the baseline
     offset_pitch: float | None = None
     baseline_ready: bool = False
+    why: Explanation | None = None  # set on every reading of a face with landmarks

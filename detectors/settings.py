@@ -17,8 +17,18 @@ from dataclasses import dataclass, fields
 ALLOWED: dict[str, tuple[float, float]] = {
     "yaw_threshold_deg": (1, 90),
     "pitch_threshold_deg": (1, 90),
-    "gaze_weight": (0, 1),
+    "gaze_weight": (0, 5),
     "yaw_gain": (0.5, 3),
+    "pitch_level_deg": (-30, 30),
+    "unlearned_margin_deg": (0, 30),
+    "gaze_noise_deg": (0, 45),
+    "head_far_ratio": (1, 10),
+    "plausible_score": (0, 1),
+    "odd_gaze_deg": (1, 90),
+    "odd_roll_deg": (1, 180),
+    "baseline_max_drift_deg": (0, 90),
+    "baseline_speaking_weight": (1, 100),
+    "baseline_trim": (0, 0.45),
     "baseline_seconds": (0, 86400),
     "baseline_min_samples": (1, 100_000),
     "baseline_max_samples": (1, 100_000),
@@ -46,13 +56,25 @@ class DetectorSettings:
     # --- looking away, relative to the person's learned baseline ---
     yaw_threshold_deg: float = 25.0  # head turned further sideways than this = looking away
     pitch_threshold_deg: float = 20.0  # head raised/lowered further than this = looking away
-    gaze_weight: float = 0.3  # share of the eyes' own turn (iris) added to the head angles
-    yaw_gain: float = 1.15  # face_mesh understates head turns (measured gain ~0.87)
+    yaw_gain: float = 1.11  # face_mesh understates head turns (bench/realfaces/calibrate.py)
+    pitch_level_deg: float = -6.0  # the pitch face_mesh reads on a level head facing the camera
+    unlearned_margin_deg: float = 5.0  # thresholds widened by this until the baseline is learned
+    # --- eyes: a veto, never a reason on their own ---
+    gaze_weight: float = 2.5  # the irises' sideways turn, times this, is added to the head's
+    gaze_noise_deg: float = 5.0  # eye turns smaller than this are iris-landmark noise: ignored
+    head_far_ratio: float = 1.4  # a head beyond this many thresholds is away whatever the eyes say
+    # --- plausibility of the landmark fit (back of a head, ear only, mesh on hair) ---
+    plausible_score: float = 0.8  # detections at least this sure need no further checks
+    odd_gaze_deg: float = 18.0  # irises this far from centre on a doubtful detection: not eyes
+    odd_roll_deg: float = 20.0  # a head tilted this far on a doubtful detection: not a face
     # --- per-person baseline ---
     baseline_seconds: float = 180.0  # learn from every face sample in the first minutes
     baseline_min_samples: int = 5  # samples before the baseline replaces "facing the camera"
     baseline_max_samples: int = 240  # most recent samples kept (4 min at 1 fps)
     baseline_max_offset_deg: float = 40.0  # samples turned further are never learned
+    baseline_max_drift_deg: float = 30.0  # learned yaw stays this close to facing the camera
+    baseline_speaking_weight: int = 3  # a sample while speaking counts this many times
+    baseline_trim: float = 0.2  # share cut off each end before averaging (trimmed mean)
     # --- camera off ---
     no_frame_timeout_s: float = 5.0  # no frame for this long = camera off
     black_luma: float = 16.0  # a flat frame darker than this is "black_frame"

@@ -26,7 +26,7 @@ from meetbot.publishers.base import DeliveryReceipt, Status
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import deliver_recap, report_dir
 from meetbot.publishers.outbox import Outbox, Sleep
-from meetbot.store import SessionStatus, Store
+from meetbot.store import Earlier, SessionStatus, Store
 from meetbot.terminal.interrupt import stop_on_signals
 from meetbot.terminal.progress import TerminalProgress
 from reports.post import Post
@@ -158,9 +158,11 @@ async def watch(
     until_s: float | None,
     stop: asyncio.Event | None = None,
     stream: TextIO | None = None,
+    session_id: str | None = None,
+    earlier: Earlier | None = None,
 ) -> SessionRecord:
     """Join the configured meeting, watch it until it ends (or `stop` is set), and return the
-    saved record."""
+    saved record (a new session, or the continuation of `earlier`: see run_session)."""
     # Imported here: aiortc and mediapipe take seconds to load, and only a live meeting
     # needs them (`meetbot sessions`, `report`, `post` stay quick).
     from meetbot.connectors.janus import JanusConnector
@@ -186,6 +188,8 @@ async def watch(
             until=until_s,
             stop=stop,
             observer=progress,
+            session_id=session_id,
+            earlier=earlier,
         )
 
 

@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 
 
 class MonotonicClock:
-    def __init__(self) -> None:
-        self._t0 = time.monotonic()
-        self.started_at = datetime.now(UTC)
+    def __init__(self, started_at: datetime | None = None) -> None:
+        """From now, or from `started_at` (aware): continuing a session begun elsewhere."""
+        now = datetime.now(UTC)
+        self.started_at = started_at or now
+        self._t0 = time.monotonic() - (now - self.started_at).total_seconds()
 
     def __call__(self) -> float:
         return time.monotonic() - self._t0

@@ -38,9 +38,9 @@ from meetbot.domain.events import (
 from meetbot.domain.header import SessionHeader
 from meetbot.domain.names import Roster, with_opt_outs
 from meetbot.domain.record import SessionRecord, Span
-from meetbot.domain.states import EndReason
+from meetbot.domain.states import EndReason, LeaveReason
 from meetbot.domain.timeline import TimelineFolder
-from meetbot.store import Store
+from meetbot.store import Earlier, Store
 
 log = logging.getLogger(__name__)
 
@@ -220,13 +220,18 @@ async def run_session(
     until: float | None = None,
     stop: asyncio.Event | None = None,
     observer: Observer | None = None,
+    earlier: Earlier | None = None,
 ) -> SessionRecord:
     """Watch one meeting until it ends (or `stop` is set); return its record, saved in `store`.
 
     Cancelled, it saves the record of what was folded so far and re-raises CancelledError.
+    With `earlier` (Store.reopen) this continues a session another process began: its spans
+    and events stay, `clock` must count from its start, and the gap reads unknown.
     """
     started_at: datetime = getattr(clock, "started_at", None) or datetime.now(UTC)
     opted_out = await asyncio.to_thread(store.opted_out, settings.chapter.name)
+    if earlier is not None:
+        session_id, started_at = earlier.session_id, earlier.started_at
     header = SessionHeader(
         session_id=session_id or new_session_id(started_at),
         chapter=with_opt_outs(settings.to_chapter(), opted_out),
@@ -234,13 +239,21 @@ async def run_session(
         platform=settings.meeting.platform,
         room=str(settings.meeting.room),
     )
-    await asyncio.to_thread(store.begin, header)
+    if earlier is None:
+        await asyncio.to_thread(store.begin, header)
     actor = _Actor(header, settings, store, clock, sampler, observer)
+    if earlier is not None:
+        actor.spans, actor.events = list(earlier.spans), list(earlier.events)
     queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_SIZE)
     start = clock()
     emit: Emit = queue.put
     failure: BaseException | None = None
     notes: list[str] = []
+    if earlier is not None:
+        notes.append(
+            f"continued by another worker at {start:.0f} s; from {earlier.saved_until:.0f} s "
+            "until then nothing was seen (unknown)"
+        )
 
     async def meeting() -> None:
         await connector.run(emit, sampler)
@@ -273,11 +286,13 @@ async def run_session(
         actor.reason = EndReason.INTERRUPTED
         # Whoever cancelled us stops waiting, but the meeting is not lost: the save runs in
         # a shielded thread (a further cancellation cannot stop it half-way), then we re-raise.
-        await asyncio.shield(_save(actor, header, queue, until, notes, settings, clock))
+        await asyncio.shield(_save(actor, header, queue, until, notes, settings, clock, earlier))
         raise
     if actor.reason is EndReason.INTERRUPTED:
         notes.append("ended early: interrupted")
-    record = await asyncio.shield(_save(actor, header, queue, until, notes, settings, clock))
+    record = await asyncio.shield(
+        _save(actor, header, queue, until, notes, settings, clock, earlier)
+    )
     if failure is not None:
         raise failure
     return record
@@ -291,14 +306,16 @@ async def _save(
     notes: list[str],
     settings: Settings,
     clock: Clock,
+    earlier: Earlier | None = None,
 ) -> SessionRecord:
     """Assemble the record of what the actor folded and save it (then apply retention)."""
     actor.drain(queue, until)
     actor.close(max(clock(), actor.folder.now) if actor.end_at is None else actor.end_at)
     assert actor.end_at is not None
+    events = actor.events if earlier is None else continued_events(earlier, actor.events)
     record = assemble(
         header,
-        actor.events,
+        events,
         spans=actor.spans,
         end_at=actor.end_at,
         settings=settings.domain(),
@@ -312,3 +329,20 @@ async def _save(
 
     await asyncio.to_thread(save_and_purge)
     return record
+
+
+def continued_events(earlier: Earlier, events: list[Event]) -> list[Event]:
+    """Everyone connected before the gap who was not there when the session was continued
+    left during the gap: when exactly is unknown, so at the last checkpoint."""
+    before, after = events[: len(earlier.events)], events[len(earlier.events) :]
+    still: set[ParticipantId] = set()
+    for event in before:
+        if isinstance(event, ParticipantJoined):
+            still.add(event.participant)
+        elif isinstance(event, ParticipantLeft):
+            still.discard(event.participant)
+    back = {e.participant for e in after if isinstance(e, ParticipantJoined)}
+    gone: list[Event] = [
+        ParticipantLeft(earlier.saved_until, pid, LeaveReason.LOST) for pid in sorted(still - back)
+    ]
+    return before + gone + after

@@ -103,7 +103,7 @@ async def test_discord_outage_ends_within_the_deadline_and_a_later_outbox_run_po
     if outage == "503":
         assert len(fake.sent(f"/channels/{CHANNEL}/messages")) == 4
     (receipt,) = finished.receipts
-    assert (receipt.destination, receipt.status) == ("discord", Status.PENDING)
+    assert (receipt.destination, receipt.status) == (f"discord:{CHANNEL}", Status.PENDING)
     assert "not delivered in the time allowed" in receipt.note
     (entry,) = outbox.pending()
     assert (entry.dedupe_key, entry.status, entry.attempts) == (
@@ -120,7 +120,7 @@ async def test_discord_outage_ends_within_the_deadline_and_a_later_outbox_run_po
     code, printed = await outbox_retry(chapter, fake)
     assert code == 0, printed
     (posted,) = fake.messages
-    assert printed == f"#{entry.id} sent via discord: {posted['id']}\n"
+    assert printed == f"#{entry.id} sent via discord:{CHANNEL}: {posted['id']}\n"
     assert posted["embeds"][0]["title"].startswith("Meeting recap")
     code, printed = await outbox_retry(chapter, fake)
     assert (code, printed) == (0, "outbox: nothing to deliver\n")

@@ -9,6 +9,7 @@ needs a consumer in `use`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import tomllib
@@ -144,6 +145,10 @@ def use(section: str, s: Settings, tmp_path: Path) -> None:
     elif section == "storage":
         with Store.open(s, data_dir=tmp_path) as store:
             assert store.purge(datetime.now(UTC)) == 0
+    elif section == "schedule":
+        weekly = dataclasses.replace(s.schedule, weekdays=("tuesday",), start="07:00")
+        (meeting,) = weekly.occurrences("Ranges", "UTC", datetime.now(UTC), 1)
+        assert meeting.start < meeting.end
     else:
         raise AssertionError(f"[{section}] accepted an extreme value: add its consumer to use()")
 

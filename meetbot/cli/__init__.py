@@ -27,6 +27,8 @@ COMMANDS = (
     "attendance",
     "forget",
     "config",
+    "chapters",
+    "fleet",
     "discord_bot",
     "outbox",
 )

@@ -1,7 +1,8 @@
 """`meetbot detect PATH [--json] [--fps N]`: run the participant detector on an image or video.
 
 For tuning thresholds and for evaluation: one line per analysed frame with the reading, the
-faces found and the head pose. Frames are read here and never written anywhere.
+faces found and the head pose, then why: head, eyes, baseline and whether the landmark fit is
+believed. Frames are read here and never written anywhere.
 """
 
 from __future__ import annotations
@@ -125,8 +126,14 @@ def _num(value: float | None, width: int) -> str:
 
 def _row(r: Reading) -> str:
     gaze = f"{r.gaze[0]:+.0f},{r.gaze[1]:+.0f}" if r.gaze is not None else "-"
-    return (f"{r.at:>8.2f}  {r.verdict.value:<13}{r.faces:>5}{_num(r.yaw, 7)}{_num(r.pitch, 7)}"
-            f"{_num(r.roll, 7)}{gaze:>13}{r.confidence:>6.2f}  {r.reason}")  # fmt: skip
+    row = (f"{r.at:>8.2f}  {r.verdict.value:<13}{r.faces:>5}{_num(r.yaw, 7)}{_num(r.pitch, 7)}"
+           f"{_num(r.roll, 7)}{gaze:>13}{r.confidence:>6.2f}  {r.reason}")  # fmt: skip
+    if r.why is None:
+        return row
+    # why, so that a member who disputes a figure can be shown it
+    parts = (("head", r.why.head), ("eyes", r.why.eyes), ("baseline", r.why.baseline),
+             ("fit", r.why.plausibility))  # fmt: skip
+    return "\n".join([row, *(f"{'':10}{name:>9}: {text}" for name, text in parts)])
 
 
 def _json(r: Reading) -> str:

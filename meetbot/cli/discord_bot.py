@@ -30,7 +30,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         epilog=ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--config", metavar="FILE", required=True, help="chapter TOML file")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--config", metavar="FILE", help="chapter TOML file")
+    which.add_argument(
+        "--chapters",
+        metavar="DIR",
+        help="a region's folder of chapter files: one bot for every chapter's channel, with "
+        "/meetbot invite and /meetbot next",
+    )
     parser.add_argument(
         "--guild",
         type=int,
@@ -48,9 +55,37 @@ def _run(args: argparse.Namespace) -> int:
     from meetbot.publishers.outbox import Outbox
     from meetbot.store import Store
 
+    if args.chapters:
+        return _run_region(args)
     settings = config.load(args.config)
     bot_token(settings)  # before touching the database: the commonest mistake, said first
     with Store.open(settings.storage.url) as store, contextlib.suppress(KeyboardInterrupt):
         data = StoreChapterData(store, settings)
         asyncio.run(run_bot(settings, data, outbox=Outbox(store.engine), guild_id=args.guild))
+    return 0
+
+
+def _run_region(args: argparse.Namespace) -> int:
+    from meetbot.cli.fleet import claims_of
+    from meetbot.fleet.chapters import load_folder
+    from meetbot.fleet.invites import Invitations
+    from meetbot.publishers.discord_fleet import run_region_bot
+    from meetbot.publishers.discord_service import bot_token
+    from meetbot.publishers.outbox import Outbox
+    from meetbot.store import Store
+
+    chapters = load_folder(args.chapters)
+    settings = list(chapters.by_name.values())
+    bot_token(settings[0])
+    claims = claims_of(chapters, lease_s=60.0)
+    with Store.open(chapters.storage_url) as store, contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            run_region_bot(
+                settings,
+                store,
+                Invitations(chapters, claims),
+                Outbox(store.engine),
+                guild_id=args.guild,
+            )
+        )
     return 0

@@ -16,11 +16,13 @@ from typing import Any
 import reports
 from meetbot import app, config
 from meetbot.cli import session_list
+from meetbot.config.schema import Settings
 from meetbot.publishers.base import Status
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import deliver_recap, report_dir, still_waiting
 from meetbot.publishers.outbox import Outbox
 from meetbot.store.rows import SessionStatus
+from reports.region import region_comparison
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,6 +48,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--last", type=int, help="how many sessions (default reports.compare_last)"
     )
     compare.add_argument("--out", help="folder for comparison.md and the chart")
+    compare.add_argument(
+        "--chapters",
+        metavar="A,B,C",
+        help="region view: these chapters side by side (group figures only), from one store",
+    )
     _json_option(compare, "the sessions compared and the files written, as JSON")
     compare.set_defaults(func=_compare)
 
@@ -123,6 +130,8 @@ def _compare(args: argparse.Namespace) -> int:
     if last < 1:
         print("meetbot: --last must be at least 1", file=sys.stderr)
         return 2
+    if args.chapters:
+        return _region(args, settings, last)
     with app.open_store(settings) as store:
         chapter = settings.chapter.name if args.config else None
         records = store.finished_sessions(chapter, limit=last)
@@ -146,6 +155,30 @@ def _compare(args: argparse.Namespace) -> int:
         return 0
     for path in paths:
         print(f"comparison: {path}")
+    print(render_markdown(post))
+    return 0
+
+
+def _region(args: argparse.Namespace, settings: Settings, last: int) -> int:
+    names = [n.strip() for n in args.chapters.split(",") if n.strip()]
+    if len(names) < 2:
+        print("meetbot: --chapters needs two or more chapter names, e.g. A,B,C", file=sys.stderr)
+        return 2
+    with app.open_store(settings) as store:
+        known = {s.chapter for s in store.list_sessions()}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            print(
+                f"meetbot: no sessions of {', '.join(map(repr, unknown))} in the store; "
+                f"chapters with sessions: {', '.join(sorted(known)) or 'none'}",
+                file=sys.stderr,
+            )
+            return 2
+        by_chapter = {n: store.finished_sessions(n, limit=last) for n in names}
+    post = region_comparison(by_chapter, min_group=settings.reports.min_group_for_detail)
+    folder = Path(args.out) if args.out else report_dir(settings) / "region"
+    for path in app.write_post(post, folder, "region"):
+        print(f"region view: {path}")
     print(render_markdown(post))
     return 0
 

@@ -264,6 +264,8 @@ def _convert_table(tp: Any, value: Any, path: str, where: str, *, partial: bool)
         return None
     try:
         return tp(**kwargs)
+    except ConfigError as exc:  # a section whose checks name their own keys (schedule)
+        raise ConfigError(f"{where}: {exc}") from None
     except ValueError as exc:
         # Each dataclass checks itself (__post_init__); its message starts with the field name.
         name, _, rest = str(exc).partition(" ")

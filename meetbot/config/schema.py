@@ -19,6 +19,7 @@ from meetbot.domain.settings import (
     TimelineSettings,
     TurnSettings,
 )
+from meetbot.fleet.schedule import Schedule
 
 # SQLAlchemy URLs the store can open (psycopg 3 is installed for PostgreSQL).
 DATABASE_SCHEMES = ("sqlite://", "postgresql://", "postgresql+psycopg://")
@@ -191,6 +192,7 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
+    schedule: Schedule = field(default_factory=Schedule)  # empty: the bot comes when invited
     roster: tuple[Member, ...] = ()
     agenda: tuple[AgendaItem, ...] = ()
     secrets: Secrets = field(default_factory=Secrets)

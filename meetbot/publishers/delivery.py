@@ -50,7 +50,13 @@ def discord_configured(settings: Settings) -> bool:
 
 
 def destination(settings: Settings) -> str:
-    return DISCORD if discord_configured(settings) else CONSOLE
+    """Where this chapter's messages go. Through the bot it names the channel, so with many
+    chapters in one store each chapter's run delivers only its own channel's messages."""
+    if not discord_configured(settings):
+        return CONSOLE
+    if settings.discord.use_webhook:
+        return DISCORD
+    return f"{DISCORD}:{settings.discord.channel_id}"
 
 
 def outbox_engine(settings: Settings, env: Mapping[str, str] | None = None) -> sa.Engine:
@@ -94,9 +100,11 @@ async def open_publishers(
                 )
             else:
                 client = await stack.enter_async_context(make_client())
-                publishers[DISCORD] = DiscordBotPublisher(
+                bot = DiscordBotPublisher(
                     client, d.channel_id, token=s.discord_token, timeout_s=d.send_timeout_s
                 )
+                # Rows stored before destinations named their channel say only "discord".
+                publishers[destination(settings)] = publishers[DISCORD] = bot
         yield publishers
 
 

@@ -10,7 +10,8 @@ store and the report renderers stay outside this module and tests can hand in sm
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import discord
@@ -32,6 +33,10 @@ NOT_ON_ROSTER = (
 LEADS_ONLY = (
     "Sorry, comparisons across sessions are for chapter leads. You can always see your own "
     "figures with /meetbot myscore."
+)
+NOT_A_CHAPTER_CHANNEL = (
+    "This channel doesn't belong to a chapter meetbot serves; run /meetbot in your chapter's "
+    "channel."
 )
 SOMETHING_WRONG = (
     "Sorry, that didn't work on our side. Nothing was changed; please try again later or let "
@@ -74,23 +79,52 @@ def is_lead(member: Member | None, user: discord.abc.User, lead_role: str) -> bo
     return bool(lead_role) and any(r.name == lead_role for r in roles)
 
 
+@dataclass(frozen=True, slots=True)
+class ChapterView:
+    """One chapter as the commands see it: its data, roster and who leads it."""
+
+    data: ChapterData
+    roster: tuple[Member, ...]
+    lead_role: str = "Chapter Lead"
+    compare_last: int = 6
+    name: str = ""
+
+
+# Which chapter an interaction belongs to (one bot serving a region: by its channel).
+Resolve = Callable[[discord.Interaction], ChapterView | None]
+
+
 class MeetbotCommands(app_commands.Group):
     def __init__(
         self,
-        data: ChapterData,
-        roster: Sequence[Member],
+        data: ChapterData | None = None,
+        roster: Sequence[Member] = (),
         *,
         lead_role: str = "Chapter Lead",
         compare_last: int = 6,
+        resolve: Resolve | None = None,
     ) -> None:
         super().__init__(name="meetbot", description="Your attendance and listening figures")
-        self._data = data
-        self._roster = tuple(roster)
-        self._lead_role = lead_role
-        self._compare_last = compare_last
+        if resolve is None:
+            assert data is not None, "give one chapter's data, or resolve"
+            one = ChapterView(data, tuple(roster), lead_role, compare_last)
+            resolve = lambda _: one  # noqa: E731
+        self._resolve = resolve
 
     def _caller(self, interaction: discord.Interaction) -> Member | None:
-        return roster_member(self._roster, interaction.user.id)
+        view = self._resolve(interaction)
+        return None if view is None else roster_member(view.roster, interaction.user.id)
+
+    def _view(self, interaction: discord.Interaction) -> ChapterView:
+        view = self._resolve(interaction)
+        assert view is not None, "checked by the caller"
+        return view
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if self._resolve(interaction) is None:
+            await interaction.response.send_message(NOT_A_CHAPTER_CHANNEL, ephemeral=True)
+            return False
+        return True
 
     @app_commands.command(
         name="myscore", description="Your own card for a session; only you see it"
@@ -103,7 +137,7 @@ class MeetbotCommands(app_commands.Group):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            post = await self._data.member_card(member.name, session)
+            post = await self._view(interaction).data.member_card(member.name, session)
         except SessionNotFound as exc:  # the member's own typo: say so; anything else is ours
             await interaction.followup.send(str(exc), ephemeral=True)
             return
@@ -116,13 +150,14 @@ class MeetbotCommands(app_commands.Group):
         interaction: discord.Interaction,
         sessions: app_commands.Range[int, 2, 52] | None = None,
     ) -> None:
-        if not is_lead(self._caller(interaction), interaction.user, self._lead_role):
+        view = self._view(interaction)
+        if not is_lead(self._caller(interaction), interaction.user, view.lead_role):
             await interaction.response.send_message(LEADS_ONLY, ephemeral=True)
             return
         # Rendering the chart takes longer than Discord's 3 s: acknowledge first.
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            post = await self._data.comparison(sessions or self._compare_last)
+            post = await view.data.comparison(sessions or view.compare_last)
         except SessionNotFound as exc:  # nothing stored yet: say so; anything else is ours
             await interaction.followup.send(str(exc), ephemeral=True)
             return
@@ -153,7 +188,7 @@ class MeetbotCommands(app_commands.Group):
         if member is None:
             await interaction.response.send_message(NOT_ON_ROSTER, ephemeral=True)
             return
-        await self._data.set_opt_out(member.name, opted_out)
+        await self._view(interaction).data.set_opt_out(member.name, opted_out)
         await interaction.response.send_message(done, ephemeral=True)
 
     @app_commands.command(name="forget", description="Delete everything meetbot stored about you")
@@ -170,7 +205,7 @@ class MeetbotCommands(app_commands.Group):
             )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        touched = await self._data.forget(member.name)
+        touched = await self._view(interaction).data.forget(member.name)
         sessions = "1 session" if touched == 1 else f"{touched} sessions"
         await interaction.followup.send(
             f"Deleted your figures from {sessions}. Future meetings still note attendance; "
@@ -181,6 +216,8 @@ class MeetbotCommands(app_commands.Group):
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
+        if isinstance(error, app_commands.CheckFailure):
+            return  # answered already: not a chapter's channel
         # A storage or rendering failure: say so politely, privately, and keep the traceback.
         log.error(
             "/meetbot %s failed", interaction.command and interaction.command.name, exc_info=error

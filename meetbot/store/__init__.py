@@ -36,6 +36,7 @@ from meetbot.errors import SessionNotFound, StorageError
 from meetbot.store import codec, rows, schema
 from meetbot.store.database import SQLITE_FILE, Configured, create_engine, engine_url, translating
 from meetbot.store.privacy import forget_in, without_opted_out
+from meetbot.store.resume import Earlier, reopen_in
 from meetbot.store.rows import WRITER, SessionStatus, StoredSession
 
 
@@ -164,14 +165,7 @@ class Store:
                     "only after that process has stopped"
                 )
             spans = rows.spans(conn, session_id)
-            events = [
-                codec.event_from(r.kind, json.loads(r.data))
-                for r in conn.execute(
-                    sa.select(schema.events.c.kind, schema.events.c.data)
-                    .where(schema.events.c.session_id == session_id)
-                    .order_by(schema.events.c.at, schema.events.c.id)
-                )
-            ]
+            events = rows.events(conn, session_id)
         chapter = codec.chapter_from(json.loads(row.chapter_json))
         header = SessionHeader(
             session_id=session_id,
@@ -190,6 +184,15 @@ class Store:
         )
         self.save(record, status=SessionStatus.RECOVERED)
         return record
+
+    def reopen(self, session_id: str) -> Earlier:
+        """Continue a running session whose writer died (its claim says so): what it saved.
+
+        The caller must hold the meeting's claim (meetbot.fleet.claims); the writer column is
+        not consulted, because a dead machine's row looks alive for minutes.
+        """
+        with self._write(f"continue session {session_id}") as conn:
+            return reopen_in(conn, session_id)
 
     # -- finished sessions ------------------------------------------------------------------
 
@@ -372,4 +375,4 @@ class Store:
         return translating(self._engine, action)
 
 
-__all__ = ["SQLITE_FILE", "SessionStatus", "Store", "StoredSession", "engine_url"]
+__all__ = ["SQLITE_FILE", "Earlier", "SessionStatus", "Store", "StoredSession", "engine_url"]

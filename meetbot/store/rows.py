@@ -137,6 +137,13 @@ def spans(conn: sa.Connection, sid: str) -> list[Span]:
     return [Span(ParticipantId(r.participant), State(r.state), r.start_s, r.end_s) for r in rows]
 
 
+def events(conn: sa.Connection, sid: str) -> list[Event]:
+    """The checkpointed non-observation events of a session, in the order they happened."""
+    t = schema.events.c
+    found = conn.execute(sa.select(t.kind, t.data).where(t.session_id == sid).order_by(t.at, t.id))
+    return [codec.event_from(r.kind, json.loads(r.data)) for r in found]
+
+
 def insert_spans(
     conn: sa.Connection, sid: str, items: Sequence[Span], *, provisional: bool
 ) -> None:

@@ -1,0 +1,86 @@
+"""The Celery app: a Redis broker carrying one `join` job per meeting occurrence.
+
+Meetings are long jobs, which Celery's defaults handle badly, hence:
+- task_acks_late: the job is acknowledged when the meeting is over, not when it starts, so a
+  worker that dies mid-meeting leaves it in the broker (and task_reject_on_worker_lost puts it
+  back at once when only the pool process died);
+- worker_prefetch_multiplier = 1: a busy worker never holds a second meeting back in its
+  buffer while another worker is idle;
+- visibility_timeout longer than the longest meeting: Redis hands an unacknowledged job to
+  another worker after that long, so a shorter timeout would start a second bot in a meeting
+  that is still being watched (the claim in the database would refuse it, but only after that
+  worker spent its start-up). The fast path after a crash is the scheduler's lease check
+  (meetbot.fleet.scheduler), not this timeout.
+No result backend: outcomes live in the occurrence rows, where `meetbot fleet status` reads them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from celery import Celery
+from kombu.exceptions import OperationalError
+
+from meetbot.errors import MeetbotError
+
+BROKER_ENV = "MEETBOT_BROKER_URL"  # may hold a password: environment only, never a file
+DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
+JOIN = "meetbot.fleet.join"
+QUEUE = "meetings"
+MIN_VISIBILITY_S = 2 * 3600.0
+
+
+class BrokerDown(MeetbotError):
+    """The broker could not take a job; the occurrence stays due and is sent again."""
+
+
+def broker_url(env: Mapping[str, str] | None = None) -> str:
+    return (os.environ if env is None else env).get(BROKER_ENV) or DEFAULT_BROKER
+
+
+def visibility_timeout(longest_meeting_s: float) -> float:
+    """Longer than the longest meeting plus its join lead and recap, never under two hours."""
+    return max(MIN_VISIBILITY_S, longest_meeting_s + 3600.0)
+
+
+def make_app(url: str, *, longest_meeting_s: float) -> Celery:
+    app = Celery("meetbot", broker=url, set_as_current=False)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_max_tasks_per_child=1,  # one meeting per process, and its memory back after
+        broker_transport_options={"visibility_timeout": visibility_timeout(longest_meeting_s)},
+        task_default_queue=QUEUE,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        broker_connection_retry_on_startup=True,
+        # A scheduler tick must not hang on a dead broker: fail fast, keep the row due, retry.
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+    )
+    return app
+
+
+def send_join(app: Celery, key: str) -> None:
+    """Put one meeting's job on the queue, or raise BrokerDown in one line."""
+    try:
+        app.send_task(JOIN, args=[key], queue=QUEUE)
+    except OperationalError as exc:
+        where = _safe(app.conf.broker_url)
+        raise BrokerDown(
+            f"cannot reach the broker at {where} ({exc}); the meeting stays due and is sent "
+            "again at the next tick; start redis-server or fix MEETBOT_BROKER_URL"
+        ) from exc
+
+
+def _safe(url: str) -> str:
+    """The broker URL without its password."""
+    head, sep, tail = url.rpartition("@")
+    if not sep:
+        return url
+    scheme, _, _ = head.partition("://")
+    return f"{scheme}://***@{tail}"

@@ -1,0 +1,85 @@
+"""A region's chapters: one folder of chapter files, every name once.
+
+The scheduler, every worker and the Discord bot read the same folder (deployed beside them), so
+a job names only its chapter and the worker finds the rest here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from meetbot import config
+from meetbot.config.schema import Settings
+from meetbot.errors import ConfigError
+from meetbot.fleet.schedule import Occurrence
+
+
+@dataclass(frozen=True, slots=True)
+class Chapters:
+    """Settings by chapter name, loaded from every *.toml of one folder."""
+
+    folder: Path
+    by_name: Mapping[str, Settings]
+
+    def __post_init__(self) -> None:
+        if not self.by_name:
+            raise ConfigError(
+                f"{self.folder}: no chapter files (*.toml); copy config/chapter.example.toml there"
+            )
+
+    def get(self, name: str) -> Settings:
+        try:
+            return self.by_name[name]
+        except KeyError:
+            raise ConfigError(
+                f"no chapter named {name!r} in {self.folder}; known: "
+                + ", ".join(sorted(self.by_name))
+            ) from None
+
+    def upcoming(self, after: datetime, count: int) -> list[Occurrence]:
+        """Every chapter's next `count` scheduled meetings, soonest first."""
+        found = [
+            o
+            for s in self.by_name.values()
+            for o in s.schedule.occurrences(s.chapter.name, s.chapter.timezone, after, count)
+        ]
+        return sorted(found, key=lambda o: (o.start, o.chapter))
+
+    @property
+    def storage_url(self) -> str:
+        """The one store every chapter shares (chapter is a column there, not a database)."""
+        urls = {s.storage.url: s.source for s in self.by_name.values()}
+        if len(urls) > 1:
+            listed = "; ".join(f"{src}: {url or '(SQLite file)'}" for url, src in urls.items())
+            raise ConfigError(
+                f"{self.folder}: the chapters name different stores ({listed}); a region uses "
+                "one: set MEETBOT_STORAGE__URL for all of them"
+            )
+        return next(iter(urls))
+
+    @property
+    def longest_s(self) -> float:
+        return max(s.schedule.length_min * 60 for s in self.by_name.values())
+
+
+def load_folder(folder: str | Path, env: Mapping[str, str] | None = None) -> Chapters:
+    """Load and check every chapter file; the first problem is one line naming the file."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise ConfigError(f"{root}: not a folder; give the folder that holds the chapter files")
+    by_name: dict[str, Settings] = {}
+    seen: dict[str, Path] = {}
+    for path in sorted(root.glob("*.toml")):
+        settings = config.load(path, env=env)
+        key = settings.chapter.name.casefold().strip()
+        if key in seen:
+            raise ConfigError(
+                f"{path}: chapter.name {settings.chapter.name!r} is also the name in "
+                f"{seen[key]}; every chapter needs its own name (it keys sessions and jobs)"
+            )
+        seen[key] = path
+        by_name[settings.chapter.name] = settings
+    return Chapters(root, by_name)

@@ -1,0 +1,360 @@
+"""Exactly one bot per meeting: each occurrence is one row in the store's database.
+
+A job may arrive twice (the scheduler and an organiser's invite, a broker redelivery, a retried
+publish). Whoever wants to watch a meeting must first *claim* its row; the claim is one
+transaction on that row (`SELECT ... FOR UPDATE`, then the update), so of two workers racing
+for it exactly one wins and the other is told who has it. A running claim is a lease kept alive
+by the worker's heartbeat; when the heartbeat stops (the worker was killed, its machine died)
+the lease lapses, the scheduler puts the occurrence back in the queue, and the next worker
+continues the SAME session: the session id is fixed when the row is first claimed.
+
+States: due (planned, not yet in the broker) → queued → running → finished | failed. A running
+row whose lease lapsed goes back to due (a handover).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+from meetbot.errors import MeetbotError
+from meetbot.fleet.schedule import Occurrence
+from meetbot.session import new_session_id
+from meetbot.store.database import translating
+
+_metadata = sa.MetaData()
+table = sa.Table(
+    "fleet_occurrences",
+    _metadata,
+    sa.Column("key", sa.String(300), primary_key=True),  # chapter@start (UTC)
+    sa.Column("chapter", sa.String(200), nullable=False, index=True),
+    sa.Column("starts_at", sa.Float, nullable=False),  # UTC epoch seconds
+    sa.Column("length_s", sa.Float, nullable=False),
+    sa.Column("enqueue_at", sa.Float, nullable=False),  # starts_at - join_before
+    sa.Column("url", sa.String(500), nullable=False, default=""),  # one-off: the invite's link
+    sa.Column("room", sa.Integer, nullable=True),
+    sa.Column("one_off", sa.Boolean, nullable=False, default=False),
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("session_id", sa.String(64), nullable=False, default=""),
+    sa.Column("worker", sa.String(200), nullable=False, default=""),
+    sa.Column("since", sa.Float, nullable=True),  # when the current worker claimed it
+    sa.Column("heartbeat", sa.Float, nullable=False, default=0.0),
+    sa.Column("claims", sa.Integer, nullable=False, default=0),
+    sa.Column("handovers", sa.Integer, nullable=False, default=0),
+    sa.Column("duplicates", sa.Integer, nullable=False, default=0),  # jobs refused while running
+    sa.Column("reason", sa.Text, nullable=False, default=""),  # why failed / last refusal
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+Gone = Callable[[str], bool]
+_LOCK = 7210016  # advisory lock id: two processes creating the table at once wait in turn
+
+
+class State(StrEnum):
+    DUE = "due"
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+class Refused(MeetbotError):
+    """This job must not run: another worker has the meeting, or it is over."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    key: str
+    chapter: str
+    starts_at: datetime
+    length_s: float
+    url: str
+    room: int | None
+    one_off: bool
+    state: State
+    session_id: str
+    worker: str
+    since: float | None
+    heartbeat: float
+    claims: int
+    handovers: int
+    duplicates: int
+    reason: str
+
+    @property
+    def ends_at(self) -> datetime:
+        return datetime.fromtimestamp(self.starts_at.timestamp() + self.length_s, UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    row: Row
+    handover: bool  # an earlier worker began this meeting: continue its session
+
+
+class Claims:
+    def __init__(self, engine: sa.Engine, *, lease_s: float = 60.0) -> None:
+        if lease_s <= 0:
+            raise ValueError(f"lease_s must be greater than 0, got {lease_s}")
+        self.engine = engine
+        self.lease_s = lease_s
+        with self._tx("create the fleet table") as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({_LOCK})"))
+            _metadata.create_all(conn, checkfirst=True)
+
+    def plan(
+        self,
+        occurrence: Occurrence,
+        *,
+        join_before_s: float,
+        url: str = "",
+        room: int | None = None,
+        one_off: bool = False,
+    ) -> bool:
+        """Record an occurrence once; False when it was already planned."""
+        with self._tx(f"plan {occurrence.key}") as conn:
+            if _get(conn, occurrence.key) is not None:
+                return False
+            start = occurrence.start.timestamp()
+            conn.execute(
+                table.insert().values(
+                    key=occurrence.key,
+                    chapter=occurrence.chapter,
+                    starts_at=start,
+                    length_s=occurrence.length_s,
+                    enqueue_at=start - join_before_s,
+                    url=url,
+                    room=room,
+                    one_off=one_off,
+                    state=State.DUE,
+                    updated_at=time.time(),
+                )
+            )
+            return True
+
+    def due(self, now: float | None = None) -> list[Row]:
+        """Due rows whose enqueue time has come and whose meeting is not over."""
+        now = time.time() if now is None else now
+        c = table.c
+        with self._tx("list due meetings") as conn:
+            found = conn.execute(
+                sa.select(table)
+                .where(
+                    c.state == State.DUE,
+                    c.enqueue_at <= now,
+                    c.starts_at + c.length_s > now,
+                )
+                .order_by(c.starts_at)
+            )
+            return [_row(r) for r in found]
+
+    def queued(self, key: str) -> None:
+        self._set(key, [State.DUE], state=State.QUEUED)
+
+    def claim(
+        self, key: str, worker: str, now: float | None = None, *, gone: Gone = lambda _: False
+    ) -> Claim:
+        """Take the meeting for `worker`, or raise Refused saying who has it.
+
+        `gone(holder)` may say that the worker holding it is known to be dead (a process of
+        this machine that no longer exists): then there is no need to wait for its lease.
+        """
+        now = time.time() if now is None else now
+        with self._tx(f"claim {key}") as conn:
+            found = conn.execute(
+                sa.select(table).where(table.c.key == key).with_for_update()
+            ).first()
+            refusal = _refusal(key, None if found is None else _row(found), now, self.lease_s, gone)
+            if refusal is None:
+                assert found is not None
+                row = _row(found)
+                handover = bool(row.session_id) and row.claims > 0
+                conn.execute(
+                    _update(
+                        key,
+                        state=State.RUNNING,
+                        worker=worker,
+                        since=now,
+                        heartbeat=now,
+                        claims=row.claims + 1,
+                        handovers=row.handovers + handover,
+                        session_id=row.session_id
+                        or new_session_id(datetime.fromtimestamp(now, UTC)),
+                        reason="",
+                    )
+                )
+                return Claim(self._fresh(conn, key), handover=handover)
+            if found is not None and refusal.duplicate:
+                conn.execute(_update(key, duplicates=_row(found).duplicates + 1))
+            elif found is not None and refusal.over:
+                conn.execute(_update(key, state=State.FAILED, reason="the meeting was over"))
+        raise Refused(refusal.message)
+
+    def beat(self, key: str, worker: str) -> bool:
+        """Keep `worker`'s lease; False when it no longer holds the meeting."""
+        with self._tx(f"heartbeat {key}") as conn:
+            c = table.c
+            done = conn.execute(
+                table.update()
+                .where(c.key == key, c.worker == worker, c.state == State.RUNNING)
+                .values(heartbeat=time.time(), updated_at=time.time())
+            )
+            return done.rowcount == 1
+
+    def finish(self, key: str, worker: str) -> None:
+        self._owned(key, worker, state=State.FINISHED)
+
+    def fail(self, key: str, reason: str, worker: str | None = None) -> None:
+        if worker is None:
+            self._set(key, list(State), state=State.FAILED, reason=reason)
+        else:
+            self._owned(key, worker, state=State.FAILED, reason=reason)
+
+    def note(self, key: str, reason: str) -> None:
+        """Say why a worker would not take the meeting (shown by `meetbot fleet status`)."""
+        self._set(key, list(State), reason=reason)
+
+    def lapsed(self, now: float | None = None, *, requeue_after_s: float = 300.0) -> list[Row]:
+        """Meetings to send again: running ones whose worker stopped beating (a handover),
+        and queued ones no worker took long after their start (a broker that lost its queue,
+        say). Duplicates are harmless: the claim refuses all but one."""
+        now = time.time() if now is None else now
+        c = table.c
+        with self._tx("find meetings whose worker died") as conn:
+            found = [
+                _row(r)
+                for r in conn.execute(
+                    sa.select(table)
+                    .where(
+                        sa.or_(
+                            sa.and_(c.state == State.RUNNING, c.heartbeat < now - self.lease_s),
+                            sa.and_(
+                                c.state == State.QUEUED,
+                                c.updated_at < now - requeue_after_s,
+                                c.starts_at < now,
+                                c.starts_at + c.length_s > now,
+                            ),
+                        ),
+                    )
+                    .with_for_update()
+                )
+            ]
+            for row in found:
+                why = (
+                    f"{row.worker} stopped answering; handed over"
+                    if row.state is State.RUNNING
+                    else "no worker took it; sent again"
+                )
+                conn.execute(_update(row.key, state=State.DUE, reason=why))
+            return found
+
+    def get(self, key: str) -> Row:
+        with self._tx(f"read {key}") as conn:
+            found = _get(conn, key)
+        if found is None:
+            raise Refused(f"no occurrence {key!r} is planned")
+        return found
+
+    def all(self, chapter: str | None = None) -> list[Row]:
+        query = sa.select(table).order_by(table.c.starts_at, table.c.chapter)
+        if chapter is not None:
+            query = query.where(table.c.chapter == chapter)
+        with self._tx("list meetings") as conn:
+            return [_row(r) for r in conn.execute(query)]
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _owned(self, key: str, worker: str, **values: object) -> None:
+        with self._tx(f"update {key}") as conn:
+            c = table.c
+            conn.execute(
+                table.update()
+                .where(c.key == key, c.worker == worker, c.state == State.RUNNING)
+                .values(updated_at=time.time(), **values)
+            )
+
+    def _set(self, key: str, states: list[State], **values: object) -> None:
+        with self._tx(f"update {key}") as conn:
+            conn.execute(
+                table.update()
+                .where(table.c.key == key, table.c.state.in_([str(s) for s in states]))
+                .values(updated_at=time.time(), **values)
+            )
+
+    @staticmethod
+    def _fresh(conn: sa.Connection, key: str) -> Row:
+        found = _get(conn, key)
+        assert found is not None
+        return found
+
+    @contextmanager
+    def _tx(self, action: str) -> Iterator[sa.Connection]:
+        with translating(self.engine, action), self.engine.begin() as conn:
+            yield conn
+
+
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    message: str
+    duplicate: bool = False
+    over: bool = False
+
+
+def _refusal(key: str, row: Row | None, now: float, lease_s: float, gone: Gone) -> _Refusal | None:
+    if row is None:
+        return _Refusal(f"no occurrence {key!r} is planned; it cannot be watched")
+    if row.state is State.RUNNING:
+        lapsed = row.heartbeat < now - lease_s or gone(row.worker)
+        if not lapsed:
+            return _Refusal(
+                f"{key} is already watched by {row.worker} (since {_at(row.since)}); "
+                "a duplicate job is dropped",
+                duplicate=True,
+            )
+    if row.state in (State.FINISHED, State.FAILED):
+        return _Refusal(f"{key} is {row.state} (session {row.session_id or 'none'})")
+    if row.ends_at.timestamp() <= now and not row.session_id:
+        # Over and never begun: nothing to watch. Begun: its recap is still to be done.
+        return _Refusal(f"{key} ended before any worker could join it", over=True)
+    return None
+
+
+def _get(conn: sa.Connection, key: str) -> Row | None:
+    found = conn.execute(sa.select(table).where(table.c.key == key)).first()
+    return None if found is None else _row(found)
+
+
+def _update(key: str, **values: object) -> sa.Update:
+    return table.update().where(table.c.key == key).values(updated_at=time.time(), **values)
+
+
+def _row(r: sa.Row[tuple[object, ...]]) -> Row:
+    m = r._mapping
+    return Row(
+        key=m["key"],
+        chapter=m["chapter"],
+        starts_at=datetime.fromtimestamp(m["starts_at"], UTC),
+        length_s=m["length_s"],
+        url=m["url"],
+        room=m["room"],
+        one_off=m["one_off"],
+        state=State(m["state"]),
+        session_id=m["session_id"],
+        worker=m["worker"],
+        since=m["since"],
+        heartbeat=m["heartbeat"],
+        claims=m["claims"],
+        handovers=m["handovers"],
+        duplicates=m["duplicates"],
+        reason=m["reason"],
+    )
+
+
+def _at(epoch: float | None) -> str:
+    return "?" if epoch is None else f"{datetime.fromtimestamp(epoch, UTC):%H:%M:%S} UTC"

@@ -1,0 +1,188 @@
+"""One meeting occurrence, as a worker process runs it: check, claim, watch, recap, finish.
+
+    outcome = run_job(context, "Riverside@2026-03-03T07:00:00Z")
+
+The claim (meetbot.fleet.claims) makes this safe to run twice: a duplicate job is refused, and
+after a worker died the next one continues the same session (Store.reopen) and posts the recap
+once (the outbox keys it by session). Refusals are not errors: the job is done, nothing to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Self
+
+from meetbot import app
+from meetbot.clock import MonotonicClock
+from meetbot.config.schema import Settings
+from meetbot.domain.record import SessionRecord
+from meetbot.errors import MeetbotError, SessionNotFound
+from meetbot.fleet.chapters import Chapters
+from meetbot.fleet.claims import Claim, Claims, Refused, Row
+from meetbot.fleet.platforms import platform_problem
+from meetbot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    FINISHED = "finished"
+    REFUSED = "refused"  # a duplicate, or over: acknowledged, nothing to do
+    UNABLE = "unable"  # this worker lacks the platform's parts: another worker should try
+
+
+class Unable(MeetbotError):
+    """This worker cannot join this meeting (reason in the message); retry elsewhere."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    chapters: Chapters
+    claims: Claims
+    offers: tuple[str, ...] = ("janus",)
+    # Called when the claim is lost mid-meeting (another worker took over after our lease
+    # lapsed): two bots must never watch one meeting, so the default ends this process.
+    on_lost: Callable[[], None] = lambda: os._exit(75)
+
+
+def worker_name() -> str:
+    """This process, as status shows it; computed per job (pool processes are forked)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def holder_gone(worker: str) -> bool:
+    """Whether the worker holding a meeting is a process of this machine that has died."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine: only its lease can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:  # killed but not yet reaped by its pool: a zombie holds no meeting
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rpartition(")")[2].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def settings_for(context: JobContext, row: Row) -> Settings:
+    settings = context.chapters.get(row.chapter)
+    if row.url or row.room is not None:  # a one-off invite names its own meeting
+        meeting = settings.meeting
+        meeting = dataclasses.replace(
+            meeting, url=row.url or meeting.url, room=meeting.room if row.room is None else row.room
+        )
+        settings = dataclasses.replace(settings, meeting=meeting)
+    return settings
+
+
+def run_job(context: JobContext, key: str) -> Outcome:
+    me = worker_name()
+    try:
+        row = context.claims.get(key)
+        settings = settings_for(context, row)
+        problem = asyncio.run(platform_problem(settings, context.offers))
+        if problem:
+            context.claims.note(key, f"{me} refused: {problem}")
+            raise Unable(problem)
+        claim = context.claims.claim(key, me, gone=holder_gone)
+    except Refused as refused:
+        log.warning("job %s refused: %s", key, refused)
+        return Outcome.REFUSED
+    log.warning(
+        "%s: %s %s (session %s)",
+        me,
+        "continuing" if claim.handover else "joining",
+        key,
+        claim.row.session_id,
+    )
+    try:
+        asyncio.run(_attend(context, settings, claim, me))
+    except BaseException as exc:
+        context.claims.fail(key, f"{type(exc).__name__}: {exc}", me)
+        raise
+    context.claims.finish(key, me)
+    return Outcome.FINISHED
+
+
+async def _attend(context: JobContext, settings: Settings, claim: Claim, me: str) -> None:
+    with _Heartbeat(context, claim.row.key, me), app.open_store(settings) as store:
+        record = await _watch(settings, store, claim)
+        await app.finish(record, settings, store, stream=sys.stderr)
+
+
+async def _watch(settings: Settings, store: Store, claim: Claim) -> SessionRecord:
+    """The meeting's record: watched from the start, continued after a handover, or (when a
+    worker died after saving it) as saved, so only its recap is left to do."""
+    sid = claim.row.session_id
+    ends = claim.row.ends_at
+    if sid in await asyncio.to_thread(store.unfinished):
+        earlier = await asyncio.to_thread(store.reopen, sid)
+        if ends <= datetime.now(UTC):
+            # Its worker died and the meeting is over: keep what was saved, post the recap.
+            return await asyncio.to_thread(store.recover, sid, settings.domain())
+        clock = MonotonicClock(earlier.started_at)
+        until = (ends - earlier.started_at).total_seconds()
+        return await app.watch(
+            settings, store, clock, until_s=until, stream=sys.stderr, earlier=earlier
+        )
+    try:
+        return await asyncio.to_thread(store.load, sid)
+    except SessionNotFound:
+        pass
+    clock = MonotonicClock()
+    until = (ends - clock.started_at).total_seconds()
+    return await app.watch(settings, store, clock, until_s=until, stream=sys.stderr, session_id=sid)
+
+
+class _Heartbeat:
+    """Keeps the lease from a thread of its own: joining blocks the event loop for seconds
+    (loading the vision models), and a lease must not lapse because of that."""
+
+    def __init__(self, context: JobContext, key: str, me: str) -> None:
+        self.context, self.key, self.me = context, key, me
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"lease {key}", daemon=True)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _run(self) -> None:
+        claims = self.context.claims
+        while not self.stop.wait(claims.lease_s / 4):
+            try:
+                held = claims.beat(self.key, self.me)
+            except MeetbotError as exc:
+                # The database is down: the meeting goes on (checkpoints retry too); the
+                # lease may lapse, and then the next beat finds it lost.
+                log.warning("heartbeat of %s failed: %s", self.key, exc)
+                continue
+            if not held:
+                log.error("%s: another worker took over %s; leaving at once", self.me, self.key)
+                self.context.on_lost()
+                return
+
+
+def retry_delay(row: Row, now: float | None = None, every_s: float = 10.0) -> float | None:
+    """When an unable job should try again (on another worker), or None once it is over."""
+    now = time.time() if now is None else now
+    return every_s if row.ends_at.timestamp() - now > every_s else None

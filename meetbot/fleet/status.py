@@ -1,0 +1,76 @@
+"""`meetbot fleet status`: every planned meeting, grouped the way an operator asks about them.
+
+upcoming (planned or queued), running (which worker, since when, last heartbeat), finished
+(which session), failed (why). A refusal by a worker without the platform's parts shows as the
+reason of a meeting that is still upcoming.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from meetbot.fleet.claims import Row, State
+
+GROUPS = {
+    "upcoming": (State.DUE, State.QUEUED),
+    "running": (State.RUNNING,),
+    "finished": (State.FINISHED,),
+    "failed": (State.FAILED,),
+}
+
+
+def as_json(rows: Sequence[Row], now: float | None = None) -> dict[str, Any]:
+    now = time.time() if now is None else now
+    out: dict[str, Any] = {name: [] for name in GROUPS}
+    for row in rows:
+        group = next(name for name, states in GROUPS.items() if row.state in states)
+        item: dict[str, Any] = {
+            "key": row.key,
+            "chapter": row.chapter,
+            "starts_at": _iso(row.starts_at.timestamp()),
+            "state": row.state.value,
+            "session_id": row.session_id or None,
+            "handovers": row.handovers,
+            "one_off": row.one_off,
+        }
+        if row.state is State.RUNNING:
+            item |= {
+                "worker": row.worker,
+                "since": _iso(row.since),
+                "heartbeat_age_s": round(now - row.heartbeat, 1),
+            }
+        if row.reason:
+            item["reason"] = row.reason
+        out[group].append(item)
+    return out
+
+
+def as_text(rows: Sequence[Row], now: float | None = None) -> str:
+    data = as_json(rows, now)
+    lines = []
+    for group, items in data.items():
+        lines.append(f"{group} ({len(items)}):")
+        for item in items:
+            line = f"  {item['chapter']}  {item['starts_at']}"
+            if group == "running":
+                line += f"  on {item['worker']} since {item['since']}"
+                line += f" (heartbeat {item['heartbeat_age_s']:g} s ago)"
+            elif group == "upcoming":
+                line += f"  {item['state']}"
+            if item["session_id"]:
+                line += f"  session {item['session_id']}"
+            if item["handovers"]:
+                line += f"  handed over {item['handovers']}x"
+            if "reason" in item:
+                line += f"  — {item['reason']}"
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,158 @@
+"""One Discord bot for a region: every chapter's channel, each seeing only its own chapter.
+
+The chapter of a command is the one whose `discord.channel_id` is the channel it was typed in;
+anywhere else /meetbot answers that the channel belongs to no chapter. Besides the members'
+commands there are `/meetbot invite <link> [start]` (organisers and leads: a one-off meeting)
+and `/meetbot next` (when the bot comes next). The outbox loop delivers each chapter's pending
+messages to that chapter's channel only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+import discord
+from discord import app_commands
+
+from meetbot.config.schema import Settings
+from meetbot.errors import ConfigError
+from meetbot.publishers.chapter_data import SessionStore, StoreChapterData
+from meetbot.publishers.delivery import deliver_pending
+from meetbot.publishers.discord_bot import make_client
+from meetbot.publishers.discord_commands import ChapterView, MeetbotCommands, is_lead
+from meetbot.publishers.discord_service import bot_token, start
+from meetbot.publishers.discord_wire import api_base_from_env, gateway_from_env
+from meetbot.publishers.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+ORGANISERS_ONLY = (
+    "Sorry, only the chapter's organisers and leads can invite the bot. Ask your chapter lead."
+)
+
+
+class Invitations(Protocol):
+    async def invite(self, chapter: str, link: str, start: str | None) -> datetime:
+        """Plan a one-off meeting; returns its start. ConfigError for a bad link or time."""
+        ...
+
+    async def next_visit(self, chapter: str) -> datetime | None: ...
+
+
+class FleetCommands(MeetbotCommands):
+    def __init__(
+        self, chapters: Sequence[Settings], store: SessionStore, invitations: Invitations
+    ) -> None:
+        self._by_channel = {
+            s.discord.channel_id: (
+                s,
+                ChapterView(
+                    StoreChapterData(store, s),
+                    s.roster,
+                    s.discord.lead_role,
+                    s.reports.compare_last,
+                    s.chapter.name,
+                ),
+            )
+            for s in chapters
+            if s.discord.channel_id
+        }
+        self._invitations = invitations
+        super().__init__(resolve=self._chapter_view)
+
+    def _chapter_view(self, interaction: discord.Interaction) -> ChapterView | None:
+        found = self._by_channel.get(interaction.channel_id or 0)
+        return None if found is None else found[1]
+
+    def _settings(self, interaction: discord.Interaction) -> Settings:
+        return self._by_channel[interaction.channel_id or 0][0]
+
+    @app_commands.command(name="invite", description="Organisers: bring the bot to a meeting")
+    @app_commands.describe(
+        link="The meeting link, e.g. wss://meet.example.org/janus#1234",
+        start="HH:MM today in the chapter's time zone, or 2026-03-03T07:00 (default: now)",
+    )
+    async def invite(
+        self, interaction: discord.Interaction, link: str, start: str | None = None
+    ) -> None:
+        settings = self._settings(interaction)
+        member = self._caller(interaction)
+        # The organiser is the chapter's chair; leads by roster role or Discord role.
+        organiser = member is not None and member.name == settings.chapter.chair
+        if not (organiser or is_lead(member, interaction.user, settings.discord.lead_role)):
+            await interaction.response.send_message(ORGANISERS_ONLY, ephemeral=True)
+            return
+        try:
+            when = await self._invitations.invite(settings.chapter.name, link, start)
+        except ConfigError as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True)
+            return
+        await interaction.response.send_message(
+            f"meetbot will join {settings.chapter.name}'s meeting at {_local(when, settings)}.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="next", description="When the bot comes to this chapter next")
+    async def next(self, interaction: discord.Interaction) -> None:
+        settings = self._settings(interaction)
+        when = await self._invitations.next_visit(settings.chapter.name)
+        text = (
+            f"meetbot comes next on {_local(when, settings)}."
+            if when is not None
+            else "meetbot has no meeting of this chapter planned; organisers can invite it "
+            "with /meetbot invite."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+def _local(when: datetime, settings: Settings) -> str:
+    tz = zoneinfo.ZoneInfo(settings.schedule.timezone or settings.chapter.timezone)
+    local = when.astimezone(tz)
+    return f"{local:%a %d %b %Y at %H:%M} ({tz.key})"
+
+
+async def run_region_bot(
+    chapters: Sequence[Settings],
+    store: SessionStore,
+    invitations: Invitations,
+    outbox: Outbox,
+    *,
+    guild_id: int | None = None,
+    env: Mapping[str, str] | None = None,
+) -> None:
+    token = bot_token(chapters[0])
+    api_base_from_env(env)
+    gateway_from_env(env)
+    client = make_client()
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+    tree.add_command(FleetCommands(chapters, store, invitations))
+    async with client:
+        await start(client, tree, token, guild_id)
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(client.connect(reconnect=True))
+            tg.create_task(_keep_delivering(chapters, outbox, env))
+
+
+async def _keep_delivering(
+    chapters: Sequence[Settings], outbox: Outbox, env: Mapping[str, str] | None
+) -> None:
+    every_s = min(s.discord.outbox_every_s for s in chapters)
+    while True:
+        for settings in chapters:  # each chapter's messages to its own channel only
+            for r in await deliver_pending(settings, outbox, env=env):
+                log.info("outbox #%s: %s %s", r.message_id, r.status.value, r.note)
+        await asyncio.sleep(every_s)
+
+
+# discord.py collects a Group's commands only from the first class that defines any, so a
+# subclass must list its parent's commands and its own itself.
+FleetCommands.__discord_app_commands_group_children__ = [
+    *MeetbotCommands.__discord_app_commands_group_children__,
+    FleetCommands.__dict__["invite"],
+    FleetCommands.__dict__["next"],
+]
