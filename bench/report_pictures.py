@@ -58,8 +58,8 @@ def main() -> None:
     cases = {
         "sample 16 people, 60 min": sample_meeting.sample_sessions(2),
         "large 63 people, 90 min": [
-            records.with_spans(records.large_session(weeks_before=1)),
-            records.with_spans(records.large_session()),
+            records.large_session(weeks_before=1),
+            records.large_session(),
         ],
     }
     for name, (earlier, record) in cases.items():

@@ -16,7 +16,7 @@ from reports import wording
 from reports.member_trend import earlier_scores
 from reports.own_picture import card_pictures
 from reports.post import Audience, Field, Post
-from reports.summary import find, is_late, left_early, represented
+from reports.summary import find, is_late, left_early, represented, stands_in
 
 # Within this many points of the recent average, a score is "about the same".
 STEADY_POINTS = 3.0
@@ -44,7 +44,11 @@ ATTENDANCE_WORDS = {
     Attendance.OPTED_OUT: "opted out",
 }
 
-GUESTS = frozenset({Attendance.VISITOR, Attendance.SUBSTITUTE})
+
+def _guest(a: Attendee) -> bool:
+    """Visitors and the substitutes who stood in (not the members they stood in for)."""
+    return a.attendance is Attendance.VISITOR or stands_in(a)
+
 
 REASONS = {
     "opted_out": "You have opted out, so nothing about you was analysed.",
@@ -93,7 +97,7 @@ def member_card(
     else:
         lines.extend(_explain(attendee))
         turn = Field("Your turn", _own_turn(attendee), inline=True)
-        if attendee.score is None and attendee.attendance in GUESTS:
+        if attendee.score is None and _guest(attendee):
             fields = (turn,)  # guests are not scored: no score, and no trend of one
         else:
             score = Field("Listening score", wording.score(_value(attendee.score)), inline=True)
@@ -153,7 +157,7 @@ def attendance_words(a: Attendee, name: Callable[[str], str] = wording.plain_nam
 
 def _explain(a: Attendee) -> list[str]:
     score = a.score
-    if score is None and a.attendance in GUESTS:
+    if score is None and _guest(a):
         return ["Listening scores are kept for chapter members only: thank you for joining us."]
     if score is None or score.value is None:
         reason = REASONS.get(score.reason if score else "", REASONS["not_enough_data"])

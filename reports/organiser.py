@@ -16,7 +16,7 @@ from meetbot.domain.states import Attendance, TurnKind
 from reports import wording
 from reports.card import attendance_words, explanation
 from reports.comparison import room_listening, table, trends
-from reports.summary import chronological, is_member, summarize
+from reports.summary import chronological, is_member, represented, summarize
 
 # Mirrors the formula documented in meetbot/domain/scoring.py; keep the two in step.
 FORMULA = (
@@ -131,7 +131,7 @@ def _attendee_row(
     record: SessionRecord, a: Attendee, scores_shown: bool, timezone: str
 ) -> AttendeeRow:
     attendance = attendance_words(a)
-    if a.attendance in (Attendance.ABSENT, Attendance.OPTED_OUT):
+    if a.attendance in (Attendance.ABSENT, Attendance.OPTED_OUT) or represented(a):
         blank = "—"
         return AttendeeRow(wording.plain_name(a.person), attendance, *[blank] * 7)
     value = a.score.value if a.score is not None else None

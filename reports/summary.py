@@ -2,10 +2,14 @@
 
 PALMS attendance as chapters count it: a roster member is there in person (present, late or
 left early), represented by a substitute, or absent; visitors and substitutes are guests, not
-members. The listening figure of the room is time-weighted (all attentive seconds over all
-judged seconds of the scored attendees), so a member with little judged time moves it less
-than one who was watched for the whole meeting, and nobody's figure can be read back from it
-once enough people are scored (see `recap`).
+members. The domain files both sides of a substitution as `substitute`: the member who stayed
+away (PALMS "S") and the guest who stood in, a visitor by role who names that member
+(`represented` and `stands_in` tell them apart).
+
+The listening figure of the room is time-weighted (all attentive seconds over all judged
+seconds of the scored attendees), so a member with little judged time moves it less than one
+who was watched for the whole meeting, and nobody's figure can be read back from it once enough
+people are scored (see `recap`).
 """
 
 from __future__ import annotations
@@ -144,6 +148,11 @@ def represented(a: Attendee) -> bool:
         and not a.participants
         and a.role is not Role.VISITOR
     )
+
+
+def stands_in(a: Attendee) -> bool:
+    """The guest who came in a member's place."""
+    return a.attendance is Attendance.SUBSTITUTE and not represented(a)
 
 
 def is_member(a: Attendee) -> bool:

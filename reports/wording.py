@@ -90,8 +90,16 @@ def minutes_pair(part_s: float, whole_s: float) -> str:
     """'41 of 47 minutes' when both are long enough to round; '50 s of 2 min 10 s' otherwise."""
     part, whole = int(part_s / 60 + 0.5), int(whole_s / 60 + 0.5)
     if whole_s >= 600 and part_s >= 60:
-        return f"{part} of {whole} minutes"
+        if part < whole or part_s >= whole_s:
+            return f"{part} of {whole} minutes"
+        # "16 of 16 minutes" for 944 of 976 s would read as a perfect score: say the seconds.
+        return f"{_min_s(part_s)} of {_min_s(whole_s)}"
     return f"{duration(part_s)} of {duration(whole_s)}"
+
+
+def _min_s(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds + 0.5), 60)
+    return f"{minutes} min {rest} s"
 
 
 def percent(value: float | None) -> str:

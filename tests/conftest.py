@@ -1,4 +1,5 @@
-"""Suite-wide isolation: no test reads the developer's config or writes their data dir."""
+"""Suite-wide isolation: no test reads the developer's config or writes their data dir; and
+settings that keep the suite honest on a busy machine."""
 
 from __future__ import annotations
 
@@ -6,9 +7,15 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 # Facts about the machine the suite runs on, not configuration.
 KEEP = {"MEETBOT_SANDBOX"}
+
+# The gate runs on busy shared machines: Hypothesis's timing checks (slow input generation,
+# a per-example deadline) would measure the machine, not the properties under test.
+settings.register_profile("gate", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("gate")
 
 
 @pytest.fixture(autouse=True)

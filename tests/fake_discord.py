@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import zlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ class _Failure:
     hang: asyncio.Event | None = None  # answer only once set (a timeout, as the client sees it)
     after_create: bool = False  # create the message, then fail: the "response lost" case
     after: int = 0  # requests of its kind answered normally before this one applies
+    late_s: float = 0.0  # with status 200: create the message, answer it this much later
 
 
 @dataclass(slots=True)
@@ -88,6 +90,12 @@ class FakeDiscord:
         self._failures.setdefault(kind, []).append(
             _Failure(status, retry_after, via, hang, after_create, after)
         )
+
+    def answer_late(self, kind: str, late_s: float, *, times: int = 1) -> None:
+        """The next `times` requests of `kind` create their message at once and answer
+        `late_s` seconds later: a slow Discord, as a client with a shorter timeout sees it."""
+        for _ in range(times):
+            self._failures.setdefault(kind, []).append(_Failure(200, late_s=late_s))
 
     def sent(self, prefix: str = "", method: str = "POST") -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]
@@ -168,12 +176,19 @@ class FakeDiscord:
             rec = await self._record(request, 200)
             return _json(ok(rec))
         rec = await self._record(request, failure.status)
+        if failure.late_s:
+            created = ok(rec)
+            await asyncio.sleep(failure.late_s)
+            return _json(created)
         if failure.after_create:
             ok(rec)
         if failure.hang is not None:
             await failure.hang.wait()
         if failure.status == 429:
-            headers = {"Via": "1.1 google"} if failure.via else {}
+            # Discord sends the wait in the body and, rounded up, in Retry-After.
+            headers = {"Retry-After": str(math.ceil(failure.retry_after))}
+            if failure.via:
+                headers["Via"] = "1.1 google"
             body = {
                 "message": "You are being rate limited.",
                 "retry_after": failure.retry_after,

@@ -148,3 +148,19 @@ def test_attendance_explains_what_does_not_fit(
     assert "needs --for" in capsys.readouterr().err
     assert cli.main(["attendance", "zzz", "Zoe Li", "--as", "visitor"]) == 2
     assert "no stored session matches 'zzz'" in capsys.readouterr().err
+
+
+def test_a_turn_past_the_videos_is_refused_before_anything_is_stored(
+    videos: list[Path],
+    tmp_path: Path,
+    isolated_meetbot_env: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    turns = tmp_path / "turns.csv"
+    turns.write_text("Ann Lee,5,1e12\n")  # a spreadsheet's "end of meeting"
+    assert cli.main(["analyze", *map(str, videos), "--turns", str(turns)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "turns.csv:1: the turn ends at 1e+12 s, after the videos end (30 s)" in err
+    with stored(isolated_meetbot_env) as store:
+        assert store.list_sessions() == []

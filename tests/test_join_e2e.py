@@ -19,7 +19,7 @@ import pytest
 from meetbot.clock import MonotonicClock
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.scenario import Scenario, Script
-from meetbot.lab.stage import run_scenario
+from meetbot.lab.stage import render_faces, run_scenario
 from meetbot.store import SessionStatus, Store
 
 pytestmark = [
@@ -40,9 +40,21 @@ async def _read_until(stream: IO[str], needle: str, seen: list[str]) -> None:
             return
 
 
+PEOPLE = Scenario(
+    (
+        Script("ann", "Ann Lee", speaks=((2.0, 8.0),)),
+        Script("bo", "Bo Chen (phone)"),
+    ),
+    duration_s=40.0,
+)
+
+
 async def test_ctrl_c_saves_reports_and_posts(tmp_path: Path) -> None:
     home = tmp_path / "home"
     chapter = tmp_path / "chapter.toml"
+    # Rendered before anyone's clock runs: on a busy machine this alone takes over ten
+    # seconds, which would have Ann join after her own turn.
+    faces = await render_faces(PEOPLE)
     async with JanusServer() as janus:
         await janus.create_room(ROOM)
         chapter.write_text(
@@ -50,15 +62,9 @@ async def test_ctrl_c_saves_reports_and_posts(tmp_path: Path) -> None:
             '[[roster]]\nname = "Ann Lee"\n[[roster]]\nname = "Bo Chen"\n',
             encoding="utf-8",
         )
-        people = Scenario(
-            (
-                Script("ann", "Ann Lee", speaks=((2.0, 8.0),)),
-                Script("bo", "Bo Chen (phone)"),
-            ),
-            duration_s=40.0,
-        )
         env = {k: v for k, v in os.environ.items() if not k.startswith("MEETBOT_")}
-        env |= {"MEETBOT_HOME": str(home), "MEETBOT_SANDBOX": "1"}
+        # Unbuffered: the bot's first lines must reach the test as they are printed.
+        env |= {"MEETBOT_HOME": str(home), "MEETBOT_SANDBOX": "1", "PYTHONUNBUFFERED": "1"}
         # Plain subprocess read from a thread: asyncio's child watcher sometimes loses the exit
         # status under pytest-asyncio ("Unknown child process pid").
         proc = subprocess.Popen(  # noqa: ASYNC220 - starting it is instant; waits are threaded
@@ -70,19 +76,28 @@ async def test_ctrl_c_saves_reports_and_posts(tmp_path: Path) -> None:
         )
         assert proc.stdout is not None
         seen: list[str] = []
-        scenario = asyncio.create_task(run_scenario(janus.url, ROOM, people, MonotonicClock()))
+        scenario: asyncio.Task[object] | None = None
         try:
-            async with asyncio.timeout(60):
+            # The people come once the bot is in the room (loading mediapipe and joining can
+            # take half a minute on a busy machine), so it hears Ann's whole turn.
+            async with asyncio.timeout(180):
+                await _read_until(proc.stdout, "meetbot: joining as", seen)
+            scenario = asyncio.create_task(
+                run_scenario(janus.url, ROOM, PEOPLE, MonotonicClock(), book=faces)
+            )
+            async with asyncio.timeout(120):
                 await _read_until(proc.stdout, "Ann Lee stops speaking", seen)
             proc.send_signal(signal.SIGINT)
-            rest, _ = await asyncio.to_thread(proc.communicate, timeout=60)
+            rest, _ = await asyncio.to_thread(proc.communicate, timeout=120)
             code = proc.returncode
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-            scenario.cancel()
-            await asyncio.gather(scenario, return_exceptions=True)
+            proc.stdout.close()  # communicate() closes it; a failed wait would leave it open
+            if scenario is not None:
+                scenario.cancel()
+                await asyncio.gather(scenario, return_exceptions=True)
     output = "\n".join(seen) + "\n" + rest
     assert code == 0, output
     assert "meetbot: joining as 'meetbot (attendance bot)'" in output  # announced, visible

@@ -8,10 +8,10 @@ import fractions
 import av
 import numpy as np
 import skimage.data
-from aiortc import RTCPeerConnection
 from aiortc.codecs.vpx import Vp8Encoder
 
 from detectors import synthetic as syn
+from meetbot.connectors.janus_feed import close_peer, peer_connection
 from meetbot.connectors.keyframes import is_vp8_keyframe_start, vp8_payload_types
 
 
@@ -39,14 +39,14 @@ def test_what_is_not_vp8_is_never_a_keyframe() -> None:
 
 
 async def test_vp8_payload_types_come_from_the_m_line_and_leave_rtx_out() -> None:
-    pc = RTCPeerConnection()
+    pc = peer_connection(())  # no STUN: nothing leaves the machine
     try:
         pc.addTransceiver("audio")
         pc.addTransceiver("video")
         await pc.setLocalDescription(await pc.createOffer())
         sdp = pc.localDescription.sdp
     finally:
-        await pc.close()
+        await close_peer(pc)
     video = vp8_payload_types(sdp, "1")
     assert len(video) == 1
     [pt] = video

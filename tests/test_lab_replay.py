@@ -10,7 +10,6 @@ import av
 import numpy as np
 import numpy.typing as npt
 import pytest
-from aiortc import RTCPeerConnection
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtp import RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket
 from janus_room import first_feed
@@ -19,7 +18,7 @@ from meetbot.clock import MonotonicClock
 from meetbot.config.schema import MeetingSettings
 from meetbot.connectors.base import Valve
 from meetbot.connectors.janus import JanusConnector
-from meetbot.connectors.janus_feed import FeedSubscription
+from meetbot.connectors.janus_feed import FeedSubscription, close_peer, peer_connection
 from meetbot.connectors.janus_session import JanusSession
 from meetbot.connectors.janus_videoroom import join_room
 from meetbot.domain.events import ParticipantJoined, ParticipantLeft, SpeechChanged
@@ -150,7 +149,7 @@ async def test_a_request_due_at_a_stream_keyframe_or_without_keyframes_waits_for
 @pytest.mark.parametrize("fmt", [RTCP_PSFB_PLI, RTCP_PSFB_FIR])
 async def test_a_pli_or_fir_reaching_the_sender_reaches_the_replay_track(fmt: int) -> None:
     track = ReplayVideoTrack(fake_clip(), offset=1)
-    pc = RTCPeerConnection()
+    pc = peer_connection(())  # no STUN: nothing leaves the machine
     try:
         sender = pc.addTransceiver(track, direction="sendonly").sender
         answer_keyframe_requests(pc)
@@ -159,7 +158,7 @@ async def test_a_pli_or_fir_reaching_the_sender_reaches_the_replay_track(fmt: in
         assert track.keyframe_requests == 1
         assert await sent(track, 2) == [101, 2]
     finally:
-        await pc.close()
+        await close_peer(pc)
 
 
 def test_a_clip_with_keyframes_for_other_pictures_is_refused() -> None:

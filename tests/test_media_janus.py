@@ -21,7 +21,7 @@ from meetbot.domain.states import State, TrackKind
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.recorder import DrainingSink, EventRecorder
 from meetbot.lab.scenario import Behaviour, Scenario, Script
-from meetbot.lab.stage import run_scenario
+from meetbot.lab.stage import render_faces, run_scenario
 from meetbot.media import MediaSampler
 
 in_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem()))
@@ -47,11 +47,14 @@ def states_between(seen: list[Observation], start: float, end: float) -> list[St
 @pytest.mark.janus
 @in_sandbox
 async def test_paused_videos_still_show_every_scripted_state() -> None:
-    clock = MonotonicClock()
     watched, control = EventRecorder(), EventRecorder()
     sampling = SamplingSettings(pause_video_from=1)
+    # The faces and Janus are ready before the meeting's clock starts: rendering alone takes
+    # over ten seconds on a busy machine, which would have everyone join after the 8 s steps.
+    faces = await render_faces(MEETING)
     async with JanusServer() as janus:
         await janus.create_room(ROOM)
+        clock = MonotonicClock()
         settings = MeetingSettings(url=janus.url, room=ROOM)
         async with (
             JanusConnector(settings, clock) as bot,
@@ -65,7 +68,7 @@ async def test_paused_videos_still_show_every_scripted_state() -> None:
                 group.create_task(bot.run(watched.emit, sampler)),
                 group.create_task(other.run(control.emit, sink)),
             ]
-            play = group.create_task(run_scenario(janus.url, ROOM, MEETING, clock))
+            play = group.create_task(run_scenario(janus.url, ROOM, MEETING, clock, book=faces))
             # Count frames while everyone is still there (the scenario's clock, not a wait for
             # something to happen): both bots at the same instant.
             await asyncio.sleep(MEETING.duration_s - 2 - clock())

@@ -29,6 +29,7 @@ from media_fakes import BLACK, FACE, A, B, Frame, Microphone
 from detectors import Detector, DetectorSettings, Reading
 from meetbot.clock import MonotonicClock
 from meetbot.config.schema import SamplingSettings
+from meetbot.connectors.janus_feed import close_peer
 from meetbot.domain.events import Observation, ParticipantId, SpeechChanged
 from meetbot.domain.states import SpeechSource, State, TrackKind
 from meetbot.lab.recorder import EventRecorder
@@ -104,8 +105,10 @@ async def publishing(
             await sampler.track_started(who, kind, track)
         yield receiver
     finally:
-        await sender.close()
-        await receiver.close()
+        try:
+            await close_peer(sender)
+        finally:
+            await close_peer(receiver)
 
 
 class Gate:

@@ -73,6 +73,46 @@ async def test_retry_without_discord_configured_keeps_it_and_says_why(chapter: P
     )
 
 
+async def test_a_long_rate_limit_ends_the_run_with_one_line_instead_of_sleeping_it_out(
+    chapter: Path, fake: FakeDiscord
+) -> None:
+    outbox_for(chapter).enqueue("discord", RECAP, "recap:s1")
+    # Without Via, discord.py hands the 429 to us instead of sleeping an hour itself.
+    fake.fail_next("message", 429, retry_after=3600, via=False)
+    env = {"MEETBOT_DISCORD_TOKEN": "bot-token", "MEETBOT_DISCORD_API_BASE": fake.base}
+    code, out, _ = await meetbot("outbox", "--config", str(chapter), "--retry", **env)
+    assert code == 1
+    (line,) = out.splitlines()
+    assert line.startswith("#1 pending via discord: ")
+    assert "wait 1 h" in line
+    assert "`meetbot outbox --retry`" in line
+    assert len(fake.sent(f"/channels/{CHANNEL}/messages")) == 1  # one try, no hour of sleep
+    assert fake.messages == []
+
+
+async def test_retry_is_bounded_in_time_and_says_what_is_left(
+    chapter: Path, fake: FakeDiscord
+) -> None:
+    outbox = outbox_for(chapter)
+    outbox.enqueue("discord", RECAP, "recap:s1")
+    outbox.enqueue("discord", RECAP, "recap:s2")
+    for _ in range(8):
+        fake.fail_next("message", 503)
+    # Eight tries with this backoff would wait 2+4+8+16+32+60+60 s: far beyond the bound.
+    env = {
+        "MEETBOT_DISCORD_TOKEN": "bot-token",
+        "MEETBOT_DISCORD_API_BASE": fake.base,
+        "MEETBOT_DISCORD__FINISH_TIMEOUT_S": "3",
+    }
+    code, out, _ = await meetbot("outbox", "--config", str(chapter), "--retry", **env)
+    assert code == 1
+    first, rest = out.splitlines()
+    assert first.startswith("#1 pending via discord: not delivered in the time allowed")
+    assert rest == "1 more message waits in the outbox; `meetbot outbox --retry` sends them"
+    assert fake.messages == []
+    assert [e.status.value for e in outbox.pending()] == ["pending", "pending"]
+
+
 def test_json_lists_pending_messages_for_scripts(
     chapter: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

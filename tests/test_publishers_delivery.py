@@ -183,3 +183,35 @@ async def test_a_malformed_webhook_url_keeps_the_message_and_says_what_to_fix(
     assert receipt.status is Status.PENDING
     assert "MEETBOT_DISCORD_WEBHOOK_URL is not a Discord webhook URL" in receipt.note
     assert [e.dedupe_key for e in outbox.pending()] == ["recap:s-2026-01-05"]
+
+
+async def test_a_webhook_that_posts_but_answers_late_gets_one_copy_per_run(
+    fake: FakeDiscord, tmp_path: Path, outbox: Outbox
+) -> None:
+    settings = settings_for(tmp_path, use_webhook=True, send_timeout_s=0.1)
+    env = {"MEETBOT_DISCORD_API_BASE": fake.base}
+    # Every try creates the message and answers after the webhook stopped waiting (0.3 s).
+    fake.answer_late("webhook", 1.0, times=8)
+    (receipt,) = await deliver_recap(
+        record(), settings, outbox, render=simple, env=env, sleep=NoWait()
+    )
+    assert receipt.status is Status.PENDING
+    assert "may have been posted" in receipt.note
+    assert "\n" not in receipt.note
+    assert len(fake.messages) == 1  # not one copy per try
+    (post,) = fake.sent("/webhooks/")
+    assert post.query.get("wait") in {"1", "true"}  # Discord answers with what it created
+
+
+async def test_a_webhook_waits_longer_than_one_bot_try(
+    fake: FakeDiscord, tmp_path: Path, outbox: Outbox
+) -> None:
+    settings = settings_for(tmp_path, use_webhook=True, send_timeout_s=2.0)
+    env = {"MEETBOT_DISCORD_API_BASE": fake.base}
+    fake.answer_late("webhook", 2.5)  # past send_timeout_s, well inside the webhook's patience
+    (receipt,) = await deliver_recap(
+        record(), settings, outbox, render=simple, env=env, sleep=NoWait()
+    )
+    assert receipt.status is Status.SENT
+    assert receipt.remote_ids == (fake.messages[0]["id"],)
+    assert len(fake.messages) == 1

@@ -30,11 +30,11 @@ def field(post: Post, name: str) -> str:
 def test_explains_the_score_in_minutes() -> None:
     post = card("Grace Kim")
     assert post.audience is Audience.MEMBER
-    assert field(post, "Listening score") == "73 / 100"
-    # 1970 of 2700 s attentive; 360 s camera off; 60 s of the 2760 s could not be judged.
+    assert field(post, "Listening score") == "61 / 100"
+    # 555 of 915 s attentive; 360 s camera off; 59 s of the 974 s could not be judged.
     assert (
-        "attentive for 33 of 45 minutes of other members' turns; camera off 6 min; "
-        "1 min could not be judged." in post.body
+        "attentive for 9 of 15 minutes of other members' turns; camera off 6 min; "
+        "59 s could not be judged." in post.body
     )
     assert field(post, "Your turn") == "59 s"
 
@@ -48,10 +48,10 @@ def test_camera_off_is_a_fact_not_a_verdict() -> None:
 
 def test_a_camera_accommodation_is_respected() -> None:
     post = card("Dev Patel")
-    assert "camera off 10 min (not counted: camera accommodation)" in post.body
+    assert "camera off 5 min (not counted: camera accommodation)" in post.body
     assert "Your camera accommodation applies: camera-off time is left out entirely." in post.body
     assert "camera-off count as not attentive" not in post.body
-    assert "could not be judged" not in post.body  # the 600 s excluded are the camera's
+    assert "could not be judged" not in post.body  # the 300 s excluded are the camera's
 
 
 def test_not_enough_data_is_never_a_zero() -> None:
@@ -59,7 +59,7 @@ def test_not_enough_data_is_never_a_zero() -> None:
     text = everything(post)
     assert field(post, "Listening score") == "not enough data"
     assert "**Not enough data** for a listening score this time." in post.body
-    assert "Judged: 40 s of 5 min of other members' turns." in post.body
+    assert "Judged: 33 s of 7 min 13 s of other members' turns." in post.body
     assert not re.search(r"(?<![\d.])0 ?(/ ?100|%)", text)
 
 
@@ -76,9 +76,9 @@ def test_a_score_object_without_value_is_not_enough_data() -> None:
 
 
 def test_trend_compares_with_the_member_s_own_recent_sessions() -> None:
-    # Grace: 80, 79, (no score), 75 before; 73 now.
+    # Grace: 83, 77, (no score), 77 before; 61 now (she looks away only in her own turn).
     assert field(card("Grace Kim"), "Trend") == (
-        "Below your recent average of 78 (last 3: 80, 79, 75)"
+        "Below your recent average of 79 (last 3: 83, 77, 77)"
     )
     assert field(card("Jon Park"), "Trend").startswith("About the same as")
     assert field(card("Jon Park", history=False), "Trend") == (
@@ -119,7 +119,7 @@ def test_someone_not_in_the_record_gets_a_clear_refusal() -> None:
 
 
 def test_finds_a_member_by_any_case_or_display_name() -> None:
-    assert field(card("grace kim"), "Listening score") == "73 / 100"
+    assert field(card("grace kim"), "Listening score") == "61 / 100"
     assert field(card("Erin O'Brien | Acme"), "Listening score") == "64 / 100"
 
 

@@ -19,7 +19,7 @@ TZ = records.TIMEZONE
 
 
 def meeting() -> SessionRecord:
-    return records.with_spans(records.chapter_session())
+    return records.chapter_session()
 
 
 def picture(person: str, record: SessionRecord | None = None) -> Figure | None:
@@ -35,7 +35,7 @@ def test_their_strip_under_the_turns_with_the_counted_time_shaded() -> None:
     band, strip = all_axes(fig)
     assert figure_texts(fig) == [
         "Your meeting on Tuesday 3 March 2026",
-        "Attentive for 33 of 45 minutes of the shaded time (others' turns that could be judged).",
+        "Attentive for 9 of 15 minutes of the shaded time (others' turns that could be judged).",
     ]
     assert "you" in band.texts  # her own turn is labelled first, whatever is next to it
     assert "#dddddd" in band.fills  # her own turn and the chair's are not counted: faded
@@ -47,6 +47,7 @@ def test_their_strip_under_the_turns_with_the_counted_time_shaded() -> None:
         "engaged",
         "looking away",
         "camera off",
+        "could not tell",  # a minute the detector could not read her
         "others' turns you were scored on",
     ]
     assert {palette.ENGAGED, palette.LOOKING_AWAY, palette.CAMERA_OFF} <= strip.fills
@@ -92,7 +93,7 @@ def test_the_trend_is_their_own_scores_with_a_gap_not_a_zero() -> None:
     assert "no score" in ax.texts  # 17 Feb: no score that week
     line = fig.axes[0].lines[0]
     ys = list(line.get_ydata())
-    assert [round(y) for y in ys if not math.isnan(y)] == [80, 79, 75, 73]
+    assert [round(y) for y in ys if not math.isnan(y)] == [83, 77, 77, 61]
     assert sum(math.isnan(y) for y in ys) == 1
 
 

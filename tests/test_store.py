@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -144,11 +146,13 @@ def test_forget_removes_a_person_everywhere_and_keeps_the_others(store: Store) -
     for record in (*records.earlier_sessions(), records.chapter_session()):
         store.save(record)
     sessions_with_jon = len(store.history("Jon Park", records.CHAPTER))
+    jon = next(a for a in records.chapter_session().attendees if a.person == "Jon Park")
     assert store.forget("jon park") == sessions_with_jon > 1
     assert store.history("Jon Park") == []
     latest = store.load(records.chapter_session().session_id)
     assert all(a.person != "Jon Park" for a in latest.attendees)
-    assert latest.spans == ()  # the only spans were Jon's
+    assert latest.spans  # everyone else's stay
+    assert not [s for s in latest.spans if s.participant in jon.participants]
     jon_turn = next(t for t in latest.turns if t.start == 700)
     assert jon_turn.person is None
     assert jon_turn.label == ""
@@ -176,6 +180,7 @@ def test_opted_out_people_are_stored_as_opted_out_only(store: Store) -> None:
     assert store.opted_out(records.CHAPTER) == {"Jon Park"}
     assert store.opted_out("Tiny Chapter") == set()
     store.save(records.chapter_session())
+    seen = next(a for a in records.chapter_session().attendees if a.person == "Jon Park")
     jon = next(a for a in store.load("2026-03-03").attendees if a.person == "Jon Park")
     assert jon.attendance is Attendance.OPTED_OUT
     assert (jon.participants, jon.display_names, jon.score, jon.seconds_by_state) == (
@@ -185,7 +190,8 @@ def test_opted_out_people_are_stored_as_opted_out_only(store: Store) -> None:
         {},
     )
     loaded = store.load("2026-03-03")
-    assert loaded.spans == ()
+    assert loaded.spans  # everyone else's stay
+    assert not [s for s in loaded.spans if s.participant in seen.participants]
     assert next(t for t in loaded.turns if t.start == 700).person is None
 
 
@@ -267,7 +273,8 @@ def test_an_old_schema_is_upgraded_on_open(tmp_path: Path) -> None:
     engine.dispose()
     with Store.open(data_dir=tmp_path) as store:
         assert store.migrated_from == 1
-        assert store.load(record.session_id) == record
+        # v1 kept no per-second spans.
+        assert store.load(record.session_id) == dataclasses.replace(record, spans=())
         assert [r.session_id for r in store.history("Bo Chen")] == [record.session_id]
         with store.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT attendees FROM sessions")).scalar() == "[]"
@@ -332,3 +339,51 @@ def test_started_at_keeps_utc(store: Store) -> None:
     )
     store.save(record)
     assert store.load(record.session_id).started_at == record.started_at
+
+
+def test_a_server_that_accepts_but_never_answers_gives_up_with_one_line() -> None:
+    import socket
+    import threading
+
+    from meetbot.store import database
+
+    held: list[socket.socket] = []
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+
+        def accept_and_stay_silent() -> None:
+            with contextlib.suppress(OSError):
+                held.append(server.accept()[0])
+
+        threading.Thread(target=accept_and_stay_silent, daemon=True).start()
+        outcome: list[BaseException | None] = []
+
+        def open_store() -> None:
+            try:
+                Store.open(f"postgresql://meetbot@127.0.0.1:{port}/meetbot").close()
+                outcome.append(None)
+            except BaseException as exc:  # handed to the test thread
+                outcome.append(exc)
+
+        opener = threading.Thread(target=open_store, daemon=True)
+        opener.start()
+        # Generous on a busy machine; without a connect timeout this waits forever.
+        opener.join(database.CONNECT_TIMEOUT_S + 50)
+        hung = opener.is_alive()
+        for conn in held:
+            conn.close()  # lets a hung opener fail now rather than outlive the test
+    assert not hung, "opening the store hung on a server that never answers"
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], StorageError), outcome
+    message = str(outcome[0])
+    assert "\n" not in message
+    assert re.search(r"cannot open the session database.*reachable", message), message
+
+
+@pytest.mark.postgres
+def test_postgres_sessions_have_a_statement_timeout(pg_url: str) -> None:  # noqa: F811
+    from meetbot.store import database
+
+    with Store.open(pg_url) as store, store.engine.connect() as conn:
+        shown = conn.exec_driver_sql("SHOW statement_timeout").scalar()
+    assert shown == f"{database.STATEMENT_TIMEOUT_MS // 1000}s" or shown == "1min", shown

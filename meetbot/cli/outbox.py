@@ -40,13 +40,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _run(args: argparse.Namespace) -> int:
     # Imported here: publishing pulls in discord.py, which every other command would pay for.
     from meetbot.publishers.base import Status
-    from meetbot.publishers.delivery import deliver_pending, outbox_engine
+    from meetbot.publishers.delivery import deliver_pending, outbox_engine, still_waiting
     from meetbot.publishers.outbox import Outbox
 
     settings = config.load(args.config)
     outbox = Outbox(outbox_engine(settings))
     if args.retry:
-        receipts = asyncio.run(deliver_pending(settings, outbox, retry_failed=True))
+        # Bounded like a meeting's end: a Discord outage or a long rate limit leaves the rest
+        # in the outbox instead of holding the command for an hour.
+        receipts = asyncio.run(
+            deliver_pending(
+                settings, outbox, retry_failed=True, within_s=settings.discord.finish_timeout_s
+            )
+        )
         if args.json:
             _print_json([_receipt_json(r) for r in receipts])
         else:
@@ -55,6 +61,8 @@ def _run(args: argparse.Namespace) -> int:
             for r in receipts:
                 where = ", ".join(r.remote_ids) if r.status is Status.SENT else r.note
                 print(f"#{r.message_id} {r.status.value} via {r.destination}: {where}")
+            if rest := still_waiting(outbox, receipts):
+                print(rest)
         return 0 if all(r.status is Status.SENT for r in receipts) else 1
     entries = outbox.entries() if args.all else outbox.pending()
     if args.json:

@@ -19,7 +19,7 @@ from meetbot.cli import numbers, session_list, sessions_delete
 from meetbot.config.schema import Settings
 from meetbot.publishers.base import Status
 from meetbot.publishers.console import render_markdown
-from meetbot.publishers.delivery import deliver_recap, report_dir
+from meetbot.publishers.delivery import deliver_recap, report_dir, still_waiting
 from meetbot.publishers.outbox import Outbox
 from meetbot.store.rows import SessionStatus
 from reports.region import region_comparison
@@ -188,7 +188,14 @@ def _post(args: argparse.Namespace) -> int:
     settings = config.load(args.config)
     with app.open_store(settings) as store:
         record = app.load_session(store, args.session, settings)
-        receipts = asyncio.run(deliver_recap(record, settings, Outbox(store.engine)))
+        outbox = Outbox(store.engine)
+        # Bounded like a meeting's end: what is not delivered by then stays in the outbox.
+        receipts = asyncio.run(
+            deliver_recap(record, settings, outbox, within_s=settings.discord.finish_timeout_s)
+        )
+        rest = still_waiting(outbox, receipts)
     for r in receipts:
         print(f"recap of {record.session_id} → {r.destination}: {r.status} {r.note}".rstrip())
+    if rest:
+        print(rest)
     return 0 if all(r.status is Status.SENT for r in receipts) else 1

@@ -40,6 +40,21 @@ def peer_connection(ice_servers: Iterable[str]) -> RTCPeerConnection:
     )
 
 
+async def close_peer(pc: RTCPeerConnection) -> None:
+    """Close `pc` to the end even if the caller is cancelled meanwhile, then re-raise that.
+
+    aiortc releases a connection's UDP sockets only at the end of close(), and a close cut
+    short can never be finished (a second close() waits for the first forever): the sockets
+    would leak until the process exits ("unclosed transport _SelectorDatagramTransport").
+    """
+    closing = asyncio.ensure_future(pc.close())
+    try:
+        await asyncio.shield(closing)
+    except asyncio.CancelledError:
+        await asyncio.gather(closing, return_exceptions=True)
+        raise
+
+
 class StreamValve:
     """Pauses one stream of a subscription at Janus (`configure` with `send` false/true).
 
@@ -198,7 +213,7 @@ class FeedSubscription:
 
     async def _close(self) -> None:
         self._fail("closed")
-        await self._pc.close()
+        await close_peer(self._pc)
         for _, track in self.tracks:
             # aiortc leaves the remote tracks of a connection closed before its transport came
             # up "live" forever; stopping them makes the next recv() raise MediaStreamError.

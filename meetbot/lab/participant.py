@@ -29,7 +29,7 @@ from aiortc.mediastreams import (
     VideoStreamTrack,
 )
 
-from meetbot.connectors.janus_feed import peer_connection
+from meetbot.connectors.janus_feed import close_peer, peer_connection
 from meetbot.connectors.janus_session import JanusHandle, JanusSession
 from meetbot.errors import ConnectError
 from meetbot.lab.frames import FrameBook, video_frame
@@ -246,4 +246,4 @@ class Participant:
         pc, self._pc = self._pc, None
         if pc is not None:
             with contextlib.suppress(Exception):  # closing a half-open peer is best effort
-                await pc.close()
+                await close_peer(pc)

@@ -21,11 +21,16 @@ async def run_scenario(
     clock: Callable[[], float],
     *,
     pin: str = "",
+    book: FrameBook | None = None,
 ) -> dict[str, Happened]:
-    """Run every script's participant until the scenario ends; return what happened to each."""
-    book = await asyncio.to_thread(
-        FrameBook.for_scenario, scenario
-    )  # rendering is CPU work; keep the loop free
+    """Run every script's participant until the scenario ends; return what happened to each.
+
+    `book`: the faces already rendered (`render_faces`). Rendering takes seconds, over ten on
+    a busy machine; a caller whose `clock` is already running renders first, or every
+    participant would join that much late into its own script.
+    """
+    if book is None:
+        book = await render_faces(scenario)
     logs = {s.name: Happened(s) for s in scenario.scripts}
     async with asyncio.TaskGroup() as group:
         for script in scenario.scripts:
@@ -34,3 +39,8 @@ async def run_scenario(
             )
             group.create_task(participant.run(until=scenario.duration_s))
     return logs
+
+
+async def render_faces(scenario: Scenario) -> FrameBook:
+    """Every face `scenario` shows, rendered in a thread (CPU work: the loop stays free)."""
+    return await asyncio.to_thread(FrameBook.for_scenario, scenario)

@@ -38,7 +38,7 @@ from meetbot.domain.states import SpeechSource, TrackKind
 from meetbot.errors import ConfigError
 from meetbot.media.observation import to_observation
 from meetbot.media.speech_level import SpeechGate, level_db
-from meetbot.offline.turns_file import read_turns
+from meetbot.offline.turns_file import END_SLACK_S, read_turns
 from meetbot.session import new_session_id
 from meetbot.store import Store
 
@@ -51,6 +51,7 @@ _ORDER = {ParticipantJoined: 0, TrackStarted: 1, ParticipantLeft: 3}
 class _Track:
     events: list[Event]
     end: float
+    media_end: float  # where its video and audio end (`end` may be later: a turn's end)
 
 
 def analyze(
@@ -75,7 +76,13 @@ def analyze(
     opted_out = store.opted_out(settings.chapter.name) if store is not None else set()
     chapter = with_opt_outs(settings.to_chapter(), opted_out)
     roster = Roster.of(chapter)
-    speech = read_turns(turns_file, names) if turns_file is not None else None
+    speech = None
+    if turns_file is not None:
+        # Checked against the videos' length before hours of decoding, and before saving.
+        lengths = [_length(path) for path in videos]
+        known = [x for x in lengths if x is not None]
+        longest = max(known) if len(known) == len(lengths) else None
+        speech = read_turns(turns_file, names, length_s=longest)
     workers = max(1, settings.sampling.detector_threads)
     with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="analyze") as pool:
         jobs = []
@@ -87,6 +94,14 @@ def analyze(
             jobs.append(pool.submit(_participant, path, pid, settings, own, private))
         tracks = [job.result() for job in jobs]
     end_at = max(t.end for t in tracks)
+    media_end = max(t.media_end for t in tracks)
+    if speech and turns_file is not None and speech[-1].at > media_end + END_SLACK_S:
+        # A container that did not say how long it runs: the decoded end decides, still
+        # before anything is stored.
+        raise ConfigError(
+            f"{turns_file}: a turn ends at {speech[-1].at:g} s, after the videos end "
+            f"({media_end:.0f} s); times are seconds from the start of the videos"
+        )
     events = sorted(
         (e for t in tracks for e in t.events),
         key=lambda e: (e.at, _ORDER.get(type(e), 2)),
@@ -109,6 +124,12 @@ def analyze(
 def _room(videos: Sequence[Path]) -> str:
     folders = {p.resolve().parent.name for p in videos}
     return folders.pop() if len(folders) == 1 else ""
+
+
+def _length(path: Path) -> float | None:
+    """How long a file runs, from its header (None when the container does not say)."""
+    with _open(path) as container:
+        return float(container.duration) / av.time_base if container.duration else None
 
 
 def _open(path: Path) -> Any:
@@ -149,7 +170,7 @@ def _participant(
     if has_video and video_end < end:
         events.append(TrackEnded(video_end, pid, TrackKind.VIDEO))
     events.append(ParticipantLeft(end, pid))
-    return _Track(events, end)
+    return _Track(events, end, max(length, video_end, audio_end))
 
 
 def _speaking_at(speech: list[SpeechChanged], at: float) -> bool:

@@ -32,7 +32,8 @@ Sleep = Callable[[float], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class Backoff:
-    """Exponential backoff with jitter; Discord's retry_after wins when it asks for longer."""
+    """Exponential backoff with jitter; Discord's retry_after wins when it asks for longer,
+    up to `cap_s`: a longer one ends the run for that message (see `attempt`)."""
 
     base_s: float = 2.0
     factor: float = 2.0
@@ -103,6 +104,15 @@ async def attempt(
             return out_of_time("no answer before the deadline")
         except DeliveryFailed as exc:
             retryable, retry_after, error = exc.retryable, exc.retry_after, str(exc)
+            if retryable and not exc.retry_now:
+                save(status=Status.PENDING, sent_parts=sent_parts, last_error=error)
+                note = (
+                    f"{error}; not tried again in this run, as a retry could post a copy; "
+                    "a later run (`meetbot outbox --retry`) sends it again"
+                )
+                return DeliveryReceipt(
+                    message.id, message.destination, Status.PENDING, sent_parts, note
+                )
         except PublishError as exc:
             retryable, retry_after, error = True, None, str(exc)
         else:
@@ -117,6 +127,23 @@ async def attempt(
             save(status=Status.FAILED, sent_parts=sent_parts, last_error=error)
             note = f"{error}; fix that, then run `meetbot outbox --retry`"
             return DeliveryReceipt(message.id, message.destination, Status.FAILED, sent_parts, note)
+        if retry_after is not None and retry_after > plan.backoff.cap_s:
+            # Discord asks for a longer pause than this run ever waits between tries (a 429
+            # with Retry-After: 3600): sleeping it out would hold the command for an hour.
+            # The row keeps the time Discord gave; a later run sends it.
+            save(
+                status=Status.PENDING,
+                sent_parts=sent_parts,
+                last_error=error,
+                next_attempt_at=plan.clock() + retry_after,
+            )
+            note = (
+                f"{error}: Discord asks to wait {_duration(retry_after)} before the next try; "
+                "it is kept in the outbox and `meetbot outbox --retry` sends it after that"
+            )
+            return DeliveryReceipt(
+                message.id, message.destination, Status.PENDING, sent_parts, note
+            )
         delay = plan.backoff.delay(tries, retry_after, plan.rng)
         save(
             status=Status.PENDING,
@@ -134,3 +161,11 @@ async def attempt(
         "`meetbot outbox --retry` sends it"
     )
     return DeliveryReceipt(message.id, message.destination, Status.PENDING, sent_parts, note)
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h".replace(".0 h", " h")
+    if seconds >= 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.0f} s"

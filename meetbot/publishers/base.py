@@ -56,7 +56,12 @@ class DeliveryReceipt:
 
 
 class DeliveryFailed(PublishError):
-    """One attempt failed. `retryable` is False when only a config fix can help (bad token, 404)."""
+    """One attempt failed. `retryable` is False when only a config fix can help (bad token, 404).
+
+    `maybe_posted`: the request went out and no answer came back, so Discord may have posted
+    the part anyway. `retry_now` False: worth trying again, but in a later run, not this one
+    (a retry could post a copy that nothing on Discord's side would catch).
+    """
 
     def __init__(
         self,
@@ -64,10 +69,14 @@ class DeliveryFailed(PublishError):
         *,
         retryable: bool,
         retry_after: float | None = None,
+        maybe_posted: bool = False,
+        retry_now: bool = True,
     ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
+        self.maybe_posted = maybe_posted
+        self.retry_now = retry_now
 
 
 Acknowledged = Callable[[tuple[str, ...]], None]

@@ -3,8 +3,9 @@
 `deliver_recap` is what `meetbot post SESSION` and `meetbot join` call once the record is saved.
 It stores the recap in the outbox first, then tries to deliver everything pending. It never
 raises because Discord is down, slow or misconfigured: the message stays in the outbox and the
-receipt's note says, in one line, that `meetbot outbox --retry` will finish it. At a meeting's end
-`within_s` bounds the whole delivery, so an outage cannot hold the meeting open for minutes.
+receipt's note says, in one line, that `meetbot outbox --retry` will finish it. `within_s` bounds
+the whole delivery (`discord.finish_timeout_s` at a meeting's end, for `meetbot post` and for
+`meetbot outbox --retry`), so an outage or a long rate limit cannot hold a command for minutes.
 """
 
 from __future__ import annotations
@@ -149,6 +150,18 @@ async def deliver_recap(
         # Already delivered by an earlier run: say so rather than nothing.
         DeliveryReceipt(message_id, where, outbox.get(message_id).status, note="already sent")
     ]
+
+
+def still_waiting(outbox: Outbox, receipts: list[DeliveryReceipt]) -> str | None:
+    """One line about messages this run left in the outbox without a receipt (the run stopped
+    at a message still failing, or ran out of time before reaching them); None if there are none.
+    """
+    seen = {r.message_id for r in receipts}
+    left = [e for e in outbox.pending(include_failed=False) if e.id not in seen]
+    if not left:
+        return None
+    noun = "message waits" if len(left) == 1 else "messages wait"
+    return f"{len(left)} more {noun} in the outbox; `meetbot outbox --retry` sends them"
 
 
 async def deliver_pending(

@@ -147,8 +147,12 @@ async def send_in_parts(
 def failure(exc: BaseException, where: str) -> DeliveryFailed:
     """What an exception from discord.py means for the outbox; re-raises anything else (a bug)."""
 
-    def fail(text: str, *, retryable: bool, retry_after: float | None = None) -> DeliveryFailed:
-        return DeliveryFailed(f"{where}: {text}", retryable=retryable, retry_after=retry_after)
+    def fail(
+        text: str, *, retryable: bool, retry_after: float | None = None, maybe: bool = False
+    ) -> DeliveryFailed:
+        return DeliveryFailed(
+            f"{where}: {text}", retryable=retryable, retry_after=retry_after, maybe_posted=maybe
+        )
 
     if isinstance(exc, discord.RateLimited):
         return fail("rate limited", retryable=True, retry_after=exc.retry_after)
@@ -170,7 +174,9 @@ def failure(exc: BaseException, where: str) -> DeliveryFailed:
         }.get(status, f"Discord rejected the message ({exc.text or exc.code})")
         return fail(f"{status}: {advice}", retryable=False)
     if isinstance(exc, TimeoutError):
-        return fail("Discord did not answer in time", retryable=True)
+        return fail("Discord did not answer in time", retryable=True, maybe=True)
+    if isinstance(exc, aiohttp.ServerDisconnectedError):  # the request was out; its answer lost
+        return fail(f"Discord hung up before answering ({exc})", retryable=True, maybe=True)
     if isinstance(exc, aiohttp.ClientError | OSError):
         return fail(f"cannot reach Discord ({exc})", retryable=True)
     if isinstance(exc, discord.DiscordException):  # e.g. ClientException: not worth a loop

@@ -11,11 +11,18 @@ Delivery guarantee, honestly:
   answers, before the next part is sent; on success the row becomes `sent`, and a sent row is
   never sent again. An attempt that fails, is cut off by a run's deadline (`within_s`, a
   meeting's end) or dies with the process resumes at the first part without an answer.
+- Each message is claimed before its first try: one UPDATE moves a lease (`claim`, a random
+  token, and `lease_until`) onto the row only if nobody holds an unexpired one, so of two
+  deliverers on one store (the `meetbot discord` bot's loop and `meetbot outbox --retry`, or the
+  end of `join`) exactly one sends it; the other stops there and says so. Every write while
+  sending renews the lease and checks the token; the lease is released when the run is done
+  with the message, and expires after `lease_s` if the process dies holding it.
 - The residual window is that one part: if Discord created it but its answer never arrived
   (a lost response, a crash, the deadline), the next run sends it again. Through the bot every
   part carries a nonce fixed at enqueue time and discord.py sets `enforce_nonce`, so Discord
   returns the existing message instead of posting a duplicate — for a few minutes (Discord's
-  nonce memory). Webhooks have no nonce: there the window is at-least-once, one part at most.
+  nonce memory). Webhooks have no nonce: a webhook try that got no answer is not repeated in
+  the same run (see meetbot.publishers.discord_webhook), so the window is one part per run.
 """
 
 from __future__ import annotations
@@ -61,6 +68,9 @@ outbox_table = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("next_attempt_at", sa.Float, nullable=False, default=0.0),
     sa.Column("sent_at", sa.Float, nullable=True),
+    # Who is sending it right now ('' = nobody) and until when that claim holds (outbox clock).
+    sa.Column("claim", sa.String(32), nullable=False, default=""),
+    sa.Column("lease_until", sa.Float, nullable=False, default=0.0),
     sa.UniqueConstraint("destination", "dedupe_key", name="uq_outbox_dedupe"),
 )
 
@@ -83,12 +93,36 @@ class OutboxEntry:
     sent_at: float | None
 
 
+# Columns added after the table was first released, with the DDL that adds them to an old one.
+_ADDED_COLUMNS = {
+    "claim": "VARCHAR(32) NOT NULL DEFAULT ''",
+    "lease_until": "FLOAT NOT NULL DEFAULT 0",
+}
+
+
+class ClaimLost(Exception):
+    """Our lease on a row expired and another deliverer claimed it: it is theirs now."""
+
+
 class Outbox:
-    def __init__(self, engine: sa.Engine, *, clock: Callable[[], float] = time.time) -> None:
+    # Longer than anything a deliverer does between two writes to the row (one part's send,
+    # bounded by send_timeout_s, or one backoff wait, bounded by backoff_cap_s): a live
+    # deliverer never loses its claim; a dead one's row is free again after this.
+    LEASE_S = 300.0
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        *,
+        clock: Callable[[], float] = time.time,
+        lease_s: float = LEASE_S,
+    ) -> None:
         self._engine = engine
         self._clock = clock
+        self._lease_s = lease_s
         try:
             _metadata.create_all(engine)
+            _add_missing_columns(engine)
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"cannot create the outbox table in {engine.url!r}: {exc}") from exc
 
@@ -175,16 +209,66 @@ class Outbox:
                     DeliveryReceipt(entry.id, entry.destination, entry.status, (), note)
                 )
                 continue
-            receipt = await attempt(
-                self._message(entry),
-                publisher,
-                functools.partial(self._update, entry.id),
-                plan,
-            )
+            token = self._claim(entry.id, retry_failed=retry_failed)
+            if token is None:
+                # Another deliverer has it (or sent it since we looked); it carries on down the
+                # queue after it, so stopping here keeps the order and sends nothing twice.
+                note = "another meetbot process is delivering it right now"
+                receipts.append(
+                    DeliveryReceipt(entry.id, entry.destination, entry.status, (), note)
+                )
+                break
+            try:
+                receipt = await attempt(
+                    self._message(self.get(entry.id)),  # as the last holder left it
+                    publisher,
+                    functools.partial(self._update, entry.id, token),
+                    plan,
+                )
+            except ClaimLost:
+                note = "another meetbot process took it over after this one stalled"
+                receipts.append(
+                    DeliveryReceipt(entry.id, entry.destination, entry.status, (), note)
+                )
+                break
+            finally:
+                self._release(entry.id, token)
             receipts.append(receipt)
             if receipt.status is Status.PENDING:
                 break
         return receipts
+
+    def _claim(self, message_id: int, *, retry_failed: bool) -> str | None:
+        """Take the row for this run if nobody else holds it: the token, or None."""
+        now, token = self._clock(), secrets.token_hex(8)
+        statuses = [Status.PENDING, Status.SENDING] + ([Status.FAILED] if retry_failed else [])
+        claim = (
+            outbox_table.update()
+            .where(
+                outbox_table.c.id == message_id,
+                outbox_table.c.status.in_([s.value for s in statuses]),
+                outbox_table.c.lease_until <= now,
+            )
+            .values(claim=token, lease_until=now + self._lease_s)
+        )
+        try:
+            with self._engine.begin() as conn:
+                claimed = conn.execute(claim).rowcount == 1
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"cannot claim outbox message {message_id}: {exc}") from exc
+        return token if claimed else None
+
+    def _release(self, message_id: int, token: str) -> None:
+        release = (
+            outbox_table.update()
+            .where(outbox_table.c.id == message_id, outbox_table.c.claim == token)
+            .values(claim="", lease_until=0.0)
+        )
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(release)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"cannot release outbox message {message_id}: {exc}") from exc
 
     @staticmethod
     def _message(entry: OutboxEntry) -> OutgoingMessage:
@@ -206,16 +290,23 @@ class Outbox:
         with self._engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
-    def _update(self, message_id: int, **values: object) -> None:
+    def _update(self, message_id: int, token: str, **values: object) -> None:
+        """Write columns of a row this run holds, renewing the claim; ClaimLost if it is gone."""
         if "status" in values:
             values["status"] = Status(str(values["status"])).value
         if "sent_parts" in values:
             values["sent_parts"] = json.dumps(list(values["sent_parts"]))  # type: ignore[call-overload]
+        values["lease_until"] = self._clock() + self._lease_s
+        mine = outbox_table.update().where(
+            outbox_table.c.id == message_id, outbox_table.c.claim == token
+        )
         try:
             with self._engine.begin() as conn:
-                conn.execute(outbox_table.update().where(outbox_table.c.id == message_id), values)
+                held = conn.execute(mine, values).rowcount == 1
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"cannot update outbox message {message_id}: {exc}") from exc
+        if not held:
+            raise ClaimLost(message_id)
 
     def _select(self, where: sa.ColumnElement[bool]) -> list[OutboxEntry]:
         query = sa.select(outbox_table).where(where).order_by(outbox_table.c.id)
@@ -241,3 +332,19 @@ class Outbox:
             )
             for r in rows
         ]
+
+
+def _add_missing_columns(engine: sa.Engine) -> None:
+    """Bring a table created by an older meetbot up to date (create_all skips existing ones)."""
+    have = {c["name"] for c in sa.inspect(engine).get_columns(outbox_table.name)}
+    for name, ddl in _ADDED_COLUMNS.items():
+        if name in have:
+            continue
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"ALTER TABLE {outbox_table.name} ADD COLUMN {name} {ddl}")
+        except sa.exc.SQLAlchemyError:
+            # Another process starting at the same moment may have added it first.
+            fresh = {c["name"] for c in sa.inspect(engine).get_columns(outbox_table.name)}
+            if name not in fresh:
+                raise

@@ -16,6 +16,12 @@ import sqlalchemy as sa
 from meetbot.errors import StorageError
 
 SQLITE_FILE = "meetbot.sqlite3"
+# A server that accepts the TCP connection but never answers (a wrong port behind a firewall
+# or a proxy, a stopped VM) would otherwise hang every command forever: libpq has no default
+# connect timeout. A URL that sets its own `connect_timeout` or `options` keeps them.
+CONNECT_TIMEOUT_S = 10
+# No store query runs for long; one stuck behind a lock or a dying server gives up instead.
+STATEMENT_TIMEOUT_MS = 60_000
 
 
 class StorageLike(Protocol):
@@ -37,7 +43,7 @@ def create_engine(url: str, data_dir: Path | None = None) -> sa.Engine:
     """An engine for `storage.url`; the SQLite file is private to the user and in WAL mode."""
     target = engine_url(url, data_dir)
     try:
-        engine = sa.create_engine(target)
+        engine = sa.create_engine(target, connect_args=_connect_args(target))
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         raise StorageError(
             f"storage.url {url!r} is not a usable database URL ({exc}); use "
@@ -51,6 +57,22 @@ def create_engine(url: str, data_dir: Path | None = None) -> sa.Engine:
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _connect_args(target: str) -> dict[str, Any]:
+    """Driver options that bound how long a PostgreSQL server may keep us waiting."""
+    try:
+        parsed = sa.engine.make_url(target)
+    except sa.exc.ArgumentError:
+        return {}  # create_engine says why in one line
+    if parsed.get_backend_name() != "postgresql":
+        return {}
+    args: dict[str, Any] = {}
+    if "connect_timeout" not in parsed.query:
+        args["connect_timeout"] = CONNECT_TIMEOUT_S
+    if "options" not in parsed.query:
+        args["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    return args
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
