@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import socket
 import tempfile
 from pathlib import Path
 from types import TracebackType
@@ -24,6 +23,7 @@ from aiohttp import web
 
 from meetbot.config.schema import MeetingSettings
 from meetbot.errors import ConnectError
+from meetbot.lab.services import free_port
 
 DEMOS = Path("/usr/share/janus/demos")
 _LIBRARIES = {
@@ -80,7 +80,7 @@ class DemoPages:
         app.router.add_static("/", root, follow_symlinks=True)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        self.port = _free_port()
+        self.port = free_port()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         try:
             await site.start()
@@ -118,9 +118,3 @@ class DemoPages:
             link.symlink_to(target)
         # navbar/footer are loaded by the pages; their absence only leaves the page bare.
         (root / "settings.js").write_text(settings_js(self.janus_url), encoding="utf-8")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

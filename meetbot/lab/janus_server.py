@@ -40,6 +40,7 @@ import aiohttp
 
 from meetbot.connectors.janus_session import JanusSession, server_info
 from meetbot.errors import ConnectError
+from meetbot.lab.services import free_port
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +128,8 @@ class JanusServer:
         remove_stale_folders()
         self._tmp = tempfile.TemporaryDirectory(prefix=FOLDER_PREFIX)
         (self.folder / OWNER_FILE).write_text(str(os.getpid()))
-        self.port = _free_port()
-        self.admin_port = _free_port()
+        self.port = free_port()
+        self.admin_port = free_port()
         self._render(_janus_lib_dir())
         self._http = aiohttp.ClientSession()
         try:
@@ -360,12 +361,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True  # someone else's process
     return True
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _janus_lib_dir() -> str:
