@@ -18,6 +18,8 @@ import json
 import time
 from pathlib import Path
 
+from _trace import TapSink, TimelineWatch, frame_of, timed  # bench/ is on sys.path
+
 from detectors import DetectorSettings, Reading, Verdict
 from meetbot.config.schema import MeetingSettings, SamplingSettings
 from meetbot.connectors.janus import JanusConnector
@@ -66,8 +68,10 @@ async def main() -> None:
     seen: list[tuple[float, Observation]] = []
     judged: set[ParticipantId] = set()
     everyone = asyncio.Event()
+    timeline = TimelineWatch()
 
     async def emit(event: Event) -> None:
+        timeline.feed(event)
         if isinstance(event, ParticipantJoined):
             names[event.participant] = event.display_name
         elif isinstance(event, Observation):
@@ -82,14 +86,15 @@ async def main() -> None:
     sampling = SamplingSettings(
         detector_threads=a.detector_threads, pause_video_from=a.pause_video_from
     )
-    factory = {"detector_factory": no_detector} if a.no_detect else {}
+    factory = timed(no_detector) if a.no_detect else timed()
     async with (
         JanusConnector(meeting, clock) as connector,
-        MediaSampler(sampling, DetectorSettings(), clock, **factory) as sampler,  # type: ignore[arg-type]
+        MediaSampler(sampling, DetectorSettings(), clock, detector_factory=factory) as sampler,
         asyncio.TaskGroup() as group,
     ):
+        tap = TapSink(sampler)
         tasks = [
-            group.create_task(connector.run(emit, sampler)),
+            group.create_task(connector.run(emit, tap)),
             group.create_task(sampler.run(emit)),
         ]
         joined_at = time.monotonic()
@@ -120,9 +125,15 @@ async def main() -> None:
             "at": o.at,
             "state": o.state,
             "reason": o.reason,
+            "frame": frame_of(tap.slots, {}, o.participant, o.at),
         }
         for when, o in seen
         if t0 <= when <= t1
+    ]
+    shown = [
+        {"name": names.get(pid, pid), "shown": when, "state": state}
+        for when, pid, state in timeline.shown
+        if t0 <= when <= t1 + 10
     ]
     print(
         json.dumps(
@@ -141,6 +152,7 @@ async def main() -> None:
                 "rss_mb": round(rss, 1),
                 "peak_rss_mb": round(peak, 1),
                 "observations": window,
+                "timeline": shown,
             }
         ),
         flush=True,

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from _bot import no_detector  # bench/ is on sys.path when run as a script
+from _trace import TapSink, TimelineWatch, TracingTab, frame_of, page_tracks, timed
 
 from detectors import DetectorSettings
 from meetbot.config.loading import load
@@ -91,8 +92,10 @@ async def main() -> None:
     seen: list[tuple[float, Observation]] = []
     judged: set[ParticipantId] = set()
     everyone = asyncio.Event()
+    timeline = TimelineWatch()
 
     async def emit(event: Event) -> None:
+        timeline.feed(event)
         if isinstance(event, ParticipantJoined):
             names[event.participant] = event.display_name
         elif isinstance(event, Observation):
@@ -113,16 +116,20 @@ async def main() -> None:
             display_name="meetbotbench",
         ),
     )
-    factory = {"detector_factory": no_detector} if a.no_detect else {}
+    factory = timed(no_detector) if a.no_detect else timed()
     clock = time.monotonic  # shared with the publisher process
+    BrowserConnector.tab_type = TracingTab
     with tempfile.TemporaryDirectory(prefix="meetbot-bench-") as home:
         async with (
             BrowserConnector(settings, clock, home=Path(home)) as connector,
-            MediaSampler(settings.sampling, DetectorSettings(), clock, **factory) as sampler,  # type: ignore[arg-type]
+            MediaSampler(
+                settings.sampling, DetectorSettings(), clock, detector_factory=factory
+            ) as sampler,
             asyncio.TaskGroup() as group,
         ):
+            tap = TapSink(sampler)
             tasks = [
-                group.create_task(connector.run(emit, sampler)),
+                group.create_task(connector.run(emit, tap)),
                 group.create_task(sampler.run(emit)),
             ]
             joined_at = time.monotonic()
@@ -142,12 +149,19 @@ async def main() -> None:
                 task.cancel()
     used = sum(cpu1[p] - cpu0[p] for p in cpu1 if p in cpu0)
     own = cpu1.get(os.getpid(), 0.0) - cpu0.get(os.getpid(), 0.0)
+    tracks = page_tracks(tap.slots)
     window = [
-        {"name": names.get(o.participant, o.participant), "emitted": when, "state": o.state,
-         "reason": o.reason}
+        {"name": names.get(o.participant, o.participant), "emitted": when, "at": o.at,
+         "state": o.state, "reason": o.reason,
+         "frame": frame_of(tap.slots, tracks, o.participant, o.at)}
         for when, o in seen
         if t0 <= when <= t1
     ]  # fmt: skip
+    shown = [
+        {"name": names.get(pid, pid), "shown": when, "state": state}
+        for when, pid, state in timeline.shown
+        if t0 <= when <= t1 + 10
+    ]
     print(
         json.dumps(
             {
@@ -162,6 +176,7 @@ async def main() -> None:
                 "analysed": analysed1 - analysed0,
                 "pictures_per_second": round((pictures1 - pictures0) / (t1 - t0), 1),
                 "observations": window,
+                "timeline": shown,
             }
         ),
         flush=True,

@@ -6,7 +6,8 @@ each way; with five 640-pixel feeds at two pictures a second on a busy machine t
 behind. This socket takes the JPEG bytes as they are, straight from the page, with no reply.
 
 A picture is one binary message: 2 bytes (big-endian) header length, a JSON header
-{"id": track id, "at": capture time in the page's epoch milliseconds}, then the JPEG. Only the
+{"id": track id, "at": capture time in the page's epoch milliseconds, "sent": when its JPEG was
+ready, same clock}, then the JPEG. Only the
 newest undecoded picture of each track is kept (`Pictures`): a slow consumer skips pictures,
 never queues them. Text messages are the page scripts' JSON events, kept in order.
 
@@ -37,7 +38,8 @@ class Encoded:
 
     track_id: str
     jpeg: bytes
-    at_ms: float
+    at_ms: float  # taken from the video, page epoch ms
+    sent_ms: float  # JPEG ready and sent (the page's encoding delay is sent_ms - at_ms)
 
 
 OnMessage = Callable[[dict[str, Any]], None]
@@ -101,6 +103,8 @@ def _picture(data: bytes) -> Encoded | None:
     size = int.from_bytes(data[:2], "big")
     try:
         header = json.loads(data[2 : 2 + size])
-        return Encoded(str(header["id"]), bytes(data[2 + size :]), float(header["at"]))
+        at = float(header["at"])
+        sent = float(header.get("sent", at))
+        return Encoded(str(header["id"]), bytes(data[2 + size :]), at, sent)
     except (ValueError, KeyError, TypeError):
         return None

@@ -264,7 +264,7 @@ class MeetingTab:
             log.debug("page sent something that is not JSON")
 
     def _on_frame(self, _source: Any, track_id: str, at_ms: float, b64: str) -> None:
-        self._on_picture(Encoded(track_id, base64.b64decode(b64), float(at_ms)))
+        self._on_picture(Encoded(track_id, base64.b64decode(b64), float(at_ms), float(at_ms)))
 
     def _navigated(self, frame: Any) -> None:
         if self._page is not None and frame == self._page.main_frame:

@@ -66,12 +66,14 @@
   }
 
   const encoderText = new TextEncoder();
-  async function sendFrame(id, jpeg) {
-    const at = performance.timeOrigin + performance.now();
+  const epochMs = () => performance.timeOrigin + performance.now();
+  // `at` is when the picture was taken from the video (its capture time for the sampler),
+  // `sent` when its JPEG was ready: the difference is the page's encoding delay.
+  async function sendFrame(id, jpeg, at) {
     if (link) {
       // A socket that cannot keep up loses pictures, never queues them.
       if (link.readyState !== 1 || link.bufferedAmount > 4 * 1024 * 1024) return;
-      const header = encoderText.encode(JSON.stringify({ id, at }));
+      const header = encoderText.encode(JSON.stringify({ id, at, sent: epochMs() }));
       const size = new Uint8Array([header.length >> 8, header.length & 255]);
       link.send(new Blob([size, header, jpeg]));
     } else if (typeof window.__meetbotFrame === "function") {
@@ -102,8 +104,9 @@
         }
         last = now;
         busy = true;
+        const at = epochMs();
         encode(frame, frame.displayWidth, frame.displayHeight)
-          .then((jpeg) => sendFrame(id, jpeg))
+          .then((jpeg) => sendFrame(id, jpeg, at))
           .catch((e) => post({ type: "log", message: `frame of ${id}: ${e}` }))
           .finally(() => {
             frame.close();
@@ -134,8 +137,9 @@
       shown.push({ key: tile.key, name: tile.name });
       let encode = tileEncoders.get(tile.key);
       if (!encode) tileEncoders.set(tile.key, (encode = encoder()));
+      const at = epochMs();
       encode(video, video.videoWidth, video.videoHeight)
-        .then((jpeg) => sendFrame("tile:" + tile.key, jpeg))
+        .then((jpeg) => sendFrame("tile:" + tile.key, jpeg, at))
         .catch((e) => post({ type: "log", message: `tile ${tile.key}: ${e}` }));
     }
     post({ type: "tiles", tiles: shown });
