@@ -101,9 +101,12 @@ class CameraValve:
     valve spots when `sees_keyframes`). `generation` counts resumes (frames can show it);
     `broken` makes calls fail as when the server is gone."""
 
-    def __init__(self, camera: Camera, *, sees_keyframes: bool = True) -> None:
+    def __init__(
+        self, camera: Camera, *, sees_keyframes: bool = True, instant: bool = False
+    ) -> None:
         self.camera = camera
         self.sees_keyframes = sees_keyframes
+        self.instant = instant
         self.calls: list[str] = []
         self.generation = 0
         self.broken = False

@@ -14,11 +14,13 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from aiortc.mediastreams import MediaStreamTrack
 from playwright.async_api import async_playwright
 
 from detectors import DetectorSettings
 from meetbot.clock import MonotonicClock
 from meetbot.config.schema import Capture
+from meetbot.connectors.base import Valve
 from meetbot.connectors.browser import launch
 from meetbot.connectors.browser.connector import BrowserConnector
 from meetbot.connectors.browser.people import Signal
@@ -29,11 +31,12 @@ from meetbot.domain.events import (
     ConnectionLost,
     ConnectionRestored,
     Observation,
+    ParticipantId,
     ParticipantJoined,
     ParticipantLeft,
     TrackEnded,
 )
-from meetbot.domain.states import State
+from meetbot.domain.states import State, TrackKind
 from meetbot.errors import ConfigError, ConnectError
 from meetbot.lab.fake_camera import write_y4m
 from meetbot.lab.recorder import DrainingSink, EventRecorder
@@ -141,6 +144,66 @@ async def test_bridge_judges_a_real_chromium_publisher(lab: Lab, tmp_path: Path)
             await publisher.close()
             await bot.__aexit__(None, None, None)
     assert list(names_of(events).values()) == ["Pat"]
+
+
+class ValveSink(DrainingSink):
+    """Drains like DrainingSink and keeps the valve each video came with."""
+
+    def __init__(self, group: asyncio.TaskGroup) -> None:
+        super().__init__(group)
+        self.valves: dict[str, Valve | None] = {}
+
+    async def track_started(
+        self,
+        participant: ParticipantId,
+        kind: TrackKind,
+        track: MediaStreamTrack,
+        valve: Valve | None = None,
+    ) -> None:
+        if kind is TrackKind.VIDEO:
+            self.valves[participant] = valve
+        await super().track_started(participant, kind, track, valve)
+
+
+@module
+async def test_a_paused_persons_pictures_stop_in_the_page_until_resumed(
+    lab: Lab, tmp_path: Path
+) -> None:
+    """The sampler pauses a person's pictures between samples: the page then takes and encodes
+    none of them (the other person's keep coming), and sends the next one once resumed."""
+    room = 5306
+    await lab.janus.create_room(room)
+    settings = lab.settings("janus_mvideoroom", room)
+    plan = Scenario((Script("a", "Amy"), Script("b", "Bea")), duration_s=60.0, fps=5)
+    bot, clock = await joined_bot(settings, tmp_path)
+    events = EventRecorder()
+    try:
+        async with asyncio.TaskGroup() as group:
+            sink = ValveSink(group)
+            watching = group.create_task(bot.run(events.emit, sink))
+            meeting = group.create_task(run_scenario(lab.janus.url, room, plan, clock))
+            await events.wait_for(lambda _: len(names_of(events)) == 2, timeout_s=60)
+            ids = {name: pid for pid, name in names_of(events).items()}
+            amy, bea = ParticipantId(ids["Amy"]), ParticipantId(ids["Bea"])
+            for who in (amy, bea):
+                await sink.wait_for_frames(who, TrackKind.VIDEO, 2, timeout_s=60)
+            valve = sink.valves[amy]
+            assert valve is not None
+            assert valve.instant
+            assert not valve.sees_keyframes
+            await valve.pause()
+            before_amy = sink.frames[amy, TrackKind.VIDEO]
+            before_bea = sink.frames[bea, TrackKind.VIDEO]
+            # Bea's pictures are the clock: six of them are three seconds of Amy's
+            await sink.wait_for_frames(bea, TrackKind.VIDEO, before_bea + 6, timeout_s=60)
+            paused_amy = sink.frames[amy, TrackKind.VIDEO] - before_amy
+            await valve.resume()
+            await sink.wait_for_frames(amy, TrackKind.VIDEO, before_amy + paused_amy + 1, 30)
+            watching.cancel()
+            meeting.cancel()
+    finally:
+        await bot.__aexit__(None, None, None)
+    assert paused_amy <= 1, paused_amy  # at most the one being encoded when the pause came
 
 
 @module

@@ -184,3 +184,22 @@ def test_a_slot_gate_by_timestamp_works_across_the_rtp_wrap(newest: int) -> None
     assert slot.take() is fresh
     slot.put(held)  # once a frame passed, the slot takes frames as they come again
     assert slot.take() is held
+
+
+async def test_an_instant_valve_is_paused_between_samples_in_a_room_of_any_size() -> None:
+    """A browser page's valve costs nothing to turn: alone in a small room, its person's video
+    is still resumed just before each sample and paused after it (a Janus stream is not)."""
+    async with sampling(fps=2.0, resume_lead_s=0.2, pause_video_from=24, detectors=Detectors()) as (
+        s,
+        events,
+    ):
+        page = Camera(lambda n: BLACK, fps=15)
+        instant = CameraValve(page, sees_keyframes=False, instant=True)
+        await s.track_started(A, TrackKind.VIDEO, page, instant)
+        server = Camera(lambda n: BLACK, fps=15)
+        stream = CameraValve(server)
+        await s.track_started(B, TrackKind.VIDEO, server, stream)
+        await events.wait_for(lambda _: all(len(judged(events, w)) >= 5 for w in (A, B)))
+    assert instant.calls[:6] == ["pause", "resume"] * 3, instant.calls
+    assert stream.calls == []
+    assert page.sent < 0.7 * server.sent, (page.sent, server.sent)

@@ -46,9 +46,13 @@ class Valve(Protocol):
     `last_keyframe()` says which keyframe came last, when `sees_keyframes` (the codec is one
     the platform can spot keyframes in). Pause and resume raise ConnectError when the server
     cannot be asked (the track is then about to end anyway).
+
+    An `instant` valve costs nothing to turn and brings a clean picture at once (a browser
+    page that encodes a picture only when asked): it is worth using in a room of any size.
     """
 
     sees_keyframes: bool
+    instant: bool
 
     async def pause(self) -> None: ...
 

@@ -71,6 +71,7 @@ class StreamValve:
         self.mid = mid
         self.keyframes = keyframes
         self.sees_keyframes = keyframes is not None
+        self.instant = False  # a resume costs a PLI and a keyframe: only in big rooms
 
     def last_keyframe(self) -> Keyframe | None:
         return None if self.keyframes is None else self.keyframes.newest

@@ -10,6 +10,10 @@ from a second ago (smeared: no face, "absent"). The slot's gate keeps them out: 
 keyframe on when the valve can spot keyframes, else frames captured at least half a pause after
 the newest one before it.
 
+An `instant` valve (the browser bridge's: the page encodes a picture only while its track is
+resumed) is used in a room of any size: a picture is then taken just before each sample instead
+of every half period, so it is fresh when judged and the page encodes half as many.
+
 A sender that brings nothing clean by its sample (slow to answer, or with nothing to send)
 streams continuously for a while, as in a small room, and is then tried again.
 """
@@ -50,15 +54,17 @@ class Pausing:
         self._room = room  # how many people are watched now
         self.resumed = 0  # videos resumed for a sample (for bench/logs)
 
-    @property
-    def active(self) -> bool:
-        """Is the room big enough that videos are paused between samples?"""
-        return self.lead > 0 and self._room() >= self.threshold
+    def active(self, valve: Valve | None) -> bool:
+        """Is this video paused between samples? In a big enough room, or at once when its
+        valve is instant (a browser page then encodes one picture a sample, not a stream)."""
+        if valve is None or self.lead <= 0:
+            return False
+        return valve.instant or self._room() >= self.threshold
 
     def start(self, watch: Watch) -> float:
         """Loop time at which the next sample's work begins: early for a video that is (or is
         about to be) paused, so it can resume in time."""
-        pauses = watch.paused or (watch.valve is not None and self.active and not watch.open_for)
+        pauses = watch.paused or (self.active(watch.valve) and not watch.open_for)
         return watch.due - self.lead if pauses else watch.due
 
     async def take(self, watch: Watch, due: float) -> av.VideoFrame | None:
@@ -86,7 +92,7 @@ class Pausing:
         """After a sample: pause the video until the next one, if the room is big enough."""
         if watch.open_for:
             watch.open_for -= 1
-        elif watch.valve is not None and self.active and not watch.retired:
+        elif watch.valve is not None and self.active(watch.valve) and not watch.retired:
             await self._turn(watch, watch.valve, resume=False)
 
     async def _turn(self, watch: Watch, valve: Valve, *, resume: bool) -> bool:

@@ -103,7 +103,7 @@ class BrowserConnector:
                     continue
                 await emit(ConnectionRestored(self.clock()))
                 backoff = 0.5
-            room = self._room(emit, sink)
+            room = self._room(emit, sink, self.tab)
             try:
                 signal = await self._attend(self.tab, room)
             finally:
@@ -137,7 +137,7 @@ class BrowserConnector:
             await self._leave(tab)
             await tab.__aexit__(None, None, None)
 
-    def _room(self, emit: Emit, sink: TrackSink) -> Room:
+    def _room(self, emit: Emit, sink: TrackSink, tab: MeetingTab) -> Room:
         self.room = Room(
             own_name=self.settings.meeting.display_name,
             sampling=self.settings.sampling,
@@ -147,6 +147,7 @@ class BrowserConnector:
             tiles_mode=self.capture is Capture.TILES,
             present=self._present,
             dom_roster=self.profile.roster is profiles.Roster.DOM,
+            command=tab.tell if tab.commands else None,
         )
         return self.room
 

@@ -11,6 +11,9 @@ ready, same clock}, then the JPEG. Only the
 newest undecoded picture of each track is kept (`Pictures`): a slow consumer skips pictures,
 never queues them. Text messages are the page scripts' JSON events, kept in order.
 
+Python sends the page JSON commands on the same socket (`send`): pause or resume the
+pictures of some tracks (meetbot.connectors.browser.valve).
+
 The socket listens on loopback only, on a random port, at a random path: another page or
 process on the machine cannot feed the bot pictures without knowing it.
 """
@@ -28,6 +31,8 @@ from typing import Any, Self
 
 import aiohttp
 from aiohttp import web
+
+from meetbot.errors import ConnectError
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,7 @@ class PageLink:
         self.port = 0
         self.received = 0  # pictures, for probe and the bench
         self._runner: web.AppRunner | None = None
+        self._ws: web.WebSocketResponse | None = None  # the page's socket, once open
 
     @property
     def url(self) -> str:
@@ -83,6 +89,25 @@ class PageLink:
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=8 * 1024 * 1024)
         await ws.prepare(request)
+        self._ws = ws  # a reloaded page opens a new one: commands go to the newest
+        try:
+            await self._read(ws)
+        finally:
+            if self._ws is ws:
+                self._ws = None
+        return ws
+
+    async def send(self, message: dict[str, Any]) -> None:
+        """A command to the page; ConnectError when it has no open socket (gone or reloading)."""
+        ws = self._ws
+        if ws is None or ws.closed:
+            raise ConnectError("the meeting page's link is not open")
+        try:
+            await ws.send_str(json.dumps(message))
+        except (ConnectionError, RuntimeError) as exc:
+            raise ConnectError(f"the meeting page's link broke: {exc}") from exc
+
+    async def _read(self, ws: web.WebSocketResponse) -> None:
         async for message in ws:
             if message.type is aiohttp.WSMsgType.TEXT:
                 try:
@@ -94,7 +119,6 @@ class PageLink:
                 if picture is not None:
                     self.received += 1
                     self.on_picture(picture)
-        return ws
 
 
 def _picture(data: bytes) -> Encoded | None:

@@ -25,6 +25,7 @@ import numpy.typing as npt
 from meetbot.config.schema import SamplingSettings
 from meetbot.connectors.base import Clock, Emit, TrackSink
 from meetbot.connectors.browser.people import Person, Signal
+from meetbot.connectors.browser.valve import Command, PageValve
 from meetbot.connectors.janus_videoroom import (
     AttendeeJoined,
     Feed,
@@ -74,6 +75,7 @@ class Room:
     notifies_joining: bool = False
     refusal: str = ""
     frames: int = 0
+    command: Command | None = None  # to the page: pause/resume pictures (tracks mode, socket)
     _ticked_at: float | None = None
 
     # --- the page's messages ---
@@ -110,12 +112,19 @@ class Room:
             return
         if person.track is None:
             person.track = PictureTrack()
-            await self.sink.track_started(person.pid, TrackKind.VIDEO, person.track)
+            valve = None
+            if self.command is not None and not self.tiles_mode:
+                valve = PageValve(self.command, lambda: self._ids_of(person))
+            await self.sink.track_started(person.pid, TrackKind.VIDEO, person.track, valve)
             if not person.started:
                 person.started = True
                 await self.emit(TrackStarted(self.clock(), person.pid, TrackKind.VIDEO))
         person.track.offer(picture, at_ms, bgr=True)
         self.frames += 1
+
+    def _ids_of(self, person: Person) -> list[str]:
+        """The page's tracks that show `person` now."""
+        return sorted(t for t in {*self.tracks, *self.named} if self._whose(t) is person)
 
     def _whose(self, track_id: str) -> Person | None:
         if track_id.startswith("tile:"):

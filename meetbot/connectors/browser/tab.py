@@ -231,6 +231,17 @@ class MeetingTab:
     async def evaluate(self, script: str) -> Any:
         return await self.page.evaluate(script)
 
+    @property
+    def commands(self) -> bool:
+        """Can Python tell the page things (pause a track's pictures)? Over the socket only."""
+        return self._link is not None
+
+    async def tell(self, message: dict[str, Any]) -> None:
+        """A command to the page scripts; ConnectError when the page cannot be reached."""
+        if self._link is None:
+            raise ConnectError("the meeting page takes commands over its socket only")
+        await self._link.send(message)
+
     def take(self, track_id: str) -> Picture | None:
         """The newest picture of a track, decoded now (in memory; the JPEG is dropped)."""
         encoded = self._newest.pop(track_id, None)

@@ -20,11 +20,33 @@
   const NativeSocket = window.WebSocket;
   let link = null;
   const waiting = [];
+  // Tracks the sampler paused between its samples (Python's PageValve): no picture of them is
+  // taken or encoded until resumed, and the first frame after a resume is sent at once.
+  const paused = new Set();
+  const wanted = new Set();
   if (cfg.link) {
     link = new NativeSocket(cfg.link);
     link.binaryType = "arraybuffer";
     link.addEventListener("open", () => {
       for (const text of waiting.splice(0)) link.send(text);
+    });
+    link.addEventListener("message", (ev) => {
+      if (typeof ev.data !== "string") return;
+      let command;
+      try {
+        command = JSON.parse(ev.data);
+      } catch (e) {
+        return;
+      }
+      for (const id of command.ids || []) {
+        if (command.type === "pause") {
+          paused.add(id);
+          wanted.delete(id);
+        } else if (command.type === "resume") {
+          paused.delete(id);
+          wanted.add(id);
+        }
+      }
     });
   }
   const post = (event) => {
@@ -98,10 +120,12 @@
         if (result.done) break;
         const frame = result.value;
         const now = performance.now();
-        if (busy || now - last < sendEveryMs || !frame.displayWidth) {
+        const resumed = wanted.has(id);
+        if (busy || !frame.displayWidth || (!resumed && (paused.has(id) || now - last < sendEveryMs))) {
           frame.close();
           continue;
         }
+        wanted.delete(id);
         last = now;
         busy = true;
         const at = epochMs();
