@@ -203,3 +203,17 @@ async def test_an_instant_valve_is_paused_between_samples_in_a_room_of_any_size(
     assert instant.calls[:6] == ["pause", "resume"] * 3, instant.calls
     assert stream.calls == []
     assert page.sent < 0.7 * server.sent, (page.sent, server.sent)
+
+
+async def test_an_instant_valves_picture_is_judged_as_it_comes_not_held_until_due() -> None:
+    """Held until its sample is due, a page's picture would only grow older: it is judged when
+    it arrives, soon after the resume that comes `resume_lead_s` before the sample."""
+    async with sampling(fps=0.1, resume_lead_s=4.0, detectors=Detectors()) as (s, events):
+        camera = Camera(lambda n: BLACK, fps=15)
+        valve = CameraValve(camera, sees_keyframes=False, instant=True)
+        await s.track_started(A, TrackKind.VIDEO, camera, valve)
+        await events.wait_for(lambda _: len(observed(events, A)) >= 2, timeout_s=60)
+    first, second = observed(events, A)[:2]
+    assert valve.calls[:2] == ["pause", "resume"]
+    # the second sample is due a period (10 s) after the first, its resume 4 s before that
+    assert second.at - first.at < 8.0, (first.at, second.at)

@@ -79,8 +79,13 @@ class Pausing:
         if not await self._turn(watch, valve, resume=True):
             slot.admit(None)  # emptied, and open to whatever comes
             return None
-        await asyncio.sleep(max(0.0, due - loop.time()))
-        frame = await slot.wait(self.lead)  # a sender slower than the lead gets it again
+        if valve.instant:
+            # The first clean picture after the resume is this sample's: judged as it comes,
+            # not held until `due`, where it would only grow older.
+            frame = await slot.wait(max(0.0, due + self.lead - loop.time()))
+        else:
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            frame = await slot.wait(self.lead)  # a sender slower than the lead gets it again
         if frame is None:
             log.debug("%s: nothing clean %.2f s after a resume", watch.participant, self.lead)
             watch.open_for = OPEN_AFTER_SILENCE
