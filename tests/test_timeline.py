@@ -358,3 +358,41 @@ def test_merge_adjacent_output_is_canonical(
             t for s in spans if s.participant == pid for t in range(int(s.start), int(s.end))
         }
         assert {t for s in run for t in range(int(s.start), int(s.end))} == covered
+
+
+def off_beat(states: str, offsets: dict[int, float], start: float = 0.0) -> list[Event]:
+    """`readings`, some of them stamped off the beat: {index: seconds late (or early, < 0)}."""
+    return [
+        Observation(o.at + offsets.get(i, 0.0), o.participant, o.state, confidence=o.confidence)
+        for i, o in enumerate(readings(states, start))
+        if isinstance(o, Observation)
+    ]
+
+
+def test_a_dwell_takes_as_many_readings_as_it_is_long_whatever_their_stamps_jitter() -> None:
+    """Camera off (dwell 3 s) from the reading at 10: four readings at one a second. The first
+    taken 40 ms late, their stamps span 2.96 s: still shown at the fourth, dated to the first."""
+    events = [*joined(), *off_beat("e" * 10 + "cccc", {10: 0.04})]
+    folder = TimelineFolder(S)
+    shown_at = None
+    for event in events:
+        folder.feed(event)
+        if shown_at is None and folder.open_states()[A] is C:
+            shown_at = event.at
+    assert shown_at == 13.0
+    assert spans_of(events, 14) == [(E, 0, 10.04), (C, 10.04, 14)]
+
+
+@pytest.mark.parametrize(
+    ("states", "offsets"),
+    [
+        ("e" * 10 + "ccc" + "e" * 4, {}),  # three readings: 2 s of camera off
+        ("e" * 10 + "ccc" + "e" * 4, {12: 0.95}),  # a late third: 2.95 s but three readings
+        ("e" * 10 + "cccc" + "e" * 4, {10: 0.3}),  # four, but spanning 2.7 s: beyond jitter
+    ],
+)
+def test_readings_short_of_the_dwell_beyond_jitter_never_switch(
+    states: str, offsets: dict[int, float]
+) -> None:
+    events = [*joined(), *off_beat(states, offsets)]
+    assert [s for s, _, _ in spans_of(events, 20)] == [E]

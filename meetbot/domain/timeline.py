@@ -9,6 +9,14 @@ Rules, per connection (ParticipantId):
 - A reading (Observation) of another state only takes over once readings of that state have held
   for the state's dwell time; the switch is then dated back to the first such reading, so the
   span lengths stay true. A glance at notes shorter than the dwell stays `engaged`.
+- Readings come at the sampler's beat (one a second by default) but are stamped when each was
+  taken, a few milliseconds to a tenth of a second off the beat. A dwell of 3 s at one reading a
+  second means four readings, whose stamps may span 2.99 s. So a switch also comes when the
+  readings are as many as the dwell is long at the connection's usual beat and their span falls
+  short of the dwell by no more than a tenth of a beat (at most `BEAT_JITTER_S`). Fewer
+  readings never do: no state is shown sooner than its dwell's worth of readings. (Without
+  this, half of all switches waited a reading more, by chance, and a state lasting just its
+  dwell was shown or not by the toss of a coin.)
 - Readings below `min_confidence` or saying `unknown` are no reading at all. A connection with
   video but no usable reading for `stale_after_s` is `unknown` from the moment the last reading
   expired (a stalled stream or a failing detector is never absence).
@@ -44,6 +52,10 @@ from meetbot.domain.record import Span
 from meetbot.domain.settings import TimelineSettings
 from meetbot.domain.states import State, TrackKind
 
+BEAT_JITTER_S = 0.1  # at most this much of a dwell is excused as the readings' stamp jitter
+BEAT_JITTER_SHARE = 0.1  # ... and at most this share of a beat
+BEAT_SMOOTHING = 0.2  # weight of the newest spacing in a connection's usual beat
+
 
 @dataclass(slots=True)
 class _Candidate:
@@ -53,6 +65,7 @@ class _Candidate:
     since: float  # first reading (or TrackEnded) of this state
     seen_until: float  # latest evidence that it still holds
     from_track: bool  # camera off because the video track ended: holds until TrackStarted
+    readings: int = 1  # how many readings (0 for TrackEnded) said so
 
 
 @dataclass(slots=True)
@@ -63,6 +76,7 @@ class _Connection:
     video: bool | None  # None until TrackStarted or a reading says there is video
     last_reading: float  # last usable reading, or when staleness was last reset
     candidate: _Candidate | None = None
+    beat: float | None = None  # usual spacing of its usable readings (smoothed)
 
 
 class TimelineFolder:
@@ -105,7 +119,9 @@ class TimelineFolder:
                 conn = self._open.get(pid)
                 if conn is not None and not self._lost:
                     conn.video = False
-                    conn.candidate = _Candidate(State.CAMERA_OFF, now, now, from_track=True)
+                    conn.candidate = _Candidate(
+                        State.CAMERA_OFF, now, now, from_track=True, readings=0
+                    )
                     closed += self._confirm(pid, conn)
             case Observation(participant=pid):
                 conn = self._open.get(pid)
@@ -214,6 +230,10 @@ class TimelineFolder:
             return []  # no usable reading: staleness decides
         if state is not State.CAMERA_OFF and conn.video is not True:
             self._video_on(conn, now)  # a judged face means frames are flowing
+        spacing = now - conn.last_reading
+        if spacing > 0:
+            beat = conn.beat
+            conn.beat = spacing if beat is None else beat + BEAT_SMOOTHING * (spacing - beat)
         conn.last_reading = now
         if state is conn.state:
             conn.candidate = None
@@ -226,14 +246,27 @@ class TimelineFolder:
             conn.candidate = _Candidate(state, now, now, from_track=False)
         else:
             cand.seen_until = now
+            cand.readings += 1
         return self._confirm(pid, conn)
 
     def _confirm(self, pid: ParticipantId, conn: _Connection) -> list[Span]:
         cand = conn.candidate
-        if cand is None or cand.seen_until - cand.since < self._dwell(cand.state):
+        if cand is None or not self._held(conn, cand):
             return []
         conn.candidate = None
         return self._switch(pid, conn, cand.state, cand.since)
+
+    def _held(self, conn: _Connection, cand: _Candidate) -> bool:
+        """Has the candidate held for its dwell (see the module's rules on the beat)?"""
+        dwell = self._dwell(cand.state)
+        span = cand.seen_until - cand.since
+        if span >= dwell:
+            return True
+        beat = conn.beat
+        if cand.from_track or beat is None:
+            return False
+        jitter = min(BEAT_JITTER_SHARE * beat, BEAT_JITTER_S)
+        return cand.readings - 1 >= round(dwell / beat) and span >= dwell - jitter
 
     def _switch(self, pid: ParticipantId, conn: _Connection, state: State, at: float) -> list[Span]:
         if state is conn.state:
