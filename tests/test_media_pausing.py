@@ -4,6 +4,8 @@ test_media_janus.py."""
 
 from __future__ import annotations
 
+import asyncio
+
 import av
 import numpy as np
 import pytest
@@ -217,3 +219,33 @@ async def test_an_instant_valves_picture_is_judged_as_it_comes_not_held_until_du
     assert valve.calls[:2] == ["pause", "resume"]
     # the second sample is due a period (10 s) after the first, its resume 4 s before that
     assert second.at - first.at < 8.0, (first.at, second.at)
+
+
+class SlowPause(CameraValve):
+    """A valve whose pause is answered only when the test says so (a busy server or page)."""
+
+    def __init__(self, camera: Camera) -> None:
+        super().__init__(camera)
+        self.answer = asyncio.Event()
+
+    async def pause(self) -> None:
+        await super().pause()
+        await self.answer.wait()
+
+
+async def test_a_sample_is_judged_and_told_while_its_pause_is_still_on_its_way() -> None:
+    async with sampling(fps=2.0, resume_lead_s=0.2, pause_video_from=1, detectors=Detectors()) as (
+        s,
+        events,
+    ):
+        camera = Camera(lambda n: BLACK, fps=15)
+        valve = SlowPause(camera)
+        await s.track_started(A, TrackKind.VIDEO, camera, valve)
+        try:
+            await events.wait_for(lambda _: len(observed(events, A)) >= 1, timeout_s=20)
+            assert valve.calls == ["pause"]  # asked, not yet answered
+        finally:
+            valve.answer.set()
+        # the next sample's resume waits for that pause: never the other way round
+        await events.wait_for(lambda _: len(valve.calls) >= 4)
+    assert valve.calls[:4] == ["pause", "resume", "pause", "resume"]

@@ -206,9 +206,13 @@ class MediaSampler:
 
     async def _sample(self, watch: Watch, due: float, emit: Emit) -> None:
         """Take the sample due at loop time `due` (resuming a paused video first), judge it."""
+        if watch.settling is not None:
+            await watch.settling  # the last pause first: this sample's resume must follow it
         frame = await self.pausing.take(watch, due)
         at = self.clock()
-        await self.pausing.settle(watch)
+        # The pause goes out while the picture is judged: the observation never waits for the
+        # server's (or the page's) answer to it.
+        watch.settling = self._group.create_task(self.pausing.settle(watch))
         await self._judge(watch, frame, at, emit)
 
     async def _judge(

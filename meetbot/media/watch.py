@@ -63,6 +63,7 @@ class Watch:
         self.speaking = False
         self.due = due  # loop time of the next sample
         self.drain: asyncio.Task[str] | None = None
+        self.settling: asyncio.Task[None] | None = None  # the pause after the last sample
         self.analysed = 0
         self.skipped = 0
 
