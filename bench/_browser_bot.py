@@ -137,14 +137,18 @@ async def main() -> None:
                 await everyone.wait()
             ready_s = time.monotonic() - joined_at
             await asyncio.sleep(a.warmup)
-            pids = tree(os.getpid())
-            analysed0, cpu0, t0 = sampler.analysed, cpu_s(pids), time.monotonic()
+            # /proc is read in a thread: on a busy machine with many processes the walk takes
+            # a second or more, which the bot's loop must not spend (it would stall the feeds)
+            pids = await asyncio.to_thread(tree, os.getpid())
+            cpu0 = await asyncio.to_thread(cpu_s, pids)
+            analysed0, t0 = sampler.analysed, time.monotonic()
             pictures0 = connector.tab.pictures if connector.tab else 0
             await asyncio.sleep(a.seconds)
-            cpu1, t1 = cpu_s(pids), time.monotonic()
+            t1 = time.monotonic()
+            cpu1 = await asyncio.to_thread(cpu_s, pids)
             analysed1 = sampler.analysed
             pictures1 = connector.tab.pictures if connector.tab else 0
-            memory = pss_mb(tree(os.getpid()))
+            memory = pss_mb(await asyncio.to_thread(tree, os.getpid()))
             for task in tasks:
                 task.cancel()
     used = sum(cpu1[p] - cpu0[p] for p in cpu1 if p in cpu0)
