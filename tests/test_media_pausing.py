@@ -249,3 +249,19 @@ async def test_a_sample_is_judged_and_told_while_its_pause_is_still_on_its_way()
         # the next sample's resume waits for that pause: never the other way round
         await events.wait_for(lambda _: len(valve.calls) >= 4)
     assert valve.calls[:4] == ["pause", "resume", "pause", "resume"]
+
+
+async def test_a_page_late_with_its_picture_is_waited_for_and_kept_paused_between_samples() -> None:
+    """A busy page brings the picture after the sample was due: it is still judged (fresher
+    than the next sample's), and the page is not made to stream (more work for a busy page)."""
+    fakes = Detectors()
+    async with sampling(fps=0.5, resume_lead_s=0.2, detectors=fakes) as (s, events):
+        camera = Camera(lambda n: BLACK, fps=15)
+        valve = CameraValve(camera, sees_keyframes=False, instant=True)
+        valve.keyframe_delay_s = 0.5  # each picture comes ~0.3 s after its sample was due
+        await s.track_started(A, TrackKind.VIDEO, camera, valve)
+        await events.wait_for(lambda _: valve.generation >= 4, timeout_s=60)
+        await events.wait_for(lambda _: len(observed(events, A)) >= 4, timeout_s=60)
+    assert valve.calls[:8] == ["pause", "resume"] * 4, valve.calls
+    # every sample after a resume judged a picture (None: nothing came in time)
+    assert None not in fakes.made[0].shapes[1:4], fakes.made[0].shapes

@@ -51,6 +51,7 @@ class Pausing:
                 1 / period,
                 sampling.resume_lead_s,
             )
+        self.period = period
         self._room = room  # how many people are watched now
         self.resumed = 0  # videos resumed for a sample (for bench/logs)
 
@@ -81,11 +82,13 @@ class Pausing:
             return None
         if valve.instant:
             # The first clean picture after the resume is this sample's: judged as it comes,
-            # not held until `due`, where it would only grow older.
-            frame = await slot.wait(max(0.0, due + self.lead - loop.time()))
-        else:
-            await asyncio.sleep(max(0.0, due - loop.time()))
-            frame = await slot.wait(self.lead)  # a sender slower than the lead gets it again
+            # not held until `due`, where it would only grow older. A busy page may bring it
+            # late, still fresher than the next sample's: it is waited for up to half a period
+            # past due. Not streaming instead: a slow page is busy, not deaf, and more pictures
+            # would only make it slower.
+            return await slot.wait(max(0.0, due + max(self.lead, self.period / 2) - loop.time()))
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        frame = await slot.wait(self.lead)  # a sender slower than the lead gets it again
         if frame is None:
             log.debug("%s: nothing clean %.2f s after a resume", watch.participant, self.lead)
             watch.open_for = OPEN_AFTER_SILENCE
