@@ -15,8 +15,9 @@ resumed) is used in a room of any size: a picture is then taken just before each
 of every half period, so it is fresh when judged and the page encodes half as many.
 
 A sender that brings nothing clean by its sample (slow to answer, or with nothing to send)
-streams continuously for a while (not a page behind an instant valve: it is waited for a little
-longer instead, since streaming would only add to a busy page's work), as in a small room, and is then tried again.
+streams continuously for a while, as in a small room, and is then tried again. Not a page
+behind an instant valve: its picture is waited for a little longer instead, since streaming
+would only add to a busy page's work.
 """
 
 from __future__ import annotations
