@@ -130,7 +130,8 @@ class CameraValve:
         self._call("resume")
         # aiortc hands out the last frame from before the pause first (its jitter buffer
         # releases a frame when the next one's packets come): same picture, old timestamp.
-        self.camera.held = self.camera.last_pts + 6000
+        if not self.instant:  # a page decodes every frame: it holds none through a pause
+            self.camera.held = self.camera.last_pts + 6000
         self.camera.delay = self.keyframe_delay_s
         self.camera.smeared = self.smeared_frames
         self.camera.keyframe_for = self

@@ -77,18 +77,13 @@ class Pausing:
         if not watch.paused or valve is None:
             await asyncio.sleep(max(0.0, due - loop.time()))
             return slot.take()
+        if valve.instant:
+            return await self._ask(watch, valve, due)
         paused_for = loop.time() - watch.paused_at
         slot.admit(_after_keyframe(valve) or _after_pause(slot, paused_for))
         if not await self._turn(watch, valve, resume=True):
             slot.admit(None)  # emptied, and open to whatever comes
             return None
-        if valve.instant:
-            # The first clean picture after the resume is this sample's: judged as it comes,
-            # not held until `due`, where it would only grow older. A busy page may bring it
-            # late, still fresher than the next sample's: it is waited for up to half a period
-            # past due. Not streaming instead: a slow page is busy, not deaf, and more pictures
-            # would only make it slower.
-            return await slot.wait(max(0.0, due + max(self.lead, self.period / 2) - loop.time()))
         await asyncio.sleep(max(0.0, due - loop.time()))
         frame = await slot.wait(self.lead)  # a sender slower than the lead gets it again
         if frame is None:
@@ -97,6 +92,21 @@ class Pausing:
             # If its keyframes cannot be spotted after all, timestamps still tell old from new.
             slot.admit(_after_pause(slot, paused_for))
         return frame
+
+    async def _ask(self, watch: Watch, valve: Valve, due: float) -> av.VideoFrame | None:
+        """An instant valve's sample: the picture the resume asks for, judged as it comes, not
+        held until `due` where it would only grow older. A page has no smeared frames, so
+        nothing is gated out. A busy page may bring it late: it is waited for up to half a
+        period past due, and one that came only after its sample gave up is this sample's if
+        nothing newer comes. Never streaming instead: a slow page is busy, not deaf, and more
+        pictures would only make it slower."""
+        loop = asyncio.get_running_loop()
+        late = watch.slot.take()
+        if not await self._turn(watch, valve, resume=True):
+            return late
+        wait = due + max(self.lead, self.period / 2) - loop.time()
+        fresh = await watch.slot.wait(max(0.0, wait))
+        return late if fresh is None else fresh
 
     async def settle(self, watch: Watch) -> None:
         """After a sample: pause the video until the next one, if the room is big enough."""

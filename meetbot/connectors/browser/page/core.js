@@ -39,9 +39,10 @@
         return;
       }
       for (const id of command.ids || []) {
+        // A pause never cancels a picture a resume asked for: on a busy page the pause may
+        // come before the next frame does, and the sampler then takes that picture late.
         if (command.type === "pause") {
           paused.add(id);
-          wanted.delete(id);
         } else if (command.type === "resume") {
           paused.delete(id);
           wanted.add(id);
