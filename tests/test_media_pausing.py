@@ -281,3 +281,23 @@ async def test_a_picture_that_came_after_its_sample_gave_up_is_the_next_samples(
     judged_late = [generation(shape[1]) for shape in shapes[2:5] if shape is not None]
     assert len(judged_late) == 3, shapes
     assert judged_late == sorted(set(judged_late)), shapes  # each a newer one
+
+
+async def test_a_page_slow_to_answer_is_asked_earlier_so_its_picture_is_fresh_at_the_sample() -> (
+    None
+):
+    """A page that takes 1.5 s to bring a picture (encoding on a busy machine) is resumed that
+    much earlier: after the first tries, each sample judges the picture asked for it, not the
+    one before it that came late."""
+    fakes = Detectors()
+    async with sampling(fps=0.5, resume_lead_s=0.2, detectors=fakes) as (s, events):
+        camera = Camera(lambda n: marked(valve), fps=15)
+        valve = CameraValve(camera, sees_keyframes=False, instant=True)
+        valve.keyframe_delay_s = 1.5
+        await s.track_started(A, TrackKind.VIDEO, camera, valve)
+        await events.wait_for(lambda _: len(observed(events, A)) >= 7, timeout_s=90)
+        asked = valve.generation
+    shapes = fakes.made[0].shapes
+    seen = [None if shape is None else generation(shape[1]) for shape in shapes[:7]]
+    # the 5th to 7th samples judged the pictures their own resumes (4th to 6th) asked for
+    assert seen[4:7] == [4, 5, 6], (seen, asked)

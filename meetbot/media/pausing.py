@@ -37,6 +37,9 @@ from meetbot.media.watch import Watch
 log = logging.getLogger(__name__)
 
 OPEN_AFTER_SILENCE = 10  # samples a video flows after a resume that brought nothing clean
+ANSWER_MARGIN = 1.5  # an instant valve is resumed this many of its usual answer times early
+ANSWER_SMOOTHING = 0.3  # weight of the newest answer time in the usual one
+LEAD_SHARE_MAX = 0.8  # ... but never more than this share of a period before its sample
 
 
 class Pausing:
@@ -68,7 +71,17 @@ class Pausing:
         """Loop time at which the next sample's work begins: early for a video that is (or is
         about to be) paused, so it can resume in time."""
         pauses = watch.paused or (self.active(watch.valve) and not watch.open_for)
-        return watch.due - self.lead if pauses else watch.due
+        return watch.due - self.lead_for(watch) if pauses else watch.due
+
+    def lead_for(self, watch: Watch) -> float:
+        """How long before its sample a video is resumed. A page behind an instant valve is
+        asked as early as it has lately needed to answer (a busy page takes a second or more
+        to encode), so its picture still comes by the sample: at least the configured lead,
+        at most most of a period."""
+        valve = watch.valve
+        if valve is None or not valve.instant or watch.answer_s is None:
+            return self.lead
+        return min(max(self.lead, ANSWER_MARGIN * watch.answer_s), LEAD_SHARE_MAX * self.period)
 
     async def take(self, watch: Watch, due: float) -> av.VideoFrame | None:
         """The frame for the sample due at loop time `due`, resuming a paused video first."""
@@ -102,10 +115,15 @@ class Pausing:
         pictures would only make it slower."""
         loop = asyncio.get_running_loop()
         late = watch.slot.take()
+        asked = loop.time()
         if not await self._turn(watch, valve, resume=True):
             return late
         wait = due + max(self.lead, self.period / 2) - loop.time()
         fresh = await watch.slot.wait(max(0.0, wait))
+        # how long the page took (a miss counts as the whole wait: ask earlier next time)
+        took = loop.time() - asked
+        last = watch.answer_s
+        watch.answer_s = took if last is None else last + ANSWER_SMOOTHING * (took - last)
         return late if fresh is None else fresh
 
     async def settle(self, watch: Watch) -> None:
