@@ -15,9 +15,9 @@ resumed) is used in a room of any size: a picture is then taken just before each
 of every half period, so it is fresh when judged and the page encodes half as many.
 
 A sender that brings nothing clean by its sample (slow to answer, or with nothing to send)
-streams continuously for a while, as in a small room, and is then tried again. Not a page
-behind an instant valve: its picture is waited for a little longer instead, since streaming
-would only add to a busy page's work.
+streams continuously for a while, as in a small room, and is then tried again. A page behind
+an instant valve is first asked earlier (as early as it lately needed) and waited for longer;
+only a page too busy even for that streams for a while (its encoding then pipelines).
 """
 
 from __future__ import annotations
@@ -111,8 +111,7 @@ class Pausing:
         held until `due` where it would only grow older. A page has no smeared frames, so
         nothing is gated out. A busy page may bring it late: it is waited for up to half a
         period past due, and one that came only after its sample gave up is this sample's if
-        nothing newer comes. Never streaming instead: a slow page is busy, not deaf, and more
-        pictures would only make it slower."""
+        nothing newer comes."""
         loop = asyncio.get_running_loop()
         late = watch.slot.take()
         asked = loop.time()
@@ -124,6 +123,13 @@ class Pausing:
         took = loop.time() - asked
         last = watch.answer_s
         watch.answer_s = took if last is None else last + ANSWER_SMOOTHING * (took - last)
+        watch.missed = 0 if fresh is not None else watch.missed + 1
+        if watch.missed >= 2:
+            # Too busy to answer even when asked earlier (the first miss moved the ask): asking
+            # costs it a sample each time and streaming pipelines its encoding, so it streams
+            # for a while (bench/browser.py: 24 feeds on a loaded machine), then is asked again.
+            log.debug("%s: the page brought no picture in time", watch.participant)
+            watch.open_for, watch.missed = OPEN_AFTER_SILENCE, 0
         return late if fresh is None else fresh
 
     async def settle(self, watch: Watch) -> None:

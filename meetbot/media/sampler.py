@@ -210,6 +210,7 @@ class MediaSampler:
             await watch.settling  # the last pause first: this sample's resume must follow it
         frame = await self.pausing.take(watch, due)
         at = self.clock()
+        self._newcomer.set()  # the ticker looks again: a page's next resume may come earlier
         # The pause goes out while the picture is judged: the observation never waits for the
         # server's (or the page's) answer to it.
         watch.settling = self._group.create_task(self.pausing.settle(watch))

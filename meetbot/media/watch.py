@@ -56,6 +56,7 @@ class Watch:
         self.paused_at = 0.0  # loop time of the last pause
         self.open_for = 0  # samples to keep the video flowing (its sender was slow to resume)
         self.answer_s: float | None = None  # an instant valve's usual resume-to-picture time
+        self.missed = 0  # its asks in a row that brought no picture by the sample
         self.slot = FrameSlot()
         self.detector: FrameDetector | None = None
         self.broken = ""  # why we cannot judge this person any more ("" = fine)
