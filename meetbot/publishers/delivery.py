@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
-import aiohttp
 import sqlalchemy as sa
 
 from meetbot.config import data_dir
@@ -91,12 +90,12 @@ async def open_publishers(
         if discord_configured(settings):
             api_base_from_env(env)
             if d.use_webhook:
-                session = await stack.enter_async_context(aiohttp.ClientSession())
-                publishers[DISCORD] = DiscordWebhookPublisher(
-                    s.discord_webhook_url,
-                    session,
-                    username=settings.meeting.display_name,
-                    timeout_s=d.send_timeout_s,
+                publishers[DISCORD] = await stack.enter_async_context(
+                    DiscordWebhookPublisher(
+                        s.discord_webhook_url,
+                        username=settings.meeting.display_name,
+                        timeout_s=d.send_timeout_s,
+                    )
                 )
             else:
                 client = await stack.enter_async_context(make_client())
