@@ -17,14 +17,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import reports
 from meetbot import config
 from meetbot.clock import MonotonicClock
 from meetbot.config.schema import Settings
 from meetbot.domain.record import SessionRecord
-from meetbot.errors import ConfigError
+from meetbot.errors import ConfigError, StoppedWhileJoining
 from meetbot.publishers.base import DeliveryReceipt, Status
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import deliver_recap, queue_recap, report_dir
@@ -205,7 +205,8 @@ async def watch(
         if connector is None:
             print(f"meetbot: joining as {settings.meeting.display_name!r}", file=out)
             made = connector_for(settings, clock, config.data_dir())
-            connector = await stack.enter_async_context(made)
+            left = None if until_s is None else until_s - clock()
+            connector = await enter_unless_stopped(stack, made, stop, left)
         sampler = await stack.enter_async_context(
             MediaSampler(settings.sampling, settings.detector, clock)
         )
@@ -229,6 +230,33 @@ async def watch(
                 file=out,
             )
         return record
+
+
+async def enter_unless_stopped(
+    stack: AsyncExitStack, made: Connector, stop: asyncio.Event | None, left_s: float | None
+) -> Connector:
+    """Enter `made` into `stack`: a browser connector joins there, lobby included. Ctrl-C
+    (`stop`) or the end time (`left_s` from now) first ends the join: StoppedWhileJoining,
+    and nothing was recorded (no session has begun)."""
+    entering = asyncio.create_task(stack.enter_async_context(made))
+    waits: set[asyncio.Future[Any]] = {entering}
+    if stop is not None:
+        waits.add(asyncio.create_task(stop.wait()))
+    try:
+        await asyncio.wait(
+            waits,
+            timeout=None if left_s is None else max(left_s, 0.0),
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+    finally:
+        for task in waits:
+            task.cancel()
+        # The join's own clean-up (closing the browser) runs before we go on; its outcome is
+        # read below, or dropped when we were stopped or cancelled.
+        await asyncio.wait(waits)
+    if not entering.cancelled():
+        return entering.result()  # joined, or the join's own ConnectError
+    raise StoppedWhileJoining(interrupted=stop is not None and stop.is_set())
 
 
 async def join(

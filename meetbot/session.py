@@ -12,7 +12,9 @@ However the meeting ends — MeetingEnded, `until`, `stop` (Ctrl-C, see
 meetbot.terminal.interrupt) or a failing edge — the record is assembled from what was folded and
 saved BEFORE the caller publishes anything. `stop` ends the meeting like any other end: the record
 is returned. Any other cancellation (a caller's timeout, a failing sibling task) saves the record
-too, then propagates: the caller asked to stop waiting, not for a result.
+too, then propagates: the caller asked to stop waiting, not for a result. A meeting the bot was
+never admitted to (the connector's `admitted` unset when it ended) stores nothing: NeverJoined,
+or StoppedWhileJoining when `until` or `stop` ended it first.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from meetbot.domain.names import Roster, with_opt_outs
 from meetbot.domain.record import SessionRecord, Span
 from meetbot.domain.states import EndReason, LeaveReason
 from meetbot.domain.timeline import TimelineFolder
-from meetbot.errors import NeverJoined
+from meetbot.errors import NeverJoined, StoppedWhileJoining
 from meetbot.store import Earlier, Store
 
 log = logging.getLogger(__name__)
@@ -277,8 +279,12 @@ async def run_session(
         await stop.wait()
         await emit(MeetingEnded(clock(), EndReason.INTERRUPTED))
 
+    admitted = False  # was the bot in the meeting when the actor ended it?
+
     async def actor_then_stop(producers: list[asyncio.Task[None]]) -> None:
+        nonlocal admitted
         await actor.run(queue, until, start)
+        admitted = connector.admitted.is_set()
         for task in producers:
             task.cancel()
 
@@ -294,6 +300,10 @@ async def run_session(
             notes.append(f"ended by an error: {failure}")
             actor.reason = EndReason.ERROR
     except asyncio.CancelledError:
+        if earlier is None and not connector.admitted.is_set():
+            # Cancelled before the bot got in: nothing to keep (see NeverJoined below).
+            await asyncio.shield(asyncio.to_thread(store.delete, header.session_id))
+            raise
         notes.append("ended early: interrupted")
         actor.reason = EndReason.INTERRUPTED
         # Whoever cancelled us stops waiting, but the meeting is not lost: the save runs in
@@ -306,6 +316,11 @@ async def run_session(
         # what its first worker saw).
         await asyncio.to_thread(store.delete, header.session_id)
         raise failure
+    if failure is None and earlier is None and not admitted:
+        # Ctrl-C, `stop` or `until` came while the bot was still joining (or in a lobby): the
+        # same meeting nobody saw, so the same nothing is kept, and the caller says so.
+        await asyncio.to_thread(store.delete, header.session_id)
+        raise StoppedWhileJoining(interrupted=actor.reason is EndReason.INTERRUPTED)
     if actor.reason is EndReason.INTERRUPTED:
         notes.append("ended early: interrupted")
     record = await asyncio.shield(

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
 from playwright.async_api import async_playwright
 
 from detectors import DetectorSettings
+from meetbot import app
 from meetbot.clock import MonotonicClock
 from meetbot.config.schema import Capture
 from meetbot.connectors.browser import launch
@@ -34,7 +36,7 @@ from meetbot.domain.events import (
     TrackEnded,
 )
 from meetbot.domain.states import State
-from meetbot.errors import ConfigError, ConnectError
+from meetbot.errors import ConfigError, ConnectError, StoppedWhileJoining
 from meetbot.lab.fake_camera import write_y4m
 from meetbot.lab.recorder import DrainingSink, EventRecorder
 from meetbot.lab.scenario import Scenario, Script
@@ -254,6 +256,51 @@ async def test_never_admitted_times_out(lab: Lab, tmp_path: Path) -> None:
     assert str(failed.value).startswith(
         "not admitted to the meeting within 5 s (still in the lobby); ask the host to admit"
     )
+
+
+@pytest.mark.parametrize(
+    "left_s",
+    [pytest.param(1.0, id="while Chromium starts"), pytest.param(8.0, id="in the lobby")],
+)
+@module
+async def test_the_end_time_while_joining_ends_the_join_with_nothing_recorded(
+    lab: Lab, tmp_path: Path, left_s: float
+) -> None:
+    """The browser joins on entering the connector, before any session begins: the meeting's
+    end time (or Ctrl-C, the same wait) while Chromium starts or waits in the lobby ends the
+    join at once; nothing of the browser stays behind, and the caller hears that nothing was
+    recorded (not the join timeout minutes later). On a busy machine both may land in the
+    start; what must hold is the same."""
+    room = 5307 if left_s < 5 else 5308
+    await lab.janus.create_room(room)
+    settings = lab.settings("janus_videoroom", room, join_timeout_s=120.0)
+    bot = BrowserConnector(settings, MonotonicClock(), home=tmp_path)
+    bot.profile = dataclasses.replace(
+        bot.profile, roster=Roster.DOM, lobby="#videos", admitted="#let-in-by-the-host"
+    )
+    async with AsyncExitStack() as stack:
+        with pytest.raises(StoppedWhileJoining) as stopped:
+            await app.enter_unless_stopped(stack, bot, asyncio.Event(), left_s)
+    assert stopped.value.interrupted is False
+    assert str(stopped.value).endswith(
+        "before the bot was admitted to the meeting; nothing was recorded"
+    )
+    assert bot.tab is None
+    assert not bot.admitted.is_set()
+    assert left_behind(tmp_path) == []
+
+
+def left_behind(home: Path) -> list[str]:
+    """Browser profile folders under `home`, and processes (a Chromium) still using one."""
+    found = [f"folder {p}" for p in home.glob("browser/*")]
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue  # not a process, or gone meanwhile
+        if proc.name.isdigit() and str(home).encode() in cmdline:
+            found.append(f"process {proc.name}: {cmdline[:200]!r}")
+    return found
 
 
 @module
