@@ -208,6 +208,35 @@ def _stops_publishing(log: Happened) -> list[float]:
     return stops
 
 
+@pytest.mark.janus
+@in_sandbox
+async def test_a_played_script_is_seen_from_its_first_seconds() -> None:
+    """BotInRoom.play renders the faces and waits for the bot to be in the room before the
+    clock starts, so the script's opening seconds reach the bot as scripted (they used to pass
+    while the faces rendered, the clock already running: camera-off here was never seen)."""
+    ann = Script("a", "Ann", steps=((0.0, 6.0, Behaviour.CAMERA_OFF),), leaves_at=10.0)
+    samples: list[tuple[float, bool]] = []  # (when, black) once a second, as the bot got them
+
+    async def look(participant: ParticipantId, frame: object) -> None:
+        assert isinstance(frame, av.VideoFrame)
+        samples.append((room.clock(), float(frame.to_ndarray(format="gray").mean()) < 16.0))
+
+    async with bot_in_room(on_video_frame=look) as room:
+        bot = room.start()
+        logs = await room.play(Scenario((ann,), duration_s=11.0))
+        await room.events.wait_for(lambda seen: bool(room.events.of(ParticipantLeft)))
+        bot.cancel()
+
+    (joined,) = logs["a"].times("joined")
+    assert joined <= EVENT_TOLERANCE_S, joined  # at 0 as scripted, not seconds into it
+    (seen,) = [e.at for e in room.events.of(ParticipantJoined)]
+    _pairs_within([joined], [seen], EVENT_TOLERANCE_S)
+    early = [black for at, black in samples if at < 6.0 - STATE_TOLERANCE_S / 2]
+    assert early, samples  # her camera-off opening reached the bot
+    assert all(early), samples
+    assert not any(black for at, black in samples if at > 6.0 + STATE_TOLERANCE_S), samples
+
+
 SILENT_ROOM = Scenario(
     (
         Script("lou", "Lou No Camera", publishes=False, joins_at=1, leaves_at=4),
