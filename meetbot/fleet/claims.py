@@ -45,6 +45,7 @@ table = sa.Table(
     sa.Column("worker", sa.String(200), nullable=False, default=""),
     sa.Column("since", sa.Float, nullable=True),  # when the current worker claimed it
     sa.Column("heartbeat", sa.Float, nullable=False, default=0.0),
+    sa.Column("admitted_at", sa.Float, nullable=True),  # when a bot first got into the room
     sa.Column("claims", sa.Integer, nullable=False, default=0),
     sa.Column("handovers", sa.Integer, nullable=False, default=0),
     sa.Column("duplicates", sa.Integer, nullable=False, default=0),  # jobs refused while running
@@ -81,6 +82,7 @@ class Row:
     worker: str
     since: float | None
     heartbeat: float
+    admitted_at: float | None
     claims: int
     handovers: int
     duplicates: int
@@ -107,6 +109,7 @@ class Claims:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({_LOCK})"))
             _metadata.create_all(conn, checkfirst=True)
+            _add_missing_columns(conn)
 
     def plan(
         self,
@@ -206,6 +209,23 @@ class Claims:
                 .values(heartbeat=time.time(), updated_at=time.time())
             )
             return done.rowcount == 1
+
+    def admitted(self, key: str, worker: str, now: float | None = None) -> None:
+        """The bot of `worker` is in the meeting's room; only the first admission is kept
+        (a handover's worker rejoins a meeting the bot was already in)."""
+        now = time.time() if now is None else now
+        c = table.c
+        with self._tx(f"note the admission to {key}") as conn:
+            conn.execute(
+                table.update()
+                .where(
+                    c.key == key,
+                    c.worker == worker,
+                    c.state == State.RUNNING,
+                    c.admitted_at.is_(None),
+                )
+                .values(admitted_at=now, updated_at=time.time())
+            )
 
     def finish(self, key: str, worker: str) -> None:
         self._owned(key, worker, state=State.FINISHED)
@@ -325,6 +345,17 @@ def _refusal(key: str, row: Row | None, now: float, lease_s: float, gone: Gone) 
     return None
 
 
+# Columns added after the table was first released: create_all leaves an existing table as it is.
+_ADDED_COLUMNS = {"admitted_at": "FLOAT"}
+
+
+def _add_missing_columns(conn: sa.Connection) -> None:
+    have = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+    for name, ddl in _ADDED_COLUMNS.items():
+        if name not in have:  # under the advisory lock: one process adds it
+            conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {name} {ddl}")
+
+
 def _get(conn: sa.Connection, key: str) -> Row | None:
     found = conn.execute(sa.select(table).where(table.c.key == key)).first()
     return None if found is None else _row(found)
@@ -349,6 +380,7 @@ def _row(r: sa.Row[tuple[object, ...]]) -> Row:
         worker=m["worker"],
         since=m["since"],
         heartbeat=m["heartbeat"],
+        admitted_at=m["admitted_at"],
         claims=m["claims"],
         handovers=m["handovers"],
         duplicates=m["duplicates"],

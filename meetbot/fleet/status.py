@@ -42,6 +42,10 @@ def as_json(rows: Sequence[Row], now: float | None = None) -> dict[str, Any]:
                 "since": _iso(row.since),
                 "heartbeat_age_s": round(now - row.heartbeat, 1),
             }
+        if row.admitted_at is not None:
+            # Negative: the bot was in the room before the start, as join_before_min intends.
+            item["admitted_at"] = _iso(row.admitted_at)
+            item["admitted_after_start_s"] = round(row.admitted_at - row.starts_at.timestamp(), 1)
         if row.reason:
             item["reason"] = row.reason
         out[group].append(item)
@@ -58,6 +62,8 @@ def as_text(rows: Sequence[Row], now: float | None = None) -> str:
             if group == "running":
                 line += f"  on {item['worker']} since {item['since']}"
                 line += f" (heartbeat {item['heartbeat_age_s']:g} s ago)"
+                if "admitted_at" in item:
+                    line += f", in the room since {item['admitted_at']}"
             elif group == "upcoming":
                 line += f"  {item['state']}"
             if item["session_id"]:
