@@ -160,7 +160,7 @@ async def start_to_admitted(runs: int) -> dict[str, Any]:
             engine = create_engine(pg)
             claims = Claims(engine, lease_s=60)
             celery = make_app(broker, longest_meeting_s=60)
-            claimed, admitted = [], []
+            claimed, joined, admitted = [], [], []
             for _ in range(runs):
                 # An eight-second meeting in an empty room, queued at its start.
                 occurrence = Occurrence("Bench", datetime.now(UTC), 8.0)
@@ -177,11 +177,13 @@ async def start_to_admitted(runs: int) -> dict[str, Any]:
                 if row.since is None or row.admitted_at is None:
                     raise SystemExit(f"the bench meeting was never joined: {row.reason}")
                 claimed.append(row.since - sent_at)
+                joined.append(row.admitted_at - row.since)
                 admitted.append(row.admitted_at - occurrence.start.timestamp())
             engine.dispose()
     return {
         "runs": runs,
         "queue_to_claimed_s": _spread(claimed),
+        "claimed_to_admitted_s": _spread(joined),
         "start_to_admitted_s": _spread(admitted),
     }
 

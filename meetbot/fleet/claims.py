@@ -15,7 +15,7 @@ row whose lease lapsed goes back to due (a handover).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -273,6 +273,19 @@ class Claims:
                 )
                 conn.execute(_update(row.key, state=State.DUE, reason=why))
             return found
+
+    def running_on(self, workers: Sequence[str]) -> list[str]:
+        """The meetings these workers (host:pid each) hold now."""
+        if not workers:
+            return []
+        c = table.c
+        with self._tx("list a worker's meetings") as conn:
+            found = conn.execute(
+                sa.select(c.key)
+                .where(c.state == State.RUNNING, c.worker.in_(list(workers)))
+                .order_by(c.key)
+            )
+            return list(found.scalars())
 
     def get(self, key: str) -> Row:
         with self._tx(f"read {key}") as conn:
