@@ -41,6 +41,7 @@ from meetbot.fleet.chapters import Chapters
 from meetbot.fleet.claims import Claims, State
 from meetbot.fleet.schedule import Occurrence, Schedule
 from meetbot.fleet.scheduler import Scheduler
+from meetbot.fleet.workers import children
 from meetbot.lab.fleet_demo import processes, until, workers_ready
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.services import postgres_server, redis_server
@@ -155,13 +156,23 @@ async def start_to_admitted(runs: int) -> dict[str, Any]:
             env = {k: v for k, v in os.environ.items() if not k.startswith("MEETBOT_")}
             env |= {"MEETBOT_SANDBOX": "1", "MEETBOT_HOME": tmp, "MEETBOT_STORAGE__URL": pg,
                     "MEETBOT_BROKER_URL": broker, "MEETBOT_CHAPTERS": str(folder)}  # fmt: skip
-            procs.spawn(Path(tmp) / "worker.log", env, "fleet", "worker", "--concurrency", "1")
+            worker = procs.spawn(
+                Path(tmp) / "worker.log", env, "fleet", "worker", "--concurrency", "1"
+            )
             await workers_ready(broker, 1)
             engine = create_engine(pg)
             claims = Claims(engine, lease_s=60)
             celery = make_app(broker, longest_meeting_s=60)
             claimed, joined, admitted = [], [], []
+            previous = None
             for _ in range(runs):
+                # Idle means its pool process is ready: the one that ran the previous meeting
+                # has been replaced (one meeting per process), else that start-up is timed.
+                await until(
+                    "an idle worker",
+                    lambda gone=previous: (pool := children(worker.pid)) and gone not in pool,
+                    within_s=120,
+                )
                 # An eight-second meeting in an empty room, queued at its start.
                 occurrence = Occurrence("Bench", datetime.now(UTC), 8.0)
                 claims.plan(occurrence, join_before_s=0)
@@ -176,6 +187,7 @@ async def start_to_admitted(runs: int) -> dict[str, Any]:
                 )
                 if row.since is None or row.admitted_at is None:
                     raise SystemExit(f"the bench meeting was never joined: {row.reason}")
+                previous = int(row.worker.rpartition(":")[2])
                 claimed.append(row.since - sent_at)
                 joined.append(row.admitted_at - row.since)
                 admitted.append(row.admitted_at - occurrence.start.timestamp())
