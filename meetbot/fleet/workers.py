@@ -20,7 +20,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
-from meetbot.store.database import translating
+from meetbot.store.database import ddl_lock, translating
 
 _metadata = sa.MetaData()
 table = sa.Table(
@@ -34,7 +34,6 @@ table = sa.Table(
     sa.Column("started_at", sa.Float, nullable=False),
     sa.Column("seen_at", sa.Float, nullable=False),
 )
-_LOCK = 7210017  # advisory lock id: two processes creating the table at once wait in turn
 FORGET_AFTER_S = 86400.0  # a gone worker's row is kept this long for status, then dropped
 
 
@@ -69,8 +68,7 @@ class Workers:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         with self._tx("create the fleet workers table") as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({_LOCK})"))
+            ddl_lock(conn)  # every worker of a region starts at once on a new database
             _metadata.create_all(conn, checkfirst=True)
 
     def beat(self, worker: Worker, *, dead: Callable[[str], bool] = lambda _: False) -> None:
