@@ -9,9 +9,11 @@ does not run.
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
+from meetbot.cli import main
 from meetbot.config.schema import BrowserSettings
 from meetbot.errors import ConfigError
 from meetbot.fleet.platforms import (
@@ -72,3 +74,25 @@ def test_a_machine_with_chromium_offers_web_and_one_without_says_why_not() -> No
     assert Offer((WEB,)).refusal("janus") == "this worker runs web meetings, not janus"
     with pytest.raises(ValueError, match="unknown platform families"):
         Offer(("browser",))
+
+
+def test_worker_start_up_says_what_it_cannot_offer_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.toml").write_text('[chapter]\nname = "Riverside"\n')
+    worker = ["fleet", "worker", "--chapters", str(tmp_path)]
+    assert main([*worker, "--platforms", "browser"]) == 2
+    (said,) = capsys.readouterr().err.strip().splitlines()
+    assert "--platforms 'browser': give a comma-separated list of janus, web" in said
+
+    # Asked for web meetings only, on a machine whose Chromium path is wrong: nothing to run,
+    # said before any job is taken.
+    monkeypatch.setenv("MEETBOT_BROWSER__EXECUTABLE", str(tmp_path / "chromium"))
+    assert main([*worker, "--platforms", "web"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == [
+        f"meetbot fleet worker: not offering web meetings: browser.executable "
+        f"'{tmp_path / 'chromium'}' is not an executable file; set it to Chromium's binary or "
+        "leave it empty for Debian's chromium",
+        "meetbot fleet worker: no platform to offer; nothing to run",
+    ]
