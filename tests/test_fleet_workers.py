@@ -34,7 +34,7 @@ from meetbot.store.database import create_engine
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
 LEASE_S = 4.0
-WORKER = ("--concurrency", "2", "--lease-s", str(LEASE_S))
+WORKER = ("--platforms", "janus", "--concurrency", "2", "--lease-s", str(LEASE_S))
 
 
 def chapters(folder: Path) -> Path:

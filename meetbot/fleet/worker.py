@@ -1,10 +1,11 @@
 """`meetbot fleet worker`: a Celery worker running one meeting per pool process.
 
-Concurrency comes from the machine's cores and the platform's cost per meeting
-(meetbot.fleet.platforms); each pool process runs one meeting and is then replaced
-(worker_max_tasks_per_child = 1), so a long day of meetings never accumulates memory.
-The main process keeps the worker's row in the workers table fresh (meetbot.fleet.workers) from
-the moment it takes jobs until it stops, so `meetbot fleet status` shows idle workers too.
+Concurrency comes from the machine's cores and the cost of the costliest meeting it offers
+(meetbot.fleet.platforms: a browser meeting costs three Janus ones); each pool process runs
+one meeting and is then replaced (worker_max_tasks_per_child = 1), so a long day of meetings
+never accumulates memory. The main process keeps the worker's row in the workers table fresh
+(meetbot.fleet.workers) from the moment it takes jobs until it stops, so `meetbot fleet status`
+shows idle workers too.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from meetbot.fleet.jobs import (
     run_job,
     worker_name,
 )
+from meetbot.fleet.platforms import WEB
 from meetbot.fleet.workers import Worker, Workers, children
 
 log = logging.getLogger(__name__)
@@ -80,7 +82,7 @@ class Presence:
         return Worker(
             name=self.name,
             host=host,
-            platforms=self.context.offers,
+            platforms=tuple(self.context.offers.families),
             concurrency=self.concurrency,
             meetings=tuple(self.context.claims.running_on(pool)),
             started_at=self.started_at,
@@ -119,9 +121,12 @@ def run(context: JobContext, concurrency: int, *, url: str | None = None) -> Non
     worker_ready.connect(lambda **_: presence.start(), weak=False)
     worker_shutdown.connect(lambda **_: presence.leave(), weak=False)
     # Loaded once here, before the pool forks: each meeting's process then starts in a moment
-    # instead of importing aiortc and mediapipe for seconds after its scheduled start.
+    # instead of importing aiortc, mediapipe (and Playwright) for seconds after its start.
     import meetbot.connectors.janus
-    import meetbot.media.sampler  # noqa: F401
+    import meetbot.media.sampler
+
+    if WEB in context.offers.families:
+        import meetbot.connectors.browser.connector  # noqa: F401
 
     name = f"meetbot-{os.getpid()}@{socket.gethostname()}"
     celery.worker_main(
