@@ -87,7 +87,7 @@ class JanusConnector:
         self._http = http
         self._own_http: aiohttp.ClientSession | None = None
         self._present: set[ParticipantId] = set()  # who the domain was last told is here
-        self.admitted = asyncio.Event()  # set once the first join succeeded
+        self.admitted = asyncio.Event()  # set once the bot is in the room (as the browser's)
 
     @property
     def announce(self) -> str:
