@@ -217,25 +217,34 @@ async def watch(
             MediaSampler(settings.sampling, settings.detector, clock)
         )
         print(f"meetbot: {getattr(connector, 'announce', settings.meeting.announce)}", file=out)
+        failure: Exception | None = None
         async with asyncio.TaskGroup() as tg:
             admitted: asyncio.Event | None = getattr(connector, "admitted", None)
             told = None
             if on_admitted is not None and admitted is not None:
                 told = tg.create_task(_tell_admitted(admitted, on_admitted))
-            record = await run_session(
-                connector,
-                sampler,
-                settings=settings,
-                store=store,
-                clock=clock,
-                until=until_s,
-                stop=stop,
-                observer=progress,
-                session_id=session_id,
-                earlier=earlier,
-            )
-            if told is not None:
-                told.cancel()
+            try:
+                record = await run_session(
+                    connector,
+                    sampler,
+                    settings=settings,
+                    store=store,
+                    clock=clock,
+                    until=until_s,
+                    stop=stop,
+                    observer=progress,
+                    session_id=session_id,
+                    earlier=earlier,
+                )
+            except Exception as exc:
+                # Re-raised below, outside the group, as itself: raised in the group's body it
+                # would leave as an ExceptionGroup, and a failed join is one line to the user.
+                failure = exc
+            finally:
+                if told is not None:
+                    told.cancel()
+        if failure is not None:
+            raise failure
         if str(getattr(connector, "ended_by", "")) == "removed":
             print(
                 "meetbot: the host removed the bot from the meeting; the session until then "
