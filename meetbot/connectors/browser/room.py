@@ -285,7 +285,7 @@ class Room:
                 person.on_screen_s += step
             elif person.track is not None:
                 await self._hide(person)
-                await self.emit(unknown(person.pid, at, "off_screen"))
+                await self.emit(unknown(person.pid, at, "off_screen", unseen=True))
 
     def observed_share(self) -> dict[str, float]:
         """Tiles mode: each person's share of their time in the meeting they were on screen
