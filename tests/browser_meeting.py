@@ -6,9 +6,10 @@ Runs inside the test network namespace: `scripts/in-sandbox .venv/bin/pytest -m 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest_asyncio
 from meetbot.clock import MonotonicClock
 from meetbot.config.schema import Settings
 from meetbot.connectors.browser.connector import BrowserConnector
+from meetbot.domain.events import Event
 from meetbot.lab import demo
 from meetbot.lab.demo_pages import BOT_NAME, DEMOS, PAGES, DemoPages
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
@@ -78,3 +80,26 @@ async def joined_bot(settings: Settings, home: Path) -> tuple[BrowserConnector, 
     clock = MonotonicClock()
     connector.clock = clock  # read from run() on: nothing was stamped while joining
     return connector, clock
+
+
+class Seen:
+    """A session observer (meetbot.session.Observer): every event the session folds, in the
+    order it folds them, for a test to wait on and read."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self._changed = asyncio.Event()
+
+    def see(self, event: Event) -> None:
+        self.events.append(event)
+        self._changed.set()
+
+    def tick(self, now: float) -> None:
+        self._changed.set()
+
+    async def wait_for(self, predicate: Callable[[list[Event]], bool], timeout_s: float) -> None:
+        """Return once `predicate(events)` holds; TimeoutError after `timeout_s`."""
+        async with asyncio.timeout(timeout_s):
+            while not predicate(self.events):
+                self._changed.clear()
+                await self._changed.wait()
