@@ -10,11 +10,15 @@ One Janus and one page server for the whole module.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import os
+import signal
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright
 
 from detectors import DetectorSettings
@@ -25,6 +29,7 @@ from meetbot.connectors.browser.connector import BrowserConnector
 from meetbot.connectors.browser.people import Signal
 from meetbot.connectors.browser.probe import describe, probe
 from meetbot.connectors.browser.profiles import Action, Roster, Step
+from meetbot.connectors.browser.tab import MeetingTab
 from meetbot.connectors.janus_session import JanusSession
 from meetbot.domain.events import (
     ConnectionLost,
@@ -231,6 +236,103 @@ async def test_reload_loses_then_restores_the_meeting(lab: Lab, tmp_path: Path) 
     assert {p["name"] for p in found["people"]} == {"Amy", "Bea"}
     assert all(p["pictures_per_s"] > 0.5 for p in found["people"]), found
     assert "Amy" in describe(found)
+
+
+def judged_since(seen: list[Event], since: int) -> set[str]:
+    """Who had a picture of them judged (not unknown) among the events from index `since`."""
+    names = names_of_list(seen)
+    return {
+        names[e.participant]
+        for e in seen[since:]
+        if isinstance(e, Observation) and e.state is not State.UNKNOWN and e.participant in names
+    }
+
+
+@module
+async def test_chromium_crash_restarts_the_browser_and_rejoins(lab: Lab, tmp_path: Path) -> None:
+    """Mid-meeting the page's renderer crashes, and later Chromium's main process is killed
+    (SIGKILL: no goodbye, no page event). Each time: ConnectionLost, a new browser joins
+    again, ConnectionRestored, all in the same session. Each gap is unknown for everyone
+    there (never absence, never a leave), and they are judged again after it."""
+    room = 5307
+    await lab.janus.create_room(room)
+    settings = lab.settings("janus_videoroom", room)
+    everyone = {"Amy", "Bea"}
+    plan = Scenario(
+        tuple(Script(name.lower(), name) for name in sorted(everyone)),
+        duration_s=400.0,  # ended by the test once the bot is back the second time
+        fps=5,
+    )
+    bot, clock = await joined_bot(settings, tmp_path / "home")
+    seen, stop = Seen(), asyncio.Event()
+    browsers: list[MeetingTab] = []
+
+    async def seen_again(restores: int) -> None:
+        """Wait for the n-th ConnectionRestored, then for everyone judged after it."""
+        await seen.wait_for(lambda ev: restored_count(ev) >= restores, timeout_s=90)
+        back = len(seen.events)
+        await seen.wait_for(lambda ev: judged_since(ev, back) == everyone, timeout_s=90)
+        assert bot.tab is not None
+        browsers.append(bot.tab)
+
+    try:
+        with Store.open("", tmp_path / "store") as store:
+            async with (
+                MediaSampler(settings.sampling, DetectorSettings(), clock) as sampler,
+                asyncio.TaskGroup() as group,
+            ):
+                people = group.create_task(run_scenario(lab.janus.url, room, plan, clock))
+                session = group.create_task(
+                    run_session(
+                        bot, sampler, settings=settings, store=store, clock=clock, stop=stop,
+                        observer=seen,
+                    )
+                )  # fmt: skip
+                await seen_again(0)
+                await crash_renderer(browsers[0])
+                await seen_again(1)
+                pid = browsers[1].browser_pid
+                assert pid is not None
+                os.kill(pid, signal.SIGKILL)
+                await seen_again(2)
+                stop.set()
+                record = await session
+                people.cancel()
+            sessions = store.list_sessions()
+    finally:
+        await bot.__aexit__(None, None, None)
+    assert len({id(tab) for tab in browsers}) == 3  # a new browser each time
+    assert [s.session_id for s in sessions] == [record.session_id]  # one session throughout
+    lost = [e for e in seen.events if isinstance(e, ConnectionLost)]
+    restored = [e for e in seen.events if isinstance(e, ConnectionRestored)]
+    assert [e.detail for e in lost] == ["the page crashed", "Chromium exited (crashed or killed)"]
+    assert lost[0].at < restored[0].at < lost[1].at < restored[1].at
+    assert not [e for e in seen.events if isinstance(e, ParticipantLeft)]
+    assert len({e.participant for e in seen.events if isinstance(e, ParticipantJoined)}) == 2
+    for a in record.attendees:
+        if a.person not in everyone:
+            continue
+        assert a.left_at is None
+        mine = [x for x in record.spans if x.participant in a.participants]
+        for down, up in zip(lost, restored, strict=True):
+            gap = [x for x in mine if x.start < up.at and x.end > down.at]
+            assert gap, (a.person, mine)
+            assert all(x.state is State.UNKNOWN for x in gap), (a.person, gap)
+            assert any(x.start >= up.at and x.state is State.ENGAGED for x in mine), mine
+
+
+def restored_count(seen: list[Event]) -> int:
+    return sum(1 for e in seen if isinstance(e, ConnectionRestored))
+
+
+async def crash_renderer(tab: MeetingTab) -> None:
+    """Crash the meeting page's renderer process (DevTools' Page.crash: the renderer dies as
+    it would from a fault or the kernel's OOM killer; the browser process stays)."""
+    cdp = await tab.page.context.new_cdp_session(tab.page)
+    crash = asyncio.ensure_future(cdp.send("Page.crash"))  # never answered: the page dies
+    with contextlib.suppress(PlaywrightError, TimeoutError):
+        async with asyncio.timeout(5):
+            await crash
 
 
 def names_of_list(seen: list[Event]) -> dict[str, str]:
