@@ -10,19 +10,27 @@ import asyncio
 import dataclasses
 import shutil
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
+from detectors import DetectorSettings
 from meetbot.clock import MonotonicClock
 from meetbot.config.schema import Settings
 from meetbot.connectors.browser.connector import BrowserConnector
 from meetbot.domain.events import Event
+from meetbot.domain.record import SessionRecord
 from meetbot.lab import demo
 from meetbot.lab.demo_pages import BOT_NAME, DEMOS, PAGES, DemoPages
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
+from meetbot.lab.scenario import Scenario
+from meetbot.lab.stage import run_scenario
+from meetbot.media import MediaSampler
+from meetbot.session import run_session
+from meetbot.store import Store
 
 BOT = BOT_NAME
 
@@ -103,3 +111,52 @@ class Seen:
             while not predicate(self.events):
                 self._changed.clear()
                 await self._changed.wait()
+
+
+@dataclass
+class Watched:
+    """A bridge bot's session on a scripted meeting, running until the test ends it."""
+
+    seen: Seen
+    store: Store
+    stop: asyncio.Event
+    session: asyncio.Task[SessionRecord]
+    people: asyncio.Task[None]
+
+    async def end(self) -> SessionRecord:
+        """End the session (as Ctrl-C would: saved and reported), then the scripts."""
+        self.stop.set()
+        record = await self.session
+        self.people.cancel()
+        return record
+
+
+@asynccontextmanager
+async def watched(
+    lab: Lab,
+    bot: BrowserConnector,
+    clock: MonotonicClock,
+    room: int,
+    plan: Scenario,
+    store_at: Path,
+) -> AsyncIterator[Watched]:
+    """`bot` (from joined_bot) watches `plan` played in `room` with the real sampler, detector,
+    session and a SQLite store at `store_at`; the bot leaves when the block ends."""
+    settings = bot.settings
+    seen, stop = Seen(), asyncio.Event()
+    try:
+        with Store.open("", store_at) as store:
+            async with (
+                MediaSampler(settings.sampling, DetectorSettings(), clock) as sampler,
+                asyncio.TaskGroup() as group,
+            ):
+                people = group.create_task(run_scenario(lab.janus.url, room, plan, clock))
+                session = group.create_task(
+                    run_session(
+                        bot, sampler, settings=settings, store=store, clock=clock, stop=stop,
+                        observer=seen,
+                    )
+                )  # fmt: skip
+                yield Watched(seen, store, stop, session, people)
+    finally:
+        await bot.__aexit__(None, None, None)

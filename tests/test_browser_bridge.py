@@ -51,7 +51,7 @@ from meetbot.session import run_session
 from meetbot.store import Store
 from reports.organiser import organiser_report
 from reports.summary import observed_share
-from tests.browser_meeting import Lab, Seen, joined_bot, lab, needs_browser
+from tests.browser_meeting import Lab, joined_bot, lab, needs_browser, watched
 
 __all__ = ["lab"]
 
@@ -108,30 +108,14 @@ async def test_tiles_page_through_a_room_bigger_than_a_page(lab: Lab, tmp_path: 
         fps=5,
     )
     bot, clock = await joined_bot(settings, tmp_path / "home")
-    seen, stop = Seen(), asyncio.Event()
-    try:
-        with Store.open("", tmp_path / "store") as store:
-            async with (
-                MediaSampler(settings.sampling, DetectorSettings(), clock) as sampler,
-                asyncio.TaskGroup() as group,
-            ):
-                people = group.create_task(run_scenario(lab.janus.url, room, plan, clock))
-                session = group.create_task(
-                    run_session(
-                        bot, sampler, settings=settings, store=store, clock=clock, stop=stop,
-                        observer=seen,
-                    )
-                )  # fmt: skip
-                await seen.wait_for(
-                    lambda events: all(back_in_view(events)[name] >= 2 for name in everyone),
-                    timeout_s=180,
-                )
-                on_screen = bot.room.observed_share() if bot.room is not None else {}
-                stop.set()
-                record = await session
-                people.cancel()
-    finally:
-        await bot.__aexit__(None, None, None)
+    async with watched(lab, bot, clock, room, plan, tmp_path / "store") as meeting:
+        await meeting.seen.wait_for(
+            lambda events: all(back_in_view(events)[name] >= 2 for name in everyone),
+            timeout_s=180,
+        )
+        on_screen = bot.room.observed_share() if bot.room is not None else {}
+        record = await meeting.end()
+    seen = meeting.seen
     names = names_of_list(seen.events)
     off = [e for e in seen.events if isinstance(e, Observation) and e.reason == "off_screen"]
     assert {names[e.participant] for e in off} == set(everyone)
@@ -264,43 +248,27 @@ async def test_chromium_crash_restarts_the_browser_and_rejoins(lab: Lab, tmp_pat
         fps=5,
     )
     bot, clock = await joined_bot(settings, tmp_path / "home")
-    seen, stop = Seen(), asyncio.Event()
     browsers: list[MeetingTab] = []
+    async with watched(lab, bot, clock, room, plan, tmp_path / "store") as meeting:
+        seen = meeting.seen
 
-    async def seen_again(restores: int) -> None:
-        """Wait for the n-th ConnectionRestored, then for everyone judged after it."""
-        await seen.wait_for(lambda ev: restored_count(ev) >= restores, timeout_s=90)
-        back = len(seen.events)
-        await seen.wait_for(lambda ev: judged_since(ev, back) == everyone, timeout_s=90)
-        assert bot.tab is not None
-        browsers.append(bot.tab)
+        async def seen_again(restores: int) -> None:
+            """Wait for the n-th ConnectionRestored, then for everyone judged after it."""
+            await seen.wait_for(lambda ev: restored_count(ev) >= restores, timeout_s=90)
+            back = len(seen.events)
+            await seen.wait_for(lambda ev: judged_since(ev, back) == everyone, timeout_s=90)
+            assert bot.tab is not None
+            browsers.append(bot.tab)
 
-    try:
-        with Store.open("", tmp_path / "store") as store:
-            async with (
-                MediaSampler(settings.sampling, DetectorSettings(), clock) as sampler,
-                asyncio.TaskGroup() as group,
-            ):
-                people = group.create_task(run_scenario(lab.janus.url, room, plan, clock))
-                session = group.create_task(
-                    run_session(
-                        bot, sampler, settings=settings, store=store, clock=clock, stop=stop,
-                        observer=seen,
-                    )
-                )  # fmt: skip
-                await seen_again(0)
-                await crash_renderer(browsers[0])
-                await seen_again(1)
-                pid = browsers[1].browser_pid
-                assert pid is not None
-                os.kill(pid, signal.SIGKILL)
-                await seen_again(2)
-                stop.set()
-                record = await session
-                people.cancel()
-            sessions = store.list_sessions()
-    finally:
-        await bot.__aexit__(None, None, None)
+        await seen_again(0)
+        await crash_renderer(browsers[0])
+        await seen_again(1)
+        pid = browsers[1].browser_pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        await seen_again(2)
+        record = await meeting.end()
+        sessions = meeting.store.list_sessions()
     assert len({id(tab) for tab in browsers}) == 3  # a new browser each time
     assert [s.session_id for s in sessions] == [record.session_id]  # one session throughout
     lost = [e for e in seen.events if isinstance(e, ConnectionLost)]
