@@ -91,7 +91,11 @@ def main_pid(folder: Path) -> int | None:
     """Chromium's main process running with the profile `folder`, if any (Linux /proc). Its
     helper processes (zygote, renderers, GPU, network) carry --type=; the main one does not."""
     wanted = f"--user-data-dir={folder}".encode()
-    for entry in Path("/proc").iterdir():
+    try:
+        entries = list(Path("/proc").iterdir())
+    except OSError:
+        return None  # no /proc here: a crash then reads as the page closing
+    for entry in entries:
         if not entry.name.isdigit():
             continue
         try:
