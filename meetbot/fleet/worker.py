@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
+import warnings
 from typing import Any
 
 from celery import Celery
+from celery.exceptions import CPendingDeprecationWarning
 from celery.signals import worker_process_init
 
 from meetbot.fleet.broker import JOIN, QUEUE, broker_url, make_app
@@ -57,7 +58,8 @@ def run(context: JobContext, concurrency: int, *, url: str | None = None) -> Non
     import meetbot.connectors.janus
     import meetbot.media.sampler  # noqa: F401
 
-    name = f"meetbot-{os.getpid()}@{socket.gethostname()}"
+    quiet_broker_outages()
+    name = f"meetbot-{os.getpid()}@{context.host}"
     celery.worker_main(
         [
             "worker",
@@ -70,3 +72,27 @@ def run(context: JobContext, concurrency: int, *, url: str | None = None) -> Non
             "--without-mingle",
         ]
     )
+
+
+class _NoTraceback(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "Connection to broker lost" in str(record.msg):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+class _Answered(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "worker_cancel_long_running_tasks_on_connection_loss" not in record.getMessage()
+
+
+def quiet_broker_outages() -> None:
+    """A Redis outage as an operator wants to read it: Celery's "Connection to broker lost"
+    without its traceback, one "Cannot connect" per retry, and "Connected to" when it is back
+    (Celery says that at INFO, below the worker's level). Meetings go on meanwhile, and
+    Celery's warning that version 6 will cancel them is answered in make_app."""
+    logging.getLogger("celery.worker.consumer.consumer").addFilter(_NoTraceback())
+    logging.getLogger("celery.worker.consumer.connection").setLevel(logging.INFO)
+    # Celery's worker turns its own warnings back on after start-up: drop this one as a line.
+    warnings.filterwarnings("ignore", category=CPendingDeprecationWarning)
+    logging.getLogger("py.warnings").addFilter(_Answered())
