@@ -4,6 +4,8 @@ send a message: on a real SQLite file and on a real PostgreSQL server."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,8 +13,10 @@ import pytest
 import sqlalchemy as sa
 from postgres import pg_server, pg_url  # noqa: F401  (fixtures)
 
+from meetbot.fleet.claims import Claims
 from meetbot.publishers.base import Acknowledged, DeliveryReceipt, OutgoingMessage, Status
 from meetbot.publishers.outbox import Outbox
+from meetbot.store import Store
 from meetbot.store.database import create_engine
 from reports.post import Audience, Post
 
@@ -142,3 +146,38 @@ def test_a_table_from_an_older_meetbot_gains_the_claim_columns(tmp_path: Path) -
         "lease_until",
     }
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_workers_starting_at_once_on_a_new_database_all_get_their_tables(
+    request: pytest.FixtureRequest,
+) -> None:
+    """A region's workers finish their meetings at the same moment on a database no one has
+    used yet: each creates the outbox (and the store, and the fleet's table) without one of
+    them failing on "relation already exists"."""
+    url: str = request.getfixturevalue("pg_url")
+    n = 6
+    start = threading.Barrier(n)
+
+    def open_all(engine: sa.Engine) -> None:
+        start.wait(timeout=30)
+        Outbox(engine)
+        Claims(engine)
+        with Store.open(url):
+            pass
+
+    workers = engines(url, n + 1)
+    try:
+        for _ in range(4):  # the race is narrow: run it a few times on an empty database
+            with workers[n].begin() as conn:
+                tables = sa.MetaData()
+                tables.reflect(conn)
+                tables.drop_all(conn)
+            with concurrent.futures.ThreadPoolExecutor(n) as pool:
+                opened = [pool.submit(open_all, e) for e in workers[:n]]
+                for done in opened:
+                    done.result(timeout=120)  # raises what the thread raised
+            assert Outbox(workers[n]).pending() == []
+    finally:
+        for engine in workers:
+            engine.dispose()

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from meetbot.errors import MeetbotError
 from meetbot.fleet.schedule import Occurrence
 from meetbot.session import new_session_id
-from meetbot.store.database import translating
+from meetbot.store.database import ddl_lock, translating
 
 _metadata = sa.MetaData()
 table = sa.Table(
@@ -52,7 +52,6 @@ table = sa.Table(
     sa.Column("updated_at", sa.Float, nullable=False),
 )
 Gone = Callable[[str], bool]
-_LOCK = 7210016  # advisory lock id: two processes creating the table at once wait in turn
 
 
 class State(StrEnum):
@@ -104,8 +103,7 @@ class Claims:
         self.engine = engine
         self.lease_s = lease_s
         with self._tx("create the fleet table") as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({_LOCK})"))
+            ddl_lock(conn)
             _metadata.create_all(conn, checkfirst=True)
 
     def plan(

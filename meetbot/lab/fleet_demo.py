@@ -300,15 +300,20 @@ async def _meetings(
         for task in rooms:
             task.cancel()
         await asyncio.gather(*rooms, return_exceptions=True)
-    return _summary(claims, store, keys, time.monotonic() - began, killed_at)
+    summary = _summary(claims, store, keys, time.monotonic() - began, killed_at)
+    if any(
+        c["state"] != State.FINISHED.value or not c["recaps_posted"] for c in summary["chapters"]
+    ):
+        # Something went wrong in a worker: its log is the only account of it.
+        print(await asyncio.to_thread(_tails, logs), file=out)
+    return summary
 
 
 def _summary(
     claims: Claims, store: Store, keys: dict[str, str], elapsed_s: float, killed_at: float
 ) -> dict[str, Any]:
-    sent = {
-        e.dedupe_key: e for e in Outbox(store.engine).entries(limit=1000) if e.status is Status.SENT
-    }
+    entries = {e.dedupe_key: e for e in Outbox(store.engine).entries(limit=1000)}
+    sent = {k for k, e in entries.items() if e.status is Status.SENT}
     chapters = []
     for name, key in keys.items():
         row = claims.get(key)
@@ -322,6 +327,12 @@ def _summary(
             "workers": row.claims,
             "duplicates_refused": row.duplicates,
             "reason": row.reason or None,
+            # What became of each recap: sent, or still pending/failed and why.
+            "recaps": {
+                s: f"{e.status.value}{': ' + e.last_error if e.last_error else ''}"
+                for s in sessions
+                if (e := entries.get(f"recap:{s}")) is not None
+            },
         }
         if row.handovers and row.session_id:
             record = store.load(row.session_id)

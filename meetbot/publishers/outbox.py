@@ -50,6 +50,7 @@ from meetbot.publishers.base import (
     post_from_json,
     post_to_json,
 )
+from meetbot.store.database import ddl_lock
 from reports.post import Post
 
 _metadata = sa.MetaData()
@@ -121,8 +122,10 @@ class Outbox:
         self._clock = clock
         self._lease_s = lease_s
         try:
-            _metadata.create_all(engine)
-            _add_missing_columns(engine)
+            with engine.begin() as conn:
+                ddl_lock(conn)  # workers finishing at once all create it on a new database
+                _metadata.create_all(conn)
+                _add_missing_columns(conn)
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"cannot create the outbox table in {engine.url!r}: {exc}") from exc
 
@@ -334,17 +337,9 @@ class Outbox:
         ]
 
 
-def _add_missing_columns(engine: sa.Engine) -> None:
+def _add_missing_columns(conn: sa.Connection) -> None:
     """Bring a table created by an older meetbot up to date (create_all skips existing ones)."""
-    have = {c["name"] for c in sa.inspect(engine).get_columns(outbox_table.name)}
+    have = {c["name"] for c in sa.inspect(conn).get_columns(outbox_table.name)}
     for name, ddl in _ADDED_COLUMNS.items():
-        if name in have:
-            continue
-        try:
-            with engine.begin() as conn:
-                conn.exec_driver_sql(f"ALTER TABLE {outbox_table.name} ADD COLUMN {name} {ddl}")
-        except sa.exc.SQLAlchemyError:
-            # Another process starting at the same moment may have added it first.
-            fresh = {c["name"] for c in sa.inspect(engine).get_columns(outbox_table.name)}
-            if name not in fresh:
-                raise
+        if name not in have:
+            conn.exec_driver_sql(f"ALTER TABLE {outbox_table.name} ADD COLUMN {name} {ddl}")

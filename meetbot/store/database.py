@@ -39,6 +39,19 @@ class Configured(Protocol):
     def storage(self) -> StorageLike: ...
 
 
+# One advisory lock for every CREATE/ALTER meetbot runs on PostgreSQL (store migrations, the
+# outbox, the fleet's tables): workers of a region start at the same moment on an empty
+# database, and `CREATE TABLE` after a "does it exist?" check races between them.
+_DDL_LOCK = 7210001
+
+
+def ddl_lock(conn: sa.Connection) -> None:
+    """Hold the DDL lock until `conn`'s transaction ends (PostgreSQL; SQLite's writers are
+    serialised by the database file's own lock)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({_DDL_LOCK})"))
+
+
 def create_engine(url: str, data_dir: Path | None = None) -> sa.Engine:
     """An engine for `storage.url`; the SQLite file is private to the user and in WAL mode."""
     target = engine_url(url, data_dir)

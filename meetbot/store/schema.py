@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from meetbot.domain.names import key as name_key
 from meetbot.errors import StorageError
+from meetbot.store.database import ddl_lock
 
 metadata = sa.MetaData()
 
@@ -208,10 +209,9 @@ def current_version(conn: sa.Connection) -> int:
 
 def migrate(conn: sa.Connection, target: int = LATEST) -> int:
     """Run the steps from the database's version up to `target`; returns the version before."""
-    if conn.dialect.name == "postgresql":
-        # The bot service and a meeting may open a new database at the same moment: one
-        # migrates, the other waits for it (the lock ends with the transaction).
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(7210001)"))
+    # The bot service and a meeting may open a new database at the same moment: one
+    # migrates, the other waits for it (the lock ends with the transaction).
+    ddl_lock(conn)
     schema_version.create(conn, checkfirst=True)
     before = current_version(conn)
     if before > LATEST:
