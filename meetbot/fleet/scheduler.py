@@ -81,6 +81,7 @@ class Scheduler:
         except MeetbotError as exc:
             done.problem(exc)
             self._database_was_down = True
+            self._check_broker(done)  # said apart: one may be down, the other not
             return done
         for row in due:
             try:
@@ -92,12 +93,15 @@ class Scheduler:
                 self._database_was_down |= isinstance(exc, StorageError)
                 break
             done.sent.append(row.key)
-        if not done.problems:
-            try:
-                self.check()
-            except MeetbotError as exc:
-                done.problem(exc)
+        if Service.BROKER not in done.down:
+            self._check_broker(done)
         return done
+
+    def _check_broker(self, done: Tick) -> None:
+        try:
+            self.check()
+        except MeetbotError as exc:
+            done.problem(exc)
 
     def _handovers(self, now: float) -> list[str]:
         if self._database_was_down:
