@@ -7,8 +7,10 @@ a worker without the platform's parts refuses with a reason `fleet status` shows
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import threading
@@ -29,6 +31,7 @@ from meetbot.fleet.broker import QUEUE, check_broker, make_app, send_join
 from meetbot.fleet.chapters import load_folder
 from meetbot.fleet.claims import Claims, Refused, State
 from meetbot.fleet.jobs import JobContext, Unable, holder_gone, run_job
+from meetbot.fleet.platforms import detect, platform_problem
 from meetbot.fleet.schedule import Occurrence
 from meetbot.fleet.scheduler import Scheduler
 from meetbot.lab.services import ServiceMissing, redis_service
@@ -184,6 +187,39 @@ def test_a_worker_without_janus_refuses_with_a_reason_status_shows(
     assert "refused: Janus at ws://127.0.0.1:" in upcoming["reason"]
     assert "is unreachable from this worker" in upcoming["reason"]
     assert "Riverside" in status.as_text(claims.all())
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_a_worker_whose_chromium_path_is_wrong_refuses_browser_meetings(
+    claims: Claims, tmp_path: Path
+) -> None:
+    (tmp_path / "a.toml").write_text(
+        '[chapter]\nname = "Riverside"\n'
+        '[meeting]\nplatform = "janus_videoroom"\nurl = "http://127.0.0.1:9/videoroomtest.html"\n'
+    )
+    env = {"MEETBOT_BROWSER__EXECUTABLE": "/opt/no-chromium/chromium"}  # this machine's setting
+    chapters = load_folder(tmp_path, env=env)
+    offer = detect(None, chapters.get("Riverside").browser)
+    assert offer.families == ("janus",)  # it still runs Janus meetings
+    occ = meeting(in_s=10)
+    claims.plan(occ, join_before_s=60)
+    with pytest.raises(Unable, match="cannot run web meetings"):
+        run_job(JobContext(chapters, claims, offers=offer), occ.key)
+    row = claims.get(occ.key)
+    assert row.state is State.DUE  # left for a worker that can
+    assert row.claims == 0
+    assert not row.session_id
+    (upcoming,) = status.as_json(claims.all())["upcoming"]
+    reason = upcoming["reason"]
+    assert " refused: this worker cannot run web meetings (janus_videoroom): " in reason
+    assert "browser.executable '/opt/no-chromium/chromium' is not an executable file" in reason
+    assert "\n" not in reason
+    assert reason in status.as_text(claims.all())
+
+    # The same chapter on a worker with Debian's chromium passes the check (no refusal noted).
+    good = load_folder(tmp_path, env={})
+    chapter = good.get("Riverside")
+    assert asyncio.run(platform_problem(chapter, detect(None, chapter.browser))) is None
 
 
 def test_scheduler_plans_the_calendar_and_queues_each_meeting_once(

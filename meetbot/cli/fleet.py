@@ -55,9 +55,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     worker.add_argument(
         "--concurrency",
         type=int,
-        help="meetings at once (default: the cores over the platform's cost per meeting)",
+        help="meetings at once (default: the cores over the costliest offered meeting: "
+        "1 core on Janus, 3 through a browser)",
     )
-    worker.add_argument("--platform", default="janus", help="the platform this worker joins")
+    worker.add_argument(
+        "--platforms",
+        "--platform",
+        metavar="LIST",
+        help="platform families to run: janus, web (every browser profile) or janus,web "
+        "(default: each one this machine has the parts for)",
+    )
     worker.add_argument(
         "--host",
         default=os.environ.get("MEETBOT_WORKER_HOST") or socket.gethostname(),
@@ -130,25 +137,30 @@ def say(line: str) -> None:
 def _worker(args: argparse.Namespace) -> int:
     from meetbot.fleet import worker
     from meetbot.fleet.jobs import JobContext
-    from meetbot.fleet.platforms import concurrency, missing_parts
+    from meetbot.fleet.platforms import concurrency, detect, parse_families
 
     chapters = chapters_of(args)
-    missing = missing_parts(args.platform)
-    if missing:
+    wanted = parse_families(args.platforms) if args.platforms else None
+    # The machine's browser settings: the defaults and MEETBOT_BROWSER__* (a chapter's own
+    # browser.executable is checked again when its meeting comes).
+    offer = detect(wanted, config.load(None).browser)
+    for kind, missing in offer.lacking:
+        print(f"meetbot fleet worker: not offering {kind} meetings: {missing}", file=sys.stderr)
+    if not offer.families:
         # Started anyway would take jobs and refuse each; say it once, up front.
-        print(
-            f"meetbot fleet worker: cannot run {args.platform} meetings: {missing}", file=sys.stderr
-        )
+        print("meetbot fleet worker: no platform to offer; nothing to run", file=sys.stderr)
         return 2
     if not args.host.strip():
         raise ConfigError("--host must name this machine, got an empty name")
-    context = JobContext(
-        chapters, claims_of(chapters, args.lease_s), offers=(args.platform,), host=args.host
-    )
-    n = args.concurrency or concurrency(args.platform)
+    context = JobContext(chapters, claims_of(chapters, args.lease_s), offers=offer, host=args.host)
+    n = args.concurrency or concurrency(offer.families)
     if n < 1:
         raise ConfigError(f"--concurrency must be at least 1, got {n}")
-    print(f"meetbot fleet worker: {n} meetings at once ({args.platform})", flush=True)
+    print(
+        f"meetbot fleet worker: offering {', '.join(offer.families)} meetings, "
+        f"{n} at once on {os.cpu_count()} cores",
+        flush=True,
+    )
     worker.run(context, n)
     return 0
 

@@ -30,7 +30,7 @@ from meetbot.domain.record import SessionRecord
 from meetbot.errors import MeetbotError, SessionNotFound
 from meetbot.fleet.chapters import Chapters
 from meetbot.fleet.claims import Claim, Claims, Refused, Row
-from meetbot.fleet.platforms import platform_problem
+from meetbot.fleet.platforms import JANUS_ONLY, Offer, platform_problem
 from meetbot.store import Store
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class Unable(MeetbotError):
 class JobContext:
     chapters: Chapters
     claims: Claims
-    offers: tuple[str, ...] = ("janus",)
+    offers: Offer = JANUS_ONLY  # the platform families this worker runs (platforms.detect)
     # Called when the claim is lost mid-meeting (another worker took over after our lease
     # lapsed): two bots must never watch one meeting, so the default ends this process.
     on_lost: Callable[[], None] = lambda: os._exit(75)

@@ -1,8 +1,9 @@
 """`meetbot fleet worker`: a Celery worker running one meeting per pool process.
 
-Concurrency comes from the machine's cores and the platform's cost per meeting
-(meetbot.fleet.platforms); each pool process runs one meeting and is then replaced
-(worker_max_tasks_per_child = 1), so a long day of meetings never accumulates memory.
+Concurrency comes from the machine's cores and the cost of the costliest meeting it offers
+(meetbot.fleet.platforms: a browser meeting costs three Janus ones); each pool process runs
+one meeting and is then replaced (worker_max_tasks_per_child = 1), so a long day of meetings
+never accumulates memory.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from celery.signals import worker_process_init
 
 from meetbot.fleet.broker import JOIN, QUEUE, broker_url, make_app
 from meetbot.fleet.jobs import JobContext, Outcome, Unable, retry_delay, run_job
+from meetbot.fleet.platforms import WEB
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +56,12 @@ def run(context: JobContext, concurrency: int, *, url: str | None = None) -> Non
     """Run the worker in the foreground until it is stopped (SIGTERM waits for meetings)."""
     celery = build(context, url)
     # Loaded once here, before the pool forks: each meeting's process then starts in a moment
-    # instead of importing aiortc and mediapipe for seconds after its scheduled start.
+    # instead of importing aiortc, mediapipe (and Playwright) for seconds after its start.
     import meetbot.connectors.janus
-    import meetbot.media.sampler  # noqa: F401
+    import meetbot.media.sampler
+
+    if WEB in context.offers.families:
+        import meetbot.connectors.browser.connector  # noqa: F401
 
     quiet_broker_outages()
     name = f"meetbot-{os.getpid()}@{context.host}"
