@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 import signal
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from meetbot import config
 from meetbot.clock import MonotonicClock
 from meetbot.config.schema import Settings
 from meetbot.domain.record import SessionRecord
-from meetbot.errors import ConfigError
+from meetbot.errors import ConfigError, MeetbotError
 from meetbot.publishers.base import DeliveryReceipt, Status
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import deliver_recap, queue_recap, report_dir
@@ -36,6 +37,8 @@ from reports.post import Post
 
 if TYPE_CHECKING:
     from meetbot.connectors.base import Connector
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,10 +192,13 @@ async def watch(
     session_id: str | None = None,
     earlier: Earlier | None = None,
     connector: Connector | None = None,
+    on_admitted: Callable[[], None] | None = None,
 ) -> SessionRecord:
     """Join the configured meeting, watch it until it ends (or `stop` is set), and return the
     saved record (a new session, or the continuation of `earlier`: see run_session).
-    `connector`: one already entered (joined) by the caller, else the platform's is made."""
+    `connector`: one already entered (joined) by the caller, else the platform's is made.
+    `on_admitted` is called (in a thread: it may write to a database) once the bot is in the
+    room, for connectors that say so (an `admitted` event: Janus, the browser bridge)."""
     # Imported here: aiortc and mediapipe take seconds to load, and only a live meeting
     # needs them (`meetbot sessions`, `report`, `post` stay quick).
     from meetbot.connectors.platform import connector_for
@@ -210,18 +216,25 @@ async def watch(
             MediaSampler(settings.sampling, settings.detector, clock)
         )
         print(f"meetbot: {getattr(connector, 'announce', settings.meeting.announce)}", file=out)
-        record = await run_session(
-            connector,
-            sampler,
-            settings=settings,
-            store=store,
-            clock=clock,
-            until=until_s,
-            stop=stop,
-            observer=progress,
-            session_id=session_id,
-            earlier=earlier,
-        )
+        async with asyncio.TaskGroup() as tg:
+            admitted: asyncio.Event | None = getattr(connector, "admitted", None)
+            told = None
+            if on_admitted is not None and admitted is not None:
+                told = tg.create_task(_tell_admitted(admitted, on_admitted))
+            record = await run_session(
+                connector,
+                sampler,
+                settings=settings,
+                store=store,
+                clock=clock,
+                until=until_s,
+                stop=stop,
+                observer=progress,
+                session_id=session_id,
+                earlier=earlier,
+            )
+            if told is not None:
+                told.cancel()
         if str(getattr(connector, "ended_by", "")) == "removed":
             print(
                 "meetbot: the host removed the bot from the meeting; the session until then "
@@ -229,6 +242,15 @@ async def watch(
                 file=out,
             )
         return record
+
+
+async def _tell_admitted(admitted: asyncio.Event, on_admitted: Callable[[], None]) -> None:
+    await admitted.wait()
+    try:
+        await asyncio.to_thread(on_admitted)
+    except MeetbotError as exc:
+        # Only bookkeeping (e.g. the store is briefly down): never a reason to leave the room.
+        log.warning("could not record that the bot was admitted: %s", exc)
 
 
 async def join(

@@ -291,3 +291,31 @@ def test_the_scheduler_says_an_outage_once_and_its_end_once(claims: Claims, tmp_
     assert len(lines) == 2, lines
     assert lines[0].startswith(f"problem: cannot reach the broker at {service.url} (")
     assert lines[1] == "the broker answers again"
+
+
+def test_the_first_admission_is_kept_and_only_the_holder_notes_it(claims: Claims) -> None:
+    occ = meeting(in_s=60)
+    claims.plan(occ, join_before_s=120)
+    claims.admitted(occ.key, "here:1")  # not claimed yet: nobody's bot is in the room
+    assert claims.get(occ.key).admitted_at is None
+    claims.claim(occ.key, "here:1")
+    claims.admitted(occ.key, "elsewhere:2")  # not the holder
+    assert claims.get(occ.key).admitted_at is None
+    t0 = occ.start.timestamp() - 30
+    claims.admitted(occ.key, "here:1", now=t0)
+    claims.admitted(occ.key, "here:1", now=t0 + 50)  # a rejoin: the first admission stays
+    assert claims.get(occ.key).admitted_at == t0
+    (running,) = status.as_json(claims.all())["running"]
+    assert running["admitted_after_start_s"] == -30.0  # in the room before the start
+    assert "in the room since" in status.as_text(claims.all())
+
+
+def test_a_table_from_before_admissions_gains_the_column(pg_url: str) -> None:  # noqa: F811
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE fleet_occurrences (key VARCHAR(300) PRIMARY KEY)"))
+    Claims(engine)
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("fleet_occurrences")}
+    assert "admitted_at" in columns
+    Claims(engine)  # a second process starting later changes nothing
+    engine.dispose()

@@ -74,7 +74,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     worker.set_defaults(func=_worker)
     status = actions.add_parser(
-        "status", parents=[common], help="upcoming, running, finished and failed meetings"
+        "status",
+        parents=[common],
+        help="upcoming, running, finished and failed meetings, and the workers (alive or gone)",
     )
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=_status)
@@ -167,13 +169,19 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     from meetbot.fleet import status
+    from meetbot.fleet.workers import Workers
 
     chapters = chapters_of(args)
-    rows = claims_of(chapters, args.lease_s).all()
+    claims = claims_of(chapters, args.lease_s)
+    try:
+        rows = claims.all()
+        workers = Workers(claims.engine).all()
+    finally:
+        claims.engine.dispose()
     if args.json:
-        print(json.dumps(status.as_json(rows), indent=2))
+        print(json.dumps(status.as_json(rows, workers=workers, lease_s=args.lease_s), indent=2))
     else:
-        print(status.as_text(rows))
+        print(status.as_text(rows, workers=workers, lease_s=args.lease_s))
     return 0
 
 

@@ -15,7 +15,7 @@ row whose lease lapsed goes back to due (a handover).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,6 +45,7 @@ table = sa.Table(
     sa.Column("worker", sa.String(200), nullable=False, default=""),
     sa.Column("since", sa.Float, nullable=True),  # when the current worker claimed it
     sa.Column("heartbeat", sa.Float, nullable=False, default=0.0),
+    sa.Column("admitted_at", sa.Float, nullable=True),  # when a bot first got into the room
     sa.Column("claims", sa.Integer, nullable=False, default=0),
     sa.Column("handovers", sa.Integer, nullable=False, default=0),
     sa.Column("duplicates", sa.Integer, nullable=False, default=0),  # jobs refused while running
@@ -80,6 +81,7 @@ class Row:
     worker: str
     since: float | None
     heartbeat: float
+    admitted_at: float | None
     claims: int
     handovers: int
     duplicates: int
@@ -105,6 +107,7 @@ class Claims:
         with self._tx("create the fleet table") as conn:
             ddl_lock(conn)
             _metadata.create_all(conn, checkfirst=True)
+            _add_missing_columns(conn)
 
     def plan(
         self,
@@ -205,6 +208,23 @@ class Claims:
             )
             return done.rowcount == 1
 
+    def admitted(self, key: str, worker: str, now: float | None = None) -> None:
+        """The bot of `worker` is in the meeting's room; only the first admission is kept
+        (a handover's worker rejoins a meeting the bot was already in)."""
+        now = time.time() if now is None else now
+        c = table.c
+        with self._tx(f"note the admission to {key}") as conn:
+            conn.execute(
+                table.update()
+                .where(
+                    c.key == key,
+                    c.worker == worker,
+                    c.state == State.RUNNING,
+                    c.admitted_at.is_(None),
+                )
+                .values(admitted_at=now, updated_at=time.time())
+            )
+
     def finish(self, key: str, worker: str) -> None:
         self._owned(key, worker, state=State.FINISHED)
 
@@ -251,6 +271,19 @@ class Claims:
                 )
                 conn.execute(_update(row.key, state=State.DUE, reason=why))
             return found
+
+    def running_on(self, workers: Sequence[str]) -> list[str]:
+        """The meetings these workers (host:pid each) hold now."""
+        if not workers:
+            return []
+        c = table.c
+        with self._tx("list a worker's meetings") as conn:
+            found = conn.execute(
+                sa.select(c.key)
+                .where(c.state == State.RUNNING, c.worker.in_(list(workers)))
+                .order_by(c.key)
+            )
+            return list(found.scalars())
 
     def get(self, key: str) -> Row:
         with self._tx(f"read {key}") as conn:
@@ -323,6 +356,17 @@ def _refusal(key: str, row: Row | None, now: float, lease_s: float, gone: Gone) 
     return None
 
 
+# Columns added after the table was first released: create_all leaves an existing table as it is.
+_ADDED_COLUMNS = {"admitted_at": "FLOAT"}
+
+
+def _add_missing_columns(conn: sa.Connection) -> None:
+    have = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+    for name, ddl in _ADDED_COLUMNS.items():
+        if name not in have:  # under the advisory lock: one process adds it
+            conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {name} {ddl}")
+
+
 def _get(conn: sa.Connection, key: str) -> Row | None:
     found = conn.execute(sa.select(table).where(table.c.key == key)).first()
     return None if found is None else _row(found)
@@ -347,6 +391,7 @@ def _row(r: sa.Row[tuple[object, ...]]) -> Row:
         worker=m["worker"],
         since=m["since"],
         heartbeat=m["heartbeat"],
+        admitted_at=m["admitted_at"],
         claims=m["claims"],
         handovers=m["handovers"],
         duplicates=m["duplicates"],

@@ -125,32 +125,41 @@ def run_job(context: JobContext, key: str) -> Outcome:
 
 async def _attend(context: JobContext, settings: Settings, claim: Claim, me: str) -> None:
     with _Heartbeat(context, claim.row.key, me), app.open_store(settings) as store:
-        record = await _watch(settings, store, claim)
+        record = await _watch(
+            settings, store, claim, lambda: context.claims.admitted(claim.row.key, me)
+        )
         await app.finish(record, settings, store, stream=sys.stderr)
 
 
-async def _watch(settings: Settings, store: Store, claim: Claim) -> SessionRecord:
+async def _watch(
+    settings: Settings, store: Store, claim: Claim, admitted: Callable[[], None]
+) -> SessionRecord:
     """The meeting's record: watched from the start, continued after a handover, or (when a
     worker died after saving it) as saved, so only its recap is left to do."""
     sid = claim.row.session_id
     ends = claim.row.ends_at
+    earlier = None
     if sid in await asyncio.to_thread(store.unfinished):
         earlier = await asyncio.to_thread(store.reopen, sid)
         if ends <= datetime.now(UTC):
             # Its worker died and the meeting is over: keep what was saved, post the recap.
             return await asyncio.to_thread(store.recover, sid, settings.domain())
-        clock = MonotonicClock(earlier.started_at)
-        until = (ends - earlier.started_at).total_seconds()
-        return await app.watch(
-            settings, store, clock, until_s=until, stream=sys.stderr, earlier=earlier
-        )
-    try:
-        return await asyncio.to_thread(store.load, sid)
-    except SessionNotFound:
-        pass
-    clock = MonotonicClock()
-    until = (ends - clock.started_at).total_seconds()
-    return await app.watch(settings, store, clock, until_s=until, stream=sys.stderr, session_id=sid)
+    else:
+        try:
+            return await asyncio.to_thread(store.load, sid)
+        except SessionNotFound:
+            pass
+    clock = MonotonicClock(None if earlier is None else earlier.started_at)
+    return await app.watch(
+        settings,
+        store,
+        clock,
+        until_s=(ends - clock.started_at).total_seconds(),
+        stream=sys.stderr,
+        session_id=None if earlier is not None else sid,
+        earlier=earlier,
+        on_admitted=admitted,
+    )
 
 
 class _Heartbeat:

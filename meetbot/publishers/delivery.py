@@ -108,6 +108,11 @@ async def open_publishers(
         yield publishers
 
 
+def backoff(settings: Settings) -> Backoff:
+    d = settings.discord
+    return Backoff(d.backoff_base_s, d.backoff_factor, d.backoff_cap_s, d.backoff_jitter)
+
+
 def render_recap(record: SessionRecord, settings: Settings) -> Post:
     return recap(
         record,
@@ -175,16 +180,13 @@ async def deliver_pending(
     within_s: float | None = None,
 ) -> list[DeliveryReceipt]:
     """Deliver what the outbox holds; problems become notes on pending receipts, not errors."""
-    d = settings.discord
     try:
         async with open_publishers(settings, env=env, stream=stream) as publishers:
             receipts = await outbox.deliver_pending(
                 publishers,
-                max_attempts=d.max_attempts,
+                max_attempts=settings.discord.max_attempts,
                 retry_failed=retry_failed,
-                backoff=Backoff(
-                    d.backoff_base_s, d.backoff_factor, d.backoff_cap_s, d.backoff_jitter
-                ),
+                backoff=backoff(settings),
                 sleep=sleep,
                 within_s=within_s,
             )
