@@ -6,6 +6,7 @@ chapter's channel, and keeps delivering what is stored later."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -179,3 +180,34 @@ async def test_the_region_bot_outlives_a_store_that_fails_and_delivers_after(
                 bot.cancel()
                 with pytest.raises(asyncio.CancelledError):
                     await bot
+
+
+async def test_a_workers_delivery_leaves_a_webhook_chapters_recap_to_the_webhook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a region's one store, a chapter posting through a webhook and a chapter posting
+    through the bot: the bot chapter's end of meeting sends its own recap only, never the
+    webhook chapter's into its channel."""
+    monkeypatch.setenv("MEETBOT_DISCORD_TOKEN", "region-bot-token")
+    alder = region(tmp_path).get("Alder")
+    hooked = dataclasses.replace(
+        alder,
+        discord=dataclasses.replace(alder.discord, use_webhook=True),
+        secrets=dataclasses.replace(
+            alder.secrets, discord_webhook_url="https://discord.com/api/webhooks/1/x"
+        ),
+    )
+    assert destination(hooked) != destination(alder)
+    with Store.open(f"sqlite:///{tmp_path / 'region.sqlite3'}") as store:
+        outbox = Outbox(store.engine)
+        queue_recap(meeting("Cedar", "20310304-070000-c3d4", 4), hooked, outbox)
+        async with serve() as fake:
+            env = {"MEETBOT_DISCORD_API_BASE": fake.base}
+            record_ = meeting("Alder", "20310304-070000-a1de", 4)
+            await deliver_recap(record_, alder, outbox, env=env, within_s=20.0)
+        text = " ".join(json.dumps(p.payload, ensure_ascii=False) for p in posts(fake, "Alder"))
+        assert "Alder" in text
+        assert "Cedar" not in text
+        (webhook_row,) = [e for e in outbox.entries() if e.dedupe_key.endswith("c3d4")]
+        assert webhook_row.status is Status.PENDING
+        assert webhook_row.destination == destination(hooked)

@@ -37,7 +37,10 @@ from reports.recap import recap
 
 log = logging.getLogger(__name__)
 
-DISCORD = "discord"
+DISCORD = "discord"  # rows stored before destinations said more than this
+# A webhook's rows: never a bot's to post, so in a region's shared store no chapter's bot can
+# take them into its own channel.
+WEBHOOK = "discord-webhook"
 CONSOLE = console.DESTINATION
 
 
@@ -55,7 +58,7 @@ def destination(settings: Settings) -> str:
     if not discord_configured(settings):
         return CONSOLE
     if settings.discord.use_webhook:
-        return DISCORD
+        return WEBHOOK
     return f"{DISCORD}:{settings.discord.channel_id}"
 
 
@@ -92,7 +95,7 @@ async def open_publishers(
             api_base_from_env(env)
             if d.use_webhook:
                 session = await stack.enter_async_context(aiohttp.ClientSession())
-                publishers[DISCORD] = DiscordWebhookPublisher(
+                publishers[WEBHOOK] = publishers[DISCORD] = DiscordWebhookPublisher(
                     s.discord_webhook_url,
                     session,
                     username=settings.meeting.display_name,
