@@ -23,6 +23,8 @@ import asyncio
 import dataclasses
 import logging
 import secrets
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -43,7 +45,7 @@ from meetbot.domain.names import Roster, with_opt_outs
 from meetbot.domain.record import SessionRecord, Span
 from meetbot.domain.states import EndReason, LeaveReason
 from meetbot.domain.timeline import TimelineFolder
-from meetbot.errors import NeverJoined, StoppedWhileJoining
+from meetbot.errors import NeverJoined, StoppedWhileJoining, StorageError
 from meetbot.store import Earlier, Store
 
 log = logging.getLogger(__name__)
@@ -107,6 +109,7 @@ class _Actor:
         self.excluded: set[ParticipantId] = set()
         self.since: dict[ParticipantId, float] = {}  # start of each connection's open span
         self.last_checkpoint = 0.0
+        self.failing = False  # the last checkpoint failed: said once, not every interval
         self.end_at: float | None = None
         self.reason: EndReason | None = None
 
@@ -199,13 +202,26 @@ class _Actor:
             await asyncio.to_thread(
                 self.store.checkpoint, self.session_id, spans, events, at=now, open_spans=cut
             )
-        except Exception:
+        except Exception as exc:
             # Keep them for the next try; a meeting is never stopped by a slow or full disk.
             self.unsaved_spans, self.unsaved_events = (
                 spans + self.unsaved_spans,
                 events + (self.unsaved_events),
             )
-            log.exception("checkpoint of session %s failed; retrying later", self.session_id)
+            if not self.failing:
+                log.warning(
+                    "checkpoint of session %s failed (%s); the meeting goes on and its "
+                    "checkpoints are retried every %g s",
+                    self.session_id,
+                    exc,
+                    self.every,
+                    exc_info=not isinstance(exc, StorageError),
+                )
+            self.failing = True
+        else:
+            if self.failing:
+                log.warning("checkpoints of session %s are saved again", self.session_id)
+            self.failing = False
         self.last_checkpoint = now
 
     def close(self, at: float) -> None:
@@ -361,8 +377,35 @@ async def _save(
         # Retention runs where sessions end, so old spans go without anyone remembering to purge.
         actor.store.purge(header.started_at + timedelta(seconds=record.duration_s))
 
-    await asyncio.to_thread(save_and_purge)
+    await saved(save_and_purge, header.session_id, settings.storage.save_retry_s)
     return record
+
+
+async def saved(save: Callable[[], None], session_id: str, within_s: float) -> None:
+    """Run `save`, retrying a StorageError (a database that is down or restarting) for up to
+    `within_s`: the record exists only in memory until then."""
+    deadline = time.monotonic() + within_s
+    delay = 0.5
+    while True:
+        try:
+            await asyncio.to_thread(save)
+        except StorageError as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            if delay == 0.5:  # the first failure: one line, not one per attempt
+                log.warning(
+                    "session %s is not saved yet (%s); it is kept in memory and saved when "
+                    "the database answers (retrying for %g s)",
+                    session_id,
+                    exc,
+                    within_s,
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 4.0)
+            continue
+        if delay > 0.5:
+            log.warning("session %s is saved", session_id)
+        return
 
 
 def continued_events(earlier: Earlier, events: list[Event]) -> list[Event]:

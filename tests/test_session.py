@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import signal
 import subprocess
 import sys
@@ -37,7 +38,7 @@ from meetbot.domain.events import (
 from meetbot.domain.record import SessionRecord, Span
 from meetbot.domain.states import Attendance, State
 from meetbot.errors import ConnectError, StoppedWhileJoining, StorageError
-from meetbot.session import run_session
+from meetbot.session import run_session, saved
 from meetbot.store import Store
 from meetbot.terminal.interrupt import stop_on_signals
 
@@ -508,3 +509,35 @@ def test_a_killed_session_is_recovered_from_its_checkpoints(tmp_path: Path) -> N
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     asyncio.run(_child(sys.argv[1]))
+
+
+async def test_a_final_save_the_database_refuses_waits_in_memory_until_it_answers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    attempts: list[int] = []
+
+    def save() -> None:  # the database is down for two attempts, then back
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise StorageError("cannot save session s1 in postgresql://db: connection refused")
+
+    with caplog.at_level(logging.WARNING, logger="meetbot.session"):
+        await saved(save, "s1", within_s=60)
+    assert len(attempts) == 3
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2  # one line when it fails, one when it is saved: not one per try
+    assert lines[0].startswith("session s1 is not saved yet (cannot save session s1 in ")
+    assert "kept in memory" in lines[0]
+    assert lines[1] == "session s1 is saved"
+
+
+async def test_a_final_save_gives_up_after_save_retry_s() -> None:
+    attempts: list[int] = []
+
+    def save() -> None:
+        attempts.append(1)
+        raise StorageError("cannot save session s1: disk full")
+
+    with pytest.raises(StorageError, match="disk full"):
+        await saved(save, "s1", within_s=0)
+    assert len(attempts) == 1

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,8 @@ from meetbot.store.database import create_engine
 ENVIRONMENT = """environment:
   MEETBOT_CHAPTERS      the folder of chapter files (instead of --chapters)
   MEETBOT_BROKER_URL    the Redis broker, e.g. redis://:PASSWORD@redis-host:6379/0
-  MEETBOT_STORAGE__URL  the one store, e.g. postgresql://meetbot@db-host/meetbot"""
+  MEETBOT_STORAGE__URL  the one store, e.g. postgresql://meetbot@db-host/meetbot
+  MEETBOT_WORKER_HOST   a worker machine's name (instead of --host): unique per machine"""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,6 +64,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="LIST",
         help="platform families to run: janus, web (every browser profile) or janus,web "
         "(default: each one this machine has the parts for)",
+    )
+    worker.add_argument(
+        "--host",
+        default=os.environ.get("MEETBOT_WORKER_HOST") or socket.gethostname(),
+        help="this machine's name in `fleet status` and in claims (default: "
+        "MEETBOT_WORKER_HOST, else the host name); it must differ between machines: a dead "
+        "worker of this name is recognised by its process id, at once",
     )
     worker.set_defaults(func=_worker)
     status = actions.add_parser(
@@ -102,13 +111,15 @@ def claims_of(chapters: Chapters, lease_s: float) -> Claims:
 
 
 def _scheduler(args: argparse.Namespace) -> int:
-    from meetbot.fleet.broker import broker_url, make_app, send_join
+    from meetbot.fleet.broker import broker_url, check_broker, make_app, send_join
     from meetbot.fleet.scheduler import Scheduler
 
     chapters = chapters_of(args)
     claims = claims_of(chapters, args.lease_s)
     celery = make_app(broker_url(), longest_meeting_s=chapters.longest_s)
-    scheduler = Scheduler(chapters, claims, lambda key: send_join(celery, key))
+    scheduler = Scheduler(
+        chapters, claims, lambda key: send_join(celery, key), lambda: check_broker(celery)
+    )
     if args.once:
         done = scheduler.tick()
         for key in done.sent:
@@ -141,7 +152,9 @@ def _worker(args: argparse.Namespace) -> int:
         # Started anyway would take jobs and refuse each; say it once, up front.
         print("meetbot fleet worker: no platform to offer; nothing to run", file=sys.stderr)
         return 2
-    context = JobContext(chapters, claims_of(chapters, args.lease_s), offers=offer)
+    if not args.host.strip():
+        raise ConfigError("--host must name this machine, got an empty name")
+    context = JobContext(chapters, claims_of(chapters, args.lease_s), offers=offer, host=args.host)
     n = args.concurrency or concurrency(offer.families)
     if n < 1:
         raise ConfigError(f"--concurrency must be at least 1, got {n}")

@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Self
@@ -54,17 +54,21 @@ class JobContext:
     # Called when the claim is lost mid-meeting (another worker took over after our lease
     # lapsed): two bots must never watch one meeting, so the default ends this process.
     on_lost: Callable[[], None] = lambda: os._exit(75)
+    # This machine's name in worker names (`fleet worker --host`): a process of the same name
+    # is checked locally (holder_gone), so two machines must never share one.
+    host: str = field(default_factory=socket.gethostname)
 
 
-def worker_name() -> str:
+def worker_name(host: str | None = None) -> str:
     """This process, as status shows it; computed per job (pool processes are forked)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return f"{host or socket.gethostname()}:{os.getpid()}"
 
 
-def holder_gone(worker: str) -> bool:
-    """Whether the worker holding a meeting is a process of this machine that has died."""
+def holder_gone(worker: str, here: str | None = None) -> bool:
+    """Whether the worker holding a meeting is a process of this machine (named `here`) that
+    has died."""
     host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    if host != (here or socket.gethostname()) or not pid.isdigit():
         return False  # another machine: only its lease can tell
     try:
         os.kill(int(pid), 0)
@@ -91,7 +95,7 @@ def settings_for(context: JobContext, row: Row) -> Settings:
 
 
 def run_job(context: JobContext, key: str) -> Outcome:
-    me = worker_name()
+    me = worker_name(context.host)
     try:
         row = context.claims.get(key)
         settings = settings_for(context, row)
@@ -99,7 +103,7 @@ def run_job(context: JobContext, key: str) -> Outcome:
         if problem:
             context.claims.note(key, f"{me} refused: {problem}")
             raise Unable(problem)
-        claim = context.claims.claim(key, me, gone=holder_gone)
+        claim = context.claims.claim(key, me, gone=lambda w: holder_gone(w, context.host))
     except Refused as refused:
         log.warning("job %s refused: %s", key, refused)
         return Outcome.REFUSED

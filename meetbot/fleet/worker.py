@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import threading
 import time
+import warnings
 from typing import Any
 
 from celery import Celery
+from celery.exceptions import CPendingDeprecationWarning
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
 from meetbot.errors import MeetbotError
@@ -71,7 +72,7 @@ class Presence:
 
     def __init__(self, context: JobContext, workers: Workers, concurrency: int) -> None:
         self.context, self.workers, self.concurrency = context, workers, concurrency
-        self.name = worker_name()
+        self.name = worker_name(context.host)
         self.started_at = time.time()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="worker presence", daemon=True)
@@ -91,7 +92,7 @@ class Presence:
 
     def beat(self) -> None:
         try:
-            self.workers.beat(self.now(), dead=holder_gone)
+            self.workers.beat(self.now(), dead=lambda w: holder_gone(w, self.context.host))
         except MeetbotError as exc:  # the database is down: status will say gone, then back
             log.warning("worker heartbeat failed: %s", exc)
 
@@ -128,7 +129,8 @@ def run(context: JobContext, concurrency: int, *, url: str | None = None) -> Non
     if WEB in context.offers.families:
         import meetbot.connectors.browser.connector  # noqa: F401
 
-    name = f"meetbot-{os.getpid()}@{socket.gethostname()}"
+    quiet_broker_outages()
+    name = f"meetbot-{os.getpid()}@{context.host}"
     celery.worker_main(
         [
             "worker",
@@ -141,3 +143,27 @@ def run(context: JobContext, concurrency: int, *, url: str | None = None) -> Non
             "--without-mingle",
         ]
     )
+
+
+class _NoTraceback(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "Connection to broker lost" in str(record.msg):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+class _Answered(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "worker_cancel_long_running_tasks_on_connection_loss" not in record.getMessage()
+
+
+def quiet_broker_outages() -> None:
+    """A Redis outage as an operator wants to read it: Celery's "Connection to broker lost"
+    without its traceback, one "Cannot connect" per retry, and "Connected to" when it is back
+    (Celery says that at INFO, below the worker's level). Meetings go on meanwhile, and
+    Celery's warning that version 6 will cancel them is answered in make_app."""
+    logging.getLogger("celery.worker.consumer.consumer").addFilter(_NoTraceback())
+    logging.getLogger("celery.worker.consumer.connection").setLevel(logging.INFO)
+    # Celery's worker turns its own warnings back on after start-up: drop this one as a line.
+    warnings.filterwarnings("ignore", category=CPendingDeprecationWarning)
+    logging.getLogger("py.warnings").addFilter(_Answered())

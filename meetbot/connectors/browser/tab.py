@@ -75,6 +75,7 @@ class MeetingTab:
         self._folder: Path | None = None
         self._throwaway = True
         self._watching_loss = False
+        self.browser_pid: int | None = None  # Chromium's main process, to tell its death apart
 
     @property
     def page(self) -> Page:
@@ -106,6 +107,7 @@ class MeetingTab:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ConnectError(f"Chromium ({executable}) did not start: {first}") from exc
         self._context.on("close", lambda _: self._lost("the browser closed"))
+        self.browser_pid = launch.main_pid(self._folder)
         return self
 
     async def __aexit__(
@@ -276,5 +278,9 @@ class MeetingTab:
 
     def _lost(self, reason: str) -> None:
         if self._watching_loss:
+            if self.browser_pid is not None and not launch.running(self.browser_pid):
+                # Chromium itself died (crashed, killed, out of memory): its page says "closed"
+                # first, which would hide that.
+                reason = "Chromium exited (crashed or killed)"
             self._watching_loss = False
             self.queue.put_nowait(Lost(reason))
