@@ -392,7 +392,7 @@ async def test_the_end_time_while_joining_ends_the_join_with_nothing_recorded(
     join at once; nothing of the browser stays behind, and the caller hears that nothing was
     recorded (not the join timeout minutes later). On a busy machine both may land in the
     start; what must hold is the same."""
-    room = 5307 if left_s < 5 else 5308
+    room = 5310 if left_s < 5 else 5311
     await lab.janus.create_room(room)
     settings = lab.settings("janus_videoroom", room, join_timeout_s=120.0)
     bot = BrowserConnector(settings, MonotonicClock(), home=tmp_path)
