@@ -22,6 +22,15 @@ class NeverJoined(ConnectError):
     """The bot never got into the meeting, so nothing happened that could be recorded."""
 
 
+class StoppedWhileJoining(NeverJoined):
+    """Ctrl-C, the stop event or the end time (--until) came before the bot was admitted."""
+
+    def __init__(self, *, interrupted: bool) -> None:
+        self.interrupted = interrupted
+        why = "interrupted" if interrupted else "the end time (--until/--minutes) came"
+        super().__init__(f"{why} before the bot was admitted to the meeting; nothing was recorded")
+
+
 class DetectorError(MeetbotError):
     """The vision models could not be loaded or run at all (per-frame trouble is `unknown`)."""
 

@@ -22,7 +22,7 @@ ATTENDANCE = (
     ("Camera on", True),
     ("Own turn", True),
 )
-SCORES = (("Listening", True), ("How it was worked out", False))
+SCORES = (("Observed", True), ("Listening", True), ("How it was worked out", False))
 TURNS = (("Time", False), ("Speaker", False), ("Kind", False), ("Length", True))
 _SPECIAL = re.compile(r"([\\`*_~|\[\]<>])")
 
@@ -47,7 +47,7 @@ def _lines(r: OrganiserReport) -> list[str]:
     for a in r.attendees:
         cells = [a.person, a.attendance, a.joined, a.left, a.present, a.camera_on, a.own_turn]
         if r.scores_shown:
-            cells += [a.score, a.explanation]
+            cells += [a.observed, a.score, a.explanation]
         out.append(_row(cells))
     out += ["", "## Turns", "", *_head(TURNS)]
     out += [_row([t.at, t.speaker, t.kind, t.length]) for t in r.turns]
@@ -58,6 +58,7 @@ def _lines(r: OrganiserReport) -> list[str]:
     else:
         out.append("No earlier sessions to compare with yet.")
     out += ["", "## About these figures", "", r.formula]
+    out += ["", r.observed] if r.scores_shown else []
     out += ["", *[f"> {_md(n)}" for n in r.notes]] if r.notes else []
     return out
 

@@ -2,7 +2,8 @@
 
 Both renderers show exactly these rows, so the two formats never disagree. Attendees are listed
 members first, then substitutes and visitors, alphabetically within each: never by score.
-Scores appear only when the group is large enough (`min_group`), as in the lead comparison.
+Scores and each person's observed share appear only when the group is large enough
+(`min_group`), as in the lead comparison.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from meetbot.domain.states import Attendance, TurnKind
 from reports import wording
 from reports.card import attendance_words, explanation
 from reports.comparison import room_listening, table, trends
-from reports.summary import chronological, is_member, represented, summarize
+from reports.summary import chronological, is_member, observed_share, represented, summarize
 
 # Mirrors the formula documented in meetbot/domain/scoring.py; keep the two in step.
 FORMULA = (
@@ -26,6 +27,13 @@ FORMULA = (
     "nobody could tell count neither way; with a camera accommodation, camera-off time is left "
     "out too. The chair's remarks and the person's own turn do not count. Too little judged "
     "time gives “not enough data”, never zero. Visitors and substitutes are not scored."
+)
+OBSERVED = (
+    "Observed = the share of the time a person was connected that meetbot had their picture "
+    "and could tell what it showed. Where the meeting client shows only some people at a time, "
+    "meetbot pages through the gallery and the others are out of view in turn; time not "
+    "observed is unknown and is never counted against anyone, in the listening score or "
+    "anywhere else."
 )
 _GROUP_ORDER = {Attendance.SUBSTITUTE: 1, Attendance.VISITOR: 2}
 _KIND_WORDS = {TurnKind.MEMBER: "member", TurnKind.FEATURE: "feature", TurnKind.CHAIR: "chair"}
@@ -40,6 +48,7 @@ class AttendeeRow:
     present: str
     camera_on: str
     own_turn: str
+    observed: str  # the observed share; "—" where individual figures are not shown
     score: str
     explanation: str
 
@@ -65,6 +74,7 @@ class OrganiserReport:
     history_trends: tuple[str, ...]
     notes: tuple[str, ...]
     formula: str = FORMULA
+    observed: str = OBSERVED
 
 
 def organiser_report(
@@ -96,7 +106,8 @@ def organiser_report(
         notes.insert(0, "Rebuilt from checkpoints after an interruption: figures may be partial.")
     if not scores_shown:
         notes.append(
-            f"Individual scores are not shown: the group has fewer than {min_group} members."
+            "Individual scores and observed shares are not shown: the group has fewer than "
+            f"{min_group} members."
         )
     past = [r for r in history if r.session_id != record.session_id]
     summaries = [summarize(r) for r in chronological([*past, record])] if past else []
@@ -133,7 +144,7 @@ def _attendee_row(
     attendance = attendance_words(a)
     if a.attendance in (Attendance.ABSENT, Attendance.OPTED_OUT) or represented(a):
         blank = "—"
-        return AttendeeRow(wording.plain_name(a.person), attendance, *[blank] * 7)
+        return AttendeeRow(wording.plain_name(a.person), attendance, *[blank] * 8)
     value = a.score.value if a.score is not None else None
     return AttendeeRow(
         person=wording.plain_name(a.person),
@@ -143,9 +154,15 @@ def _attendee_row(
         present=wording.duration(a.present_s),
         camera_on=wording.duration(a.camera_on_s),
         own_turn=wording.duration(a.own_turn_s) if a.turns else "—",
+        observed=_observed(a) if scores_shown else "—",
         score=(str(int(value + 0.5)) if value is not None else "no data") if scores_shown else "—",
         explanation=explanation(a.score) if scores_shown else "",
     )
+
+
+def _observed(a: Attendee) -> str:
+    share = observed_share(a)
+    return wording.percent(None if share is None else 100 * share)
 
 
 def _turn_row(record: SessionRecord, t: Turn, timezone: str) -> TurnRow:

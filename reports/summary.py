@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from meetbot.domain.record import Attendee, SessionRecord
-from meetbot.domain.states import Attendance, Role, TurnKind
+from meetbot.domain.states import Attendance, Role, State, TurnKind
 
 IN_PERSON = frozenset({Attendance.PRESENT, Attendance.LATE, Attendance.LEFT_EARLY})
 MEMBER_ATTENDANCE = IN_PERSON | {Attendance.ABSENT, Attendance.OPTED_OUT}
@@ -167,6 +167,19 @@ def is_late(a: Attendee) -> bool:
 
 def left_early(a: Attendee) -> bool:
     return a.attendance is Attendance.LEFT_EARLY or (a.left_early and a.attendance in IN_PERSON)
+
+
+def observed_share(a: Attendee) -> float | None:
+    """The share (0..1) of the time `a` was connected that the bot could tell their state: it
+    had their picture and read it. The rest is `unknown` (off the gallery page the bot was
+    showing, the bot's own connection lost, nothing readable) and counts for and against
+    nobody. None when they were never connected."""
+    connected = sum(
+        s for state, s in a.seconds_by_state.items() if state is not State.NOT_CONNECTED
+    )
+    if connected <= 0:
+        return None
+    return max(0.0, connected - a.seconds_by_state.get(State.UNKNOWN, 0.0)) / connected
 
 
 def _has_score(a: Attendee) -> bool:

@@ -6,21 +6,31 @@ Runs inside the test network namespace: `scripts/in-sandbox .venv/bin/pytest -m 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
+from detectors import DetectorSettings
 from meetbot.clock import MonotonicClock
 from meetbot.config.schema import Settings
 from meetbot.connectors.browser.connector import BrowserConnector
+from meetbot.domain.events import Event
+from meetbot.domain.record import SessionRecord
 from meetbot.lab import demo
 from meetbot.lab.demo_pages import BOT_NAME, DEMOS, PAGES, DemoPages
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
+from meetbot.lab.scenario import Scenario
+from meetbot.lab.stage import run_scenario
+from meetbot.media import MediaSampler
+from meetbot.session import run_session
+from meetbot.store import Store
 
 BOT = BOT_NAME
 
@@ -78,3 +88,75 @@ async def joined_bot(settings: Settings, home: Path) -> tuple[BrowserConnector, 
     clock = MonotonicClock()
     connector.clock = clock  # read from run() on: nothing was stamped while joining
     return connector, clock
+
+
+class Seen:
+    """A session observer (meetbot.session.Observer): every event the session folds, in the
+    order it folds them, for a test to wait on and read."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self._changed = asyncio.Event()
+
+    def see(self, event: Event) -> None:
+        self.events.append(event)
+        self._changed.set()
+
+    def tick(self, now: float) -> None:
+        self._changed.set()
+
+    async def wait_for(self, predicate: Callable[[list[Event]], bool], timeout_s: float) -> None:
+        """Return once `predicate(events)` holds; TimeoutError after `timeout_s`."""
+        async with asyncio.timeout(timeout_s):
+            while not predicate(self.events):
+                self._changed.clear()
+                await self._changed.wait()
+
+
+@dataclass
+class Watched:
+    """A bridge bot's session on a scripted meeting, running until the test ends it."""
+
+    seen: Seen
+    store: Store
+    stop: asyncio.Event
+    session: asyncio.Task[SessionRecord]
+    people: asyncio.Task[None]
+
+    async def end(self) -> SessionRecord:
+        """End the session (as Ctrl-C would: saved and reported), then the scripts."""
+        self.stop.set()
+        record = await self.session
+        self.people.cancel()
+        return record
+
+
+@asynccontextmanager
+async def watched(
+    lab: Lab,
+    bot: BrowserConnector,
+    clock: MonotonicClock,
+    room: int,
+    plan: Scenario,
+    store_at: Path,
+) -> AsyncIterator[Watched]:
+    """`bot` (from joined_bot) watches `plan` played in `room` with the real sampler, detector,
+    session and a SQLite store at `store_at`; the bot leaves when the block ends."""
+    settings = bot.settings
+    seen, stop = Seen(), asyncio.Event()
+    try:
+        with Store.open("", store_at) as store:
+            async with (
+                MediaSampler(settings.sampling, DetectorSettings(), clock) as sampler,
+                asyncio.TaskGroup() as group,
+            ):
+                people = group.create_task(run_scenario(lab.janus.url, room, plan, clock))
+                session = group.create_task(
+                    run_session(
+                        bot, sampler, settings=settings, store=store, clock=clock, stop=stop,
+                        observer=seen,
+                    )
+                )  # fmt: skip
+                yield Watched(seen, store, stop, session, people)
+    finally:
+        await bot.__aexit__(None, None, None)

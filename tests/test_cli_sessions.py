@@ -54,6 +54,21 @@ def test_report_writes_html_markdown_and_csv(
     assert "Chloé Martin" in html
 
 
+def test_report_print_keeps_individual_figures_back_as_the_chapter_says(
+    stored: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MEETBOT_REPORTS__MIN_GROUP_FOR_DETAIL", "50")
+    out = tmp_path / "out"
+    assert main(["report", stored[-1], "--out", str(out), "--print"]) == 0
+    printed = capsys.readouterr().out
+    written = (out / stored[-1] / "report.md").read_text(encoding="utf-8")
+    assert written in printed
+    assert "Individual scores and observed shares are not shown" in printed
+
+
 def test_report_of_unknown_session_is_one_clear_line(
     stored: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 import sqlalchemy as sa
 from fake_discord import WEBHOOK_ID, WEBHOOK_TOKEN, WEBHOOK_URL, FakeDiscord, Recorded, serve
@@ -85,8 +84,7 @@ async def test_recap_through_the_bot(fake: FakeDiscord, db: sa.Engine) -> None:
 async def test_recap_through_a_webhook_needs_no_token(fake: FakeDiscord, db: sa.Engine) -> None:
     outbox = Outbox(db)
     outbox.enqueue("discord", RECAP, "recap:s1")
-    async with aiohttp.ClientSession() as session:
-        publisher = DiscordWebhookPublisher(WEBHOOK_URL, session, username="meetbot")
+    async with DiscordWebhookPublisher(WEBHOOK_URL, username="meetbot") as publisher:
         (receipt,) = await outbox.deliver_pending({"discord": publisher})
     assert receipt.status is Status.SENT
     (post,) = fake.sent("/webhooks/")
@@ -128,12 +126,35 @@ async def test_a_429_discord_py_will_not_retry_is_retried_by_the_outbox(
     outbox = Outbox(db)
     outbox.enqueue("discord", RECAP, "recap:s1")
     sleep = NoWait()
-    async with aiohttp.ClientSession() as session:
-        publisher = DiscordWebhookPublisher(WEBHOOK_URL, session)
+    async with DiscordWebhookPublisher(WEBHOOK_URL) as publisher:
         (receipt,) = await outbox.deliver_pending({"discord": publisher}, sleep=sleep)
     assert receipt.status is Status.SENT
     assert len(sleep.delays) == 1
     assert [r.status for r in fake.sent("/webhooks/")] == [429, 200]
+
+
+async def test_a_429_discord_py_sleeps_through_is_rate_limited_not_maybe_posted(
+    fake: FakeDiscord, db: sa.Engine
+) -> None:
+    # With Via, discord.py sleeps out the Retry-After inside the request; the webhook's own
+    # timeout (3 x 1 s) ends that sleep. Discord refused the part: it was surely not posted.
+    fake.fail_next("webhook", 429, retry_after=600.0)
+    outbox = Outbox(db)
+    outbox.enqueue("discord", RECAP, "recap:s1")
+    async with DiscordWebhookPublisher(WEBHOOK_URL, timeout_s=1.0) as publisher:
+        (receipt,) = await outbox.deliver_pending({"discord": publisher}, sleep=NoWait())
+    assert [r.status for r in fake.sent("/webhooks/")] == [429]
+    assert fake.messages == []
+    assert receipt.status is Status.PENDING
+    assert "may have been posted" not in receipt.note
+    assert "could post a copy" not in receipt.note
+    assert "rate limited (429)" in receipt.note
+    assert "not posted" in receipt.note
+    # Scheduled after the wait Discord asked for, less what discord.py already slept of it.
+    entry = outbox.get(1)
+    assert "may have been posted" not in entry.last_error
+    assert "Discord asks to wait 10 min" in receipt.note
+    assert entry.next_attempt_at > 0
 
 
 async def test_a_500_then_success_sends_one_message(fake: FakeDiscord, db: sa.Engine) -> None:
@@ -262,8 +283,7 @@ async def test_a_cut_off_webhook_delivery_does_not_post_a_part_twice(
     fake.fail_next("webhook", 200, hang=held, after=1)
     outbox = Outbox(db)
     outbox.enqueue("discord", THREE_PARTS, "recap:s1")
-    async with aiohttp.ClientSession() as session:
-        publisher = DiscordWebhookPublisher(WEBHOOK_URL, session)
+    async with DiscordWebhookPublisher(WEBHOOK_URL) as publisher:
         (cut_off,) = await outbox.deliver_pending({"discord": publisher}, within_s=1.0)
         held.set()
         assert cut_off.status is Status.PENDING

@@ -4,7 +4,9 @@ Runs only inside the test network namespace: `scripts/in-sandbox .venv/bin/pytes
 What the bot emitted is compared with what each participant actually did (its `Happened`
 log, stamped on the same clock): joins, leaves, tracks and speaking turns within 2 s, the state
 each sampled frame shows (judged by the real detector) lasting as long as the script says,
-within 3 s.
+within 3 s. On a busy machine the scripts' clock starts only once faces are rendered and the bot
+is in (BotInRoom.play), and the tolerances grow by the longest stall of the shared event loop
+(LoopLag), never by a guess.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import asyncio
 import dataclasses
 import socket
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 import av
 import pytest
@@ -47,10 +51,31 @@ EVENT_TOLERANCE_S = 2.0
 STATE_TOLERANCE_S = 3.0
 
 
+class LoopLag:
+    """The longest this process's event loop was kept from running while it was watched.
+
+    The bot, the scripted participants and the judge share this loop: a stall of s seconds
+    (a busy machine) delays whatever the bot reports by up to s, through no fault of its own.
+    The checks allow that much on top of their tolerances; on an idle machine it is ~0.
+    """
+
+    TICK_S = 0.1
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+
+    async def watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(self.TICK_S)  # a measurement: how late this wake-up comes
+            self.worst = max(self.worst, loop.time() - before - self.TICK_S)
+
+
 def _pairs_within(expected: list[float], observed: list[float], tolerance: float) -> None:
     assert len(observed) == len(expected), (expected, observed)
     for want, got in zip(sorted(expected), sorted(observed), strict=True):
-        assert abs(got - want) <= tolerance, (want, got)
+        assert abs(got - want) <= tolerance, (want, got, tolerance)
 
 
 def _ids_by_name(events: EventRecorder) -> dict[str, set[ParticipantId]]:
@@ -61,20 +86,29 @@ def _ids_by_name(events: EventRecorder) -> dict[str, set[ParticipantId]]:
 
 
 class Judge:
-    """Samples each participant's received video once a second through the real detector."""
+    """Samples each participant's received video once a second through the real detector,
+    stamping each verdict with `clock` (the room's, set once the room is up)."""
 
-    def __init__(self, clock: MonotonicClock) -> None:
-        self.clock = clock
+    def __init__(self) -> None:
+        self.clock: Callable[[], float] | None = None
         self.detectors: dict[ParticipantId, Detector] = {}
         self.verdicts: dict[ParticipantId, list[tuple[float, str]]] = defaultdict(list)
 
     async def __call__(self, participant: ParticipantId, frame: object) -> None:
         assert isinstance(frame, av.VideoFrame)
+        assert self.clock is not None
         at = self.clock()
-        detector = self.detectors.setdefault(participant, Detector())
         rgb = frame.to_ndarray(format="rgb24")
-        reading = await asyncio.to_thread(detector.observe, rgb, at)
-        self.verdicts[participant].append((at, str(reading.verdict)))
+        verdict = await asyncio.to_thread(self._judge, participant, rgb, at)
+        self.verdicts[participant].append((at, verdict))
+
+    def _judge(self, participant: ParticipantId, rgb: Any, at: float) -> str:
+        # In a worker thread, the detector's creation too: loading its models takes a second
+        # or more on a busy machine, which on the loop would stall the bot and every script.
+        detector = self.detectors.get(participant)
+        if detector is None:
+            detector = self.detectors[participant] = Detector()
+        return str(detector.observe(rgb, at).verdict)
 
     def close(self) -> None:
         for detector in self.detectors.values():
@@ -82,15 +116,18 @@ class Judge:
 
 
 def _state_durations(verdicts: list[tuple[float, str]], state: str) -> list[tuple[float, float]]:
-    """Runs of consecutive samples showing `state`, as (first, last) sample times."""
+    """Runs of consecutive samples showing `state`, as (first, last) sample times: only a
+    sample showing something else ends a run. A pause between samples does not: the judge's
+    detector runs in a thread, and on a busy machine one sample can take longer than the 1 s
+    between samples (a run of looking away was split in two by such a pause)."""
     runs: list[tuple[float, float]] = []
+    previous: str | None = None
     for at, verdict in verdicts:
-        if verdict != state:
-            continue
-        if runs and at - runs[-1][1] <= 1.6:  # the next 1 s sample: still the same run
+        if verdict == state and previous == state:
             runs[-1] = (runs[-1][0], at)
-        else:
+        elif verdict == state:
             runs.append((at, at))
+        previous = verdict
     return runs
 
 
@@ -114,34 +151,36 @@ MEETING = Scenario(
 @pytest.mark.janus
 @in_sandbox
 async def test_bot_observes_every_script_of_a_meeting() -> None:
-    clock = MonotonicClock()
-    judge = Judge(clock)
-    events = EventRecorder()
-    async with JanusServer() as janus:
-        await janus.create_room(ROOM)
-        settings = MeetingSettings(url=janus.url, room=ROOM)
-        try:
-            async with (
-                JanusConnector(settings, clock) as connector,
-                asyncio.TaskGroup() as group,
-            ):
-                sink = DrainingSink(group, on_video_frame=judge)
-                bot = group.create_task(connector.run(events.emit, sink))
-                logs = await run_scenario(janus.url, ROOM, MEETING, clock)
-                everyone = len(MEETING.scripts)
-                await events.wait_for(
-                    lambda seen: sum(isinstance(e, ParticipantLeft) for e in seen) >= everyone
-                )
-                bot.cancel()
-        finally:
-            judge.close()
+    judge = Judge()
+    try:
+        # BotInRoom.play starts the scripts' clock only once the faces are rendered and the
+        # bot is in the room: on a busy machine those take many seconds, which used to pass on
+        # the clock the checks below hold every script and step to.
+        async with bot_in_room(on_video_frame=judge) as room:
+            judge.clock = room.clock
+            lag = LoopLag()
+            watching = room.group.create_task(lag.watch())
+            bot = room.start()
+            logs = await room.play(MEETING)
+            everyone = len(MEETING.scripts)
+            # Everyone's last leave reaches the bot after the scripts end: on a busy machine
+            # that can take seconds, and waiting longer costs nothing when it comes at once.
+            await room.events.wait_for(
+                lambda seen: sum(isinstance(e, ParticipantLeft) for e in seen) >= everyone,
+                timeout_s=60.0,
+            )
+            bot.cancel()
+            watching.cancel()
+    finally:
+        judge.close()
 
-    assert connector.talking_events is True
-    assert connector.joining_events is True
+    events, sink = room.events, room.sink
+    assert room.connector.talking_events is True
+    assert room.connector.joining_events is True
     ids = _ids_by_name(events)
     assert set(ids) == {s.display_name for s in MEETING.scripts}
     for log in logs.values():
-        _check_script(log, ids[log.script.display_name], events, judge, sink)
+        _check_script(log, ids[log.script.display_name], events, judge, sink, lag.worst)
     assert not events.of(ConnectionLost)
 
 
@@ -151,38 +190,43 @@ def _check_script(
     events: EventRecorder,
     judge: Judge,
     sink: DrainingSink,
+    slack: float = 0.0,
 ) -> None:
-    _check_presence(log, ids, events)
+    """`slack`: how long the loop stalled (LoopLag), allowed on top of every tolerance."""
+    _check_presence(log, ids, events, slack)
     speech = [e for e in events.of(SpeechChanged) if e.participant in ids]
-    _pairs_within(log.times("speak_start"), [e.at for e in speech if e.speaking], EVENT_TOLERANCE_S)
-    _pairs_within(
-        log.times("speak_end"), [e.at for e in speech if not e.speaking], EVENT_TOLERANCE_S
-    )
+    within = EVENT_TOLERANCE_S + slack
+    _pairs_within(log.times("speak_start"), [e.at for e in speech if e.speaking], within)
+    _pairs_within(log.times("speak_end"), [e.at for e in speech if not e.speaking], within)
 
     for participant in ids:
         assert sink.frames[participant, TrackKind.VIDEO] > 0, log.script.name
     verdicts = sorted(v for p in ids for v in judge.verdicts[p])
+    state_within = STATE_TOLERANCE_S + slack
     for start, end, behaviour in log.script.steps:
         runs = [
             (first, last)
             for first, last in _state_durations(verdicts, behaviour.state)
-            if first < end + STATE_TOLERANCE_S and last > start - STATE_TOLERANCE_S
+            if first < end + state_within and last > start - state_within
         ]
-        assert len(runs) == 1, (log.script.name, behaviour, runs)
+        assert len(runs) == 1, (log.script.name, behaviour, runs, verdicts)
         first, last = runs[0]
-        assert abs(first - start) <= STATE_TOLERANCE_S, (log.script.name, behaviour, first)
-        assert abs(last + 1.0 - end) <= STATE_TOLERANCE_S, (log.script.name, behaviour, last)
+        assert abs(first - start) <= state_within, (log.script.name, behaviour, first)
+        assert abs(last + 1.0 - end) <= state_within, (log.script.name, behaviour, last)
 
 
-def _check_presence(log: Happened, ids: set[ParticipantId], events: EventRecorder) -> None:
+def _check_presence(
+    log: Happened, ids: set[ParticipantId], events: EventRecorder, slack: float = 0.0
+) -> None:
     """Joins, leaves and video tracks of one script in a room with notify_joining."""
     script = log.script
+    within = EVENT_TOLERANCE_S + slack
     # One join and one leave per stay, publishing or not.
     joins = [e.at for e in events.of(ParticipantJoined) if e.participant in ids]
-    _pairs_within(log.times("joined"), joins, EVENT_TOLERANCE_S)
+    _pairs_within(log.times("joined"), joins, within)
 
     left = [e for e in events.of(ParticipantLeft) if e.participant in ids]
-    _pairs_within(log.times("left") + log.times("crashed"), [e.at for e in left], EVENT_TOLERANCE_S)
+    _pairs_within(log.times("left") + log.times("crashed"), [e.at for e in left], within)
     if script.crash_at is not None:
         assert left[0].reason in (LeaveReason.LEFT, LeaveReason.LOST)
     else:
@@ -190,9 +234,9 @@ def _check_presence(log: Happened, ids: set[ParticipantId], events: EventRecorde
 
     # Unpublishing (Carol) ends the tracks only; publishing again starts them again.
     video = [e for e in events.of(TrackStarted) if e.participant in ids]
-    _pairs_within(log.times("published"), [e.at for e in video], EVENT_TOLERANCE_S)
+    _pairs_within(log.times("published"), [e.at for e in video], within)
     ended = [e.at for e in events.of(TrackEnded) if e.participant in ids]
-    _pairs_within(_stops_publishing(log), ended, EVENT_TOLERANCE_S)
+    _pairs_within(_stops_publishing(log), ended, within)
 
 
 def _stops_publishing(log: Happened) -> list[float]:
@@ -206,6 +250,35 @@ def _stops_publishing(log: Happened) -> list[float]:
                 stops.append(at)
             publishing = False
     return stops
+
+
+@pytest.mark.janus
+@in_sandbox
+async def test_a_played_script_is_seen_from_its_first_seconds() -> None:
+    """BotInRoom.play renders the faces and waits for the bot to be in the room before the
+    clock starts, so the script's opening seconds reach the bot as scripted (they used to pass
+    while the faces rendered, the clock already running: camera-off here was never seen)."""
+    ann = Script("a", "Ann", steps=((0.0, 6.0, Behaviour.CAMERA_OFF),), leaves_at=10.0)
+    samples: list[tuple[float, bool]] = []  # (when, black) once a second, as the bot got them
+
+    async def look(participant: ParticipantId, frame: object) -> None:
+        assert isinstance(frame, av.VideoFrame)
+        samples.append((room.clock(), float(frame.to_ndarray(format="gray").mean()) < 16.0))
+
+    async with bot_in_room(on_video_frame=look) as room:
+        bot = room.start()
+        logs = await room.play(Scenario((ann,), duration_s=11.0))
+        await room.events.wait_for(lambda seen: bool(room.events.of(ParticipantLeft)))
+        bot.cancel()
+
+    (joined,) = logs["a"].times("joined")
+    assert joined <= EVENT_TOLERANCE_S, joined  # at 0 as scripted, not seconds into it
+    (seen,) = [e.at for e in room.events.of(ParticipantJoined)]
+    _pairs_within([joined], [seen], EVENT_TOLERANCE_S)
+    early = [black for at, black in samples if at < 6.0 - STATE_TOLERANCE_S / 2]
+    assert early, samples  # her camera-off opening reached the bot
+    assert all(early), samples
+    assert not any(black for at, black in samples if at > 6.0 + STATE_TOLERANCE_S), samples
 
 
 SILENT_ROOM = Scenario(

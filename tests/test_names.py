@@ -24,6 +24,10 @@ from meetbot.domain.chapter import Chapter, Member
         ("Anne-Marie O’Neil — Acme", "Anne-Marie O'Neil", "anne-marie o'neil"),
         ("Dr. J. Smith", "Dr. J. Smith", "dr j smith"),
         ("Sam Jones (sub for Bob Nguyen)", "Sam Jones", "sam jones"),
+        ("Pat Sub (sub for Chris Lee)", "Pat Sub", "pat sub"),  # "Sub" is her name
+        ("Pat Sub sub for Chris Lee", "Pat Sub", "pat sub"),
+        ("Pat Sub | Acme", "Pat Sub", "pat sub"),
+        ("Pat (Chris Lee's sub)", "Pat", "pat"),
         ("Søren Kierkegaard", "Søren Kierkegaard", "søren kierkegaard"),
         ("李雷", "李雷", "李雷"),
         ("🌟", "", ""),
@@ -46,6 +50,28 @@ def test_clean_and_key(display: str, clean: str, key: str) -> None:
         ("Sam Jones, standing in for Chloé", "Chloé"),
         ("Submarine Sam", None),
         ("Sam Jones", None),
+        # The patterns of the module docstring, each as people type it.
+        ("Pat Sub (sub for Chris)", "Chris"),
+        ("Pat Sub [Sub For  Chris Lee]", "Chris Lee"),
+        ("Pat (subbing for Chris Lee)", "Chris Lee"),
+        ("Pat (stand-in for Chris)", "Chris"),
+        ("Pat (for Chris Lee)", "Chris Lee"),
+        ("Pat (Chris Lee’s sub)", "Chris Lee"),
+        ("Pat - sub Chris", "Chris"),
+        ("Pat | Chris's substitute", "Chris"),
+        ("Pat Sub (sub for Chris) | Acme", "Chris"),
+        ("Pat Sub sub for Chris Lee", "Chris Lee"),
+        ("Pat standing in for Chris", "Chris"),
+        ("sub for Chris Lee", "Chris Lee"),
+        ("Chris Lee's sub", "Chris Lee"),
+        # Names, not hints: a hint must name someone.
+        ("Pat Sub", None),
+        ("Pat Sub | Acme", None),
+        ("Sub Zero Ltd", None),
+        ("Pat (Subway)", None),
+        ("Pat (sub)", None),
+        ("Ann (here for Chris)", None),
+        ("Bob Nguyen's iPhone", None),
     ],
 )
 def test_substitute_hint(display: str, member: str | None) -> None:
@@ -93,6 +119,14 @@ def test_match(display: str, person: str | None) -> None:
         ("Kim (sub for Chloe)", None),  # two Chloes: not sure
         ("Kim (sub for Nobody)", None),
         ("Kim", None),
+        ("Pat Sub (sub for Bob)", "Bob Nguyen"),  # was a visitor: "Sub" read as the hint
+        ("Pat Sub (sub for BOB  NGUYÉN)", "Bob Nguyen"),
+        ("Pat (for Chloé Martin-Smith)", "Chloe Martin-Smith"),
+        ("Pat - sub Dan Ray", "Dan Ray"),
+        ("Bob Nguyen's sub", "Bob Nguyen"),
+        ("Pat (Bobby N's substitute)", "Bob Nguyen"),  # an alias names him too
+        ("Pat Sub sub for bob nguyen", "Bob Nguyen"),
+        ("Pat Sub (sub for Zed Unknown)", None),  # not on the roster: a visitor
     ],
 )
 def test_substituted(display: str, person: str | None) -> None:

@@ -103,3 +103,21 @@ def test_the_lead_comparison_keeps_the_represented_member_among_members() -> Non
     text = comparison(sessions, detail=True, min_group=1).body
     assert "Cy Diaz" in text
     assert "Dee Fox" not in text
+
+
+def test_a_substitute_named_in_their_display_name_is_thanked_in_the_recap() -> None:
+    # "Sub" is Pat's surname; the hint in brackets names Cy by first name, in lower case.
+    record = meeting("Ann Lee", "Bo Chen", "Pat Sub (sub for cy)")
+    pat = next(a for a in record.attendees if a.person == "Pat Sub")
+    assert (pat.attendance, pat.substitute_for) == (Attendance.SUBSTITUTE, "Cy Diaz")
+    body = recap(record).body
+    assert "**Thank you for standing in:** Pat Sub (for Cy Diaz)" in body
+    assert "1 represented by a substitute · 0 absences" in body
+    assert "visitor" not in body.casefold()
+
+
+def test_a_substitute_for_someone_not_on_the_roster_stays_a_visitor() -> None:
+    record = meeting("Ann Lee", "Bo Chen", "Pat Sub (sub for Zed)")
+    pat = next(a for a in record.attendees if a.person == "Pat Sub")
+    assert (pat.attendance, pat.substitute_for) == (Attendance.VISITOR, None)
+    assert "standing in" not in recap(record).body

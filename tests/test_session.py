@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import signal
 import subprocess
 import sys
@@ -36,8 +37,8 @@ from meetbot.domain.events import (
 )
 from meetbot.domain.record import SessionRecord, Span
 from meetbot.domain.states import Attendance, State
-from meetbot.errors import ConnectError, StorageError
-from meetbot.session import run_session
+from meetbot.errors import ConnectError, StoppedWhileJoining, StorageError
+from meetbot.session import run_session, saved
 from meetbot.store import Store
 from meetbot.terminal.interrupt import stop_on_signals
 
@@ -89,9 +90,12 @@ class ScriptedConnector:
         *,
         hang: bool = False,
         fail: Exception | None = None,
+        admit: bool = True,
     ) -> None:
         self.clock, self.script, self.hang, self.fail = clock, script, hang, fail
         self.played = asyncio.Event()
+        self.admitted = asyncio.Event()
+        self.admit = admit  # False: still joining (a lobby, a slow server) until cancelled
         self.cancelled = False
 
     async def __aenter__(self) -> Self:
@@ -104,6 +108,10 @@ class ScriptedConnector:
 
     async def run(self, emit: Emit, sink: TrackSink) -> None:
         try:
+            if not self.admit:
+                self.played.set()
+                await asyncio.Event().wait()
+            self.admitted.set()
             for event in self.script:
                 self.clock.now = max(self.clock.now, event.at)
                 await emit(event)
@@ -259,6 +267,45 @@ async def test_stop_ends_the_meeting_as_interrupted_and_returns_the_saved_record
     await live.connector.played.wait()
     stop.set()  # what the first Ctrl-C does (meetbot.terminal.interrupt)
     assert await task == live.saved("x")
+
+
+@pytest.mark.parametrize("end", ["stop", "until", "cancel"])
+async def test_a_meeting_that_ends_before_the_bot_is_admitted_stores_nothing(
+    store: RecordingStore, end: str
+) -> None:
+    clock = ManualClock()
+    joining = ScriptedConnector(clock, meeting(60.0), admit=False)
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        run_session(
+            joining,
+            FakeSampler(),
+            settings=settings(),
+            store=store,
+            clock=clock,
+            session_id="j",
+            stop=stop,
+            until=None if end != "until" else 0.5,
+        )
+    )
+    await joining.played.wait()  # in the join: begun, not admitted
+    assert [s.session_id for s in store.list_sessions()] == ["j"]
+    if end == "stop":
+        stop.set()  # the first Ctrl-C
+    elif end == "until":
+        clock.advance(1.0)  # the actor sees the end time pass on its next idle wake-up
+    else:
+        task.cancel()  # a second Ctrl-C, or a caller giving up
+    if end == "cancel":
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    else:
+        with pytest.raises(StoppedWhileJoining) as caught:
+            await task
+        assert caught.value.interrupted is (end == "stop")
+        assert "nothing was recorded" in str(caught.value)
+    assert store.list_sessions() == []  # no all-absent meeting
+    assert store.unfinished() == []
 
 
 async def test_a_caller_s_timeout_propagates_and_the_record_is_still_saved(
@@ -462,3 +509,35 @@ def test_a_killed_session_is_recovered_from_its_checkpoints(tmp_path: Path) -> N
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     asyncio.run(_child(sys.argv[1]))
+
+
+async def test_a_final_save_the_database_refuses_waits_in_memory_until_it_answers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    attempts: list[int] = []
+
+    def save() -> None:  # the database is down for two attempts, then back
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise StorageError("cannot save session s1 in postgresql://db: connection refused")
+
+    with caplog.at_level(logging.WARNING, logger="meetbot.session"):
+        await saved(save, "s1", within_s=60)
+    assert len(attempts) == 3
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2  # one line when it fails, one when it is saved: not one per try
+    assert lines[0].startswith("session s1 is not saved yet (cannot save session s1 in ")
+    assert "kept in memory" in lines[0]
+    assert lines[1] == "session s1 is saved"
+
+
+async def test_a_final_save_gives_up_after_save_retry_s() -> None:
+    attempts: list[int] = []
+
+    def save() -> None:
+        attempts.append(1)
+        raise StorageError("cannot save session s1: disk full")
+
+    with pytest.raises(StorageError, match="disk full"):
+        await saved(save, "s1", within_s=0)
+    assert len(attempts) == 1

@@ -213,6 +213,18 @@ def test_late_events_never_rewrite_closed_time() -> None:
     assert spans_of(events, 20) == [(E, 0, 10)]
 
 
+def test_unseen_is_unknown_at_once_and_a_reading_ends_it_at_once() -> None:
+    """Off the gallery page the bot has no picture at all: unknown from that moment, not 5 s
+    later when the last reading goes stale (nor absent); back on the page, the first reading
+    takes over without a dwell. An ordinary unknown reading still waits for staleness."""
+    unseen = Observation(6, A, U, confidence=0.0, reason="off_screen", unseen=True)
+    events = [*joined(), *readings("eeeeee"), unseen, *readings("eee", start=9)]
+    assert spans_of(events, 12) == [(E, 0, 6), (U, 6, 9), (E, 9, 12)]
+    plain = Observation(6, A, U, confidence=0.0, reason="detector failed")
+    events = [*joined(), *readings("eeeeee"), plain, *readings("eee", start=9)]
+    assert spans_of(events, 12) == [(E, 0, 12)]
+
+
 def test_connections_are_folded_independently() -> None:
     events = sorted(
         joined(0, A) + joined(5, B) + readings("e" * 20, 0, A) + readings("l" * 15, 5, B),

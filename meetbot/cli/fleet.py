@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,8 @@ from meetbot.store.database import create_engine
 ENVIRONMENT = """environment:
   MEETBOT_CHAPTERS      the folder of chapter files (instead of --chapters)
   MEETBOT_BROKER_URL    the Redis broker, e.g. redis://:PASSWORD@redis-host:6379/0
-  MEETBOT_STORAGE__URL  the one store, e.g. postgresql://meetbot@db-host/meetbot"""
+  MEETBOT_STORAGE__URL  the one store, e.g. postgresql://meetbot@db-host/meetbot
+  MEETBOT_WORKER_HOST   a worker machine's name (instead of --host): unique per machine"""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,12 +55,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     worker.add_argument(
         "--concurrency",
         type=int,
-        help="meetings at once (default: the cores over the platform's cost per meeting)",
+        help="meetings at once (default: the cores over the costliest offered meeting: "
+        "1 core on Janus, 3 through a browser)",
     )
-    worker.add_argument("--platform", default="janus", help="the platform this worker joins")
+    worker.add_argument(
+        "--platforms",
+        "--platform",
+        metavar="LIST",
+        help="platform families to run: janus, web (every browser profile) or janus,web "
+        "(default: each one this machine has the parts for)",
+    )
+    worker.add_argument(
+        "--host",
+        default=os.environ.get("MEETBOT_WORKER_HOST") or socket.gethostname(),
+        help="this machine's name in `fleet status` and in claims (default: "
+        "MEETBOT_WORKER_HOST, else the host name); it must differ between machines: a dead "
+        "worker of this name is recognised by its process id, at once",
+    )
     worker.set_defaults(func=_worker)
     status = actions.add_parser(
-        "status", parents=[common], help="upcoming, running, finished and failed meetings"
+        "status",
+        parents=[common],
+        help="upcoming, running, finished and failed meetings, and the workers (alive or gone)",
     )
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=_status)
@@ -93,13 +111,15 @@ def claims_of(chapters: Chapters, lease_s: float) -> Claims:
 
 
 def _scheduler(args: argparse.Namespace) -> int:
-    from meetbot.fleet.broker import broker_url, make_app, send_join
+    from meetbot.fleet.broker import broker_url, check_broker, make_app, send_join
     from meetbot.fleet.scheduler import Scheduler
 
     chapters = chapters_of(args)
     claims = claims_of(chapters, args.lease_s)
     celery = make_app(broker_url(), longest_meeting_s=chapters.longest_s)
-    scheduler = Scheduler(chapters, claims, lambda key: send_join(celery, key))
+    scheduler = Scheduler(
+        chapters, claims, lambda key: send_join(celery, key), lambda: check_broker(celery)
+    )
     if args.once:
         done = scheduler.tick()
         for key in done.sent:
@@ -119,34 +139,49 @@ def say(line: str) -> None:
 def _worker(args: argparse.Namespace) -> int:
     from meetbot.fleet import worker
     from meetbot.fleet.jobs import JobContext
-    from meetbot.fleet.platforms import concurrency, missing_parts
+    from meetbot.fleet.platforms import concurrency, detect, parse_families
 
     chapters = chapters_of(args)
-    missing = missing_parts(args.platform)
-    if missing:
+    wanted = parse_families(args.platforms) if args.platforms else None
+    # The machine's browser settings: the defaults and MEETBOT_BROWSER__* (a chapter's own
+    # browser.executable is checked again when its meeting comes).
+    offer = detect(wanted, config.load(None).browser)
+    for kind, missing in offer.lacking:
+        print(f"meetbot fleet worker: not offering {kind} meetings: {missing}", file=sys.stderr)
+    if not offer.families:
         # Started anyway would take jobs and refuse each; say it once, up front.
-        print(
-            f"meetbot fleet worker: cannot run {args.platform} meetings: {missing}", file=sys.stderr
-        )
+        print("meetbot fleet worker: no platform to offer; nothing to run", file=sys.stderr)
         return 2
-    context = JobContext(chapters, claims_of(chapters, args.lease_s), offers=(args.platform,))
-    n = args.concurrency or concurrency(args.platform)
+    if not args.host.strip():
+        raise ConfigError("--host must name this machine, got an empty name")
+    context = JobContext(chapters, claims_of(chapters, args.lease_s), offers=offer, host=args.host)
+    n = args.concurrency or concurrency(offer.families)
     if n < 1:
         raise ConfigError(f"--concurrency must be at least 1, got {n}")
-    print(f"meetbot fleet worker: {n} meetings at once ({args.platform})", flush=True)
+    print(
+        f"meetbot fleet worker: offering {', '.join(offer.families)} meetings, "
+        f"{n} at once on {os.cpu_count()} cores",
+        flush=True,
+    )
     worker.run(context, n)
     return 0
 
 
 def _status(args: argparse.Namespace) -> int:
     from meetbot.fleet import status
+    from meetbot.fleet.workers import Workers
 
     chapters = chapters_of(args)
-    rows = claims_of(chapters, args.lease_s).all()
+    claims = claims_of(chapters, args.lease_s)
+    try:
+        rows = claims.all()
+        workers = Workers(claims.engine).all()
+    finally:
+        claims.engine.dispose()
     if args.json:
-        print(json.dumps(status.as_json(rows), indent=2))
+        print(json.dumps(status.as_json(rows, workers=workers, lease_s=args.lease_s), indent=2))
     else:
-        print(status.as_text(rows))
+        print(status.as_text(rows, workers=workers, lease_s=args.lease_s))
     return 0
 
 

@@ -11,7 +11,7 @@ import zoneinfo
 
 from meetbot import app, config
 from meetbot.cli import numbers
-from meetbot.errors import ConfigError
+from meetbot.errors import ConfigError, StoppedWhileJoining
 
 MAX_MINUTES = 24 * 60  # a meeting, not a service: a longer watch is a typo
 
@@ -64,6 +64,12 @@ def _join(args: argparse.Namespace) -> int:
     until_s = until_seconds(args.until, args.minutes, settings.chapter.timezone)
     # Ctrl-C (or SIGTERM from a service manager) ends the meeting: saved, reported, posted.
     stop_signals = (signal.SIGINT, signal.SIGTERM)
-    finished = asyncio.run(app.join(settings, until_s=until_s, stop_signals=stop_signals))
+    try:
+        finished = asyncio.run(app.join(settings, until_s=until_s, stop_signals=stop_signals))
+    except StoppedWhileJoining as exc:
+        if not exc.interrupted:
+            raise  # the end time came first: one line and exit code 2, like a failed join
+        print(f"meetbot: {exc}", file=sys.stderr)
+        return 130  # Ctrl-C's exit code, as the shell expects
     app.describe(finished, sys.stdout)
     return 0

@@ -121,8 +121,9 @@ def _report(args: argparse.Namespace) -> int:
     for path in paths:
         print(f"report: {path}")
     if args.print:
-        tz = settings.chapter.timezone
-        print(reports.markdown_report(record, history, timezone=tz))
+        # The very file just written: same settings (min_group_for_detail above all).
+        (markdown,) = [p for p in paths if p.suffix == ".md"]
+        print(markdown.read_text(encoding="utf-8"), end="")
     return 0
 
 

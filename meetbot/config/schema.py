@@ -155,10 +155,20 @@ class StorageSettings:
     url: str = ""  # empty = SQLite file in the data directory; or postgresql://...
     retention_days: int = 180  # per-second spans older than this are purged; aggregates stay
     checkpoint_s: float = 30.0  # closed spans are saved at least this often during a meeting
+    # A database that is down when a meeting ends: the record waits in memory and its save is
+    # retried this long (0: once) before it is given up (the checkpoints then remain).
+    save_retry_s: float = 600.0
 
     def __post_init__(self) -> None:
         # 100 years: far beyond any retention policy, and datetime arithmetic cannot overflow
-        check(self, {"retention_days": Range(1, 36500), "checkpoint_s": seconds(positive=True)})
+        check(
+            self,
+            {
+                "retention_days": Range(1, 36500),
+                "checkpoint_s": seconds(positive=True),
+                "save_retry_s": seconds(),
+            },
+        )
         if self.url and not self.url.startswith(DATABASE_SCHEMES):
             scheme = self.url.partition("://")[0] if "://" in self.url else self.url
             # Only the scheme is echoed: the rest may hold a password.

@@ -10,6 +10,7 @@ signals into domain events (joins, leaves, speech) and hands each remote media t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -78,6 +79,10 @@ class TrackSink(Protocol):
 
 
 class Connector(Protocol):
+    # Set once the bot is in the meeting (past any lobby): a meeting that ends before that was
+    # never joined, and nothing of it is stored (meetbot.session).
+    admitted: asyncio.Event
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(

@@ -87,6 +87,7 @@ class JanusConnector:
         self._http = http
         self._own_http: aiohttp.ClientSession | None = None
         self._present: set[ParticipantId] = set()  # who the domain was last told is here
+        self.admitted = asyncio.Event()  # set once the bot is in the room (as the browser's)
 
     @property
     def announce(self) -> str:
@@ -127,6 +128,7 @@ class JanusConnector:
                     if joined_once:
                         await emit(ConnectionRestored(self.clock()))
                     joined_once = True
+                    self.admitted.set()
                     backoff = 0.5
                     if await stay.attend(emit, sink):
                         return

@@ -64,6 +64,9 @@ class Observation:
     yaw: float | None = None
     pitch: float | None = None
     reason: str = ""
+    # The bot has no picture of them at all now (their tile is off the gallery page it is
+    # showing): `unknown` from this moment, not only once the last reading goes stale.
+    unseen: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,19 @@ Meeting display names carry decoration: "Chloe Martin 🌟", "Zoe Li | Acme Ltd"
 removed), against each roster name and alias normalised the same way. A key that fits more than
 one person matches nobody: identity is never guessed.
 
-A substitute often says so in their name ("Sam Jones (sub for Bob Nguyen)"); `substitute_for`
-reads that hint.
+A substitute often says so in their name; `substitute_for` reads these hints (case, accents and
+spacing do not matter), and `Roster.substituted` matches the member they name like any display
+name (a first name alone when exactly one member has it; anyone else leaves them a visitor):
+
+- in brackets: "Pat Sub (sub for Chris Lee)", "(sub Chris)", "[sub: Chris]", "(substitute for
+  Chris)", "(subbing for Chris)", "(standing in for Chris)", "(stand-in for Chris)",
+  "(for Chris Lee)", "(Chris Lee's sub)";
+- after a separator (" - ", " | ", " / ", " – ", a comma): "Pat - sub Chris", "Pat, standing in
+  for Chris", "Pat | Chris's sub";
+- at the end, with "for": "Pat Sub sub for Chris Lee", "Pat standing in for Chris";
+- as the whole name: "sub for Chris Lee", "Chris Lee's sub".
+
+A bare "Pat Sub" or "Sub Zero Ltd" is a name, not a hint: the hint must name someone.
 """
 
 from __future__ import annotations
@@ -30,11 +41,18 @@ _DEVICE = re.compile(
     re.IGNORECASE,
 )
 _BRACKETS = re.compile(r"\s*[(\[{][^)\]}]*[)\]}]\s*")
-_SUB_HINT = re.compile(
-    r"[(\[{]?\s*\b(?:sub|substitute|subbing|standing in|stand-in)\b\s*(?:for|:)?\s*"
-    r"(?P<member>[^)\]}|]+?)\s*[)\]}]?\s*$",
+_SUB_WORD = r"(?:sub(?:stitute|bing)?|standing\s+in|stand-?in)"
+# One bracket's or separated part's whole text: "sub for X", "sub: X", "sub X", "for X", "X's sub".
+_SUB_PART = re.compile(
+    rf"(?:{_SUB_WORD}(?:\s+for\s+|\s*:\s*|\s+)|for\s+)(?P<member>\S.*?)"
+    rf"|(?P<owner>\S.*?)['’]s\s+(?:sub(?:stitute)?|stand-?in)",
     re.IGNORECASE,
 )
+_BRACKETED = re.compile(r"[(\[{](?P<inside>[^()\[\]{}]*)[)\]}]")
+_SEPARATOR = re.compile(r"\s+[|/·•–—-]\s+|\s*[|,]\s*")
+# Unbracketed, the word "for" is required: "Pat Sub sub for Chris", "standing in for Chris".
+_SUB_TAIL = re.compile(rf"(?:^|\s){_SUB_WORD}\s+for\s+(?P<member>\S.*?)\s*$", re.IGNORECASE)
+_OWNER_WHOLE = re.compile(r"(?P<owner>\S.*?)['’]s\s+(?:sub(?:stitute)?|stand-?in)", re.I)
 
 
 def clean(display_name: str) -> str:
@@ -82,15 +100,42 @@ def _name_char(ch: str) -> bool:
 
 def substitute_for(display_name: str) -> str | None:
     """The member a display name says it stands in for ("Sam (sub for Bob)" → "Bob")."""
-    match = _SUB_HINT.search(unicodedata.normalize("NFC", display_name))
-    if match is None:
+    hint = _hint(unicodedata.normalize("NFC", display_name))
+    return hint[1] if hint is not None else None
+
+
+def _hint(text: str) -> tuple[int, str] | None:
+    """Where the substitute hint starts in `text`, and the member it names (module docstring)."""
+    for bracket in _BRACKETED.finditer(text):
+        member = _part_names(bracket.group("inside"))
+        if member:
+            return bracket.start(), member
+    cuts = list(_SEPARATOR.finditer(text))
+    for i, here in enumerate(cuts):
+        part = text[here.end() : cuts[i + 1].start() if i + 1 < len(cuts) else len(text)]
+        member = _part_names(_BRACKETED.sub(" ", part))
+        if member:
+            return here.start(), member
+    tail = _SUB_TAIL.search(text)
+    if tail is not None:
+        return tail.start(), " ".join(tail.group("member").split())
+    whole = _OWNER_WHOLE.fullmatch(text.strip())
+    if whole is not None:
+        return 0, " ".join(whole.group("owner").split())
+    return None
+
+
+def _part_names(part: str) -> str | None:
+    """The member one bracket's or separated part names, when the whole part is a hint."""
+    found = _SUB_PART.fullmatch(part.strip())
+    if found is None:
         return None
-    return match.group("member").strip() or None
+    return " ".join((found.group("member") or found.group("owner") or "").split()) or None
 
 
 def _strip_hint(text: str) -> str:
-    match = _SUB_HINT.search(text)
-    return text[: match.start()] if match is not None and match.start() > 0 else text
+    hint = _hint(text)
+    return text[: hint[0]] if hint is not None and hint[0] > 0 else text
 
 
 @dataclass(frozen=True, slots=True)

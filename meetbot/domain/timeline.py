@@ -19,7 +19,8 @@ Rules, per connection (ParticipantId):
   dwell was shown or not by the toss of a coin.)
 - Readings below `min_confidence` or saying `unknown` are no reading at all. A connection with
   video but no usable reading for `stale_after_s` is `unknown` from the moment the last reading
-  expired (a stalled stream or a failing detector is never absence).
+  expired (a stalled stream or a failing detector is never absence). An `unseen` observation
+  (the bot has no picture of them: their tile is off the gallery page) is `unknown` at once.
 - TrackEnded(video) makes the connection `camera_off` once the camera has stayed off for
   `camera_off_dwell_s` (dated from the TrackEnded). A connection that shows no video at all within
   `no_video_after_s` of joining (or of the bot reconnecting) had its camera off from then.
@@ -227,6 +228,9 @@ class TimelineFolder:
         if state is State.NOT_CONNECTED or obs.confidence < self._s.min_confidence:
             state = State.UNKNOWN
         if state is State.UNKNOWN:
+            if obs.unseen:  # nothing to see at all: the last reading holds no longer
+                conn.candidate = None
+                return self._switch(pid, conn, State.UNKNOWN, now)
             return []  # no usable reading: staleness decides
         if state is not State.CAMERA_OFF and conn.video is not True:
             self._video_on(conn, now)  # a judged face means frames are flowing

@@ -10,7 +10,11 @@ Meetings are long jobs, which Celery's defaults handle badly, hence:
   another worker after that long, so a shorter timeout would start a second bot in a meeting
   that is still being watched (the claim in the database would refuse it, but only after that
   worker spent its start-up). The fast path after a crash is the scheduler's lease check
-  (meetbot.fleet.scheduler), not this timeout.
+  (meetbot.fleet.scheduler), not this timeout;
+- worker_cancel_long_running_tasks_on_connection_loss off (Celery 6 turns it on): a Redis
+  restart must not end the meetings being watched; their jobs are acknowledged afterwards;
+  Known limit (celery/celery#8091, #10302, still in 5.6.3): after the reconnection a worker
+  whose meetings are still running takes no new job until one of them ends; idle workers do.
 No result backend: outcomes live in the occurrence rows, where `meetbot fleet status` reads them.
 """
 
@@ -50,6 +54,7 @@ def make_app(url: str, *, longest_meeting_s: float) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         worker_max_tasks_per_child=1,  # one meeting per process, and its memory back after
         broker_transport_options={"visibility_timeout": visibility_timeout(longest_meeting_s)},
         task_default_queue=QUEUE,
@@ -74,6 +79,18 @@ def send_join(app: Celery, key: str) -> None:
         raise BrokerDown(
             f"cannot reach the broker at {where} ({exc}); the meeting stays due and is sent "
             "again at the next tick; start redis-server or fix MEETBOT_BROKER_URL"
+        ) from exc
+
+
+def check_broker(app: Celery) -> None:
+    """Raise BrokerDown (one line) unless the broker answers now."""
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+    except (OperationalError, OSError) as exc:
+        raise BrokerDown(
+            f"cannot reach the broker at {_safe(app.conf.broker_url)} ({exc}); meetings due "
+            "now wait until it is back; start redis-server or fix MEETBOT_BROKER_URL"
         ) from exc
 
 

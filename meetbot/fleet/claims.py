@@ -15,79 +15,26 @@ row whose lease lapsed goes back to due (a handover).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 
 from meetbot.errors import MeetbotError
+from meetbot.fleet.occurrences import Row, State, create_table, find, row_of, table, update
 from meetbot.fleet.schedule import Occurrence
 from meetbot.session import new_session_id
-from meetbot.store.database import ddl_lock, translating
+from meetbot.store.database import translating
 
-_metadata = sa.MetaData()
-table = sa.Table(
-    "fleet_occurrences",
-    _metadata,
-    sa.Column("key", sa.String(300), primary_key=True),  # chapter@start (UTC)
-    sa.Column("chapter", sa.String(200), nullable=False, index=True),
-    sa.Column("starts_at", sa.Float, nullable=False),  # UTC epoch seconds
-    sa.Column("length_s", sa.Float, nullable=False),
-    sa.Column("enqueue_at", sa.Float, nullable=False),  # starts_at - join_before
-    sa.Column("url", sa.String(500), nullable=False, default=""),  # one-off: the invite's link
-    sa.Column("room", sa.Integer, nullable=True),
-    sa.Column("one_off", sa.Boolean, nullable=False, default=False),
-    sa.Column("state", sa.String(16), nullable=False, index=True),
-    sa.Column("session_id", sa.String(64), nullable=False, default=""),
-    sa.Column("worker", sa.String(200), nullable=False, default=""),
-    sa.Column("since", sa.Float, nullable=True),  # when the current worker claimed it
-    sa.Column("heartbeat", sa.Float, nullable=False, default=0.0),
-    sa.Column("claims", sa.Integer, nullable=False, default=0),
-    sa.Column("handovers", sa.Integer, nullable=False, default=0),
-    sa.Column("duplicates", sa.Integer, nullable=False, default=0),  # jobs refused while running
-    sa.Column("reason", sa.Text, nullable=False, default=""),  # why failed / last refusal
-    sa.Column("updated_at", sa.Float, nullable=False),
-)
 Gone = Callable[[str], bool]
 
-
-class State(StrEnum):
-    DUE = "due"
-    QUEUED = "queued"
-    RUNNING = "running"
-    FINISHED = "finished"
-    FAILED = "failed"
+__all__ = ["Claim", "Claims", "Gone", "Refused", "Row", "State"]
 
 
 class Refused(MeetbotError):
     """This job must not run: another worker has the meeting, or it is over."""
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    key: str
-    chapter: str
-    starts_at: datetime
-    length_s: float
-    url: str
-    room: int | None
-    one_off: bool
-    state: State
-    session_id: str
-    worker: str
-    since: float | None
-    heartbeat: float
-    claims: int
-    handovers: int
-    duplicates: int
-    reason: str
-
-    @property
-    def ends_at(self) -> datetime:
-        return datetime.fromtimestamp(self.starts_at.timestamp() + self.length_s, UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +50,7 @@ class Claims:
         self.engine = engine
         self.lease_s = lease_s
         with self._tx("create the fleet table") as conn:
-            ddl_lock(conn)
-            _metadata.create_all(conn, checkfirst=True)
+            create_table(conn)
 
     def plan(
         self,
@@ -117,7 +63,7 @@ class Claims:
     ) -> bool:
         """Record an occurrence once; False when it was already planned."""
         with self._tx(f"plan {occurrence.key}") as conn:
-            if _get(conn, occurrence.key) is not None:
+            if find(conn, occurrence.key) is not None:
                 return False
             start = occurrence.start.timestamp()
             conn.execute(
@@ -150,7 +96,7 @@ class Claims:
                 )
                 .order_by(c.starts_at)
             )
-            return [_row(r) for r in found]
+            return [row_of(r) for r in found]
 
     def queued(self, key: str) -> None:
         self._set(key, [State.DUE], state=State.QUEUED)
@@ -168,13 +114,15 @@ class Claims:
             found = conn.execute(
                 sa.select(table).where(table.c.key == key).with_for_update()
             ).first()
-            refusal = _refusal(key, None if found is None else _row(found), now, self.lease_s, gone)
+            refusal = _refusal(
+                key, None if found is None else row_of(found), now, self.lease_s, gone
+            )
             if refusal is None:
                 assert found is not None
-                row = _row(found)
+                row = row_of(found)
                 handover = bool(row.session_id) and row.claims > 0
                 conn.execute(
-                    _update(
+                    update(
                         key,
                         state=State.RUNNING,
                         worker=worker,
@@ -189,9 +137,9 @@ class Claims:
                 )
                 return Claim(self._fresh(conn, key), handover=handover)
             if found is not None and refusal.duplicate:
-                conn.execute(_update(key, duplicates=_row(found).duplicates + 1))
+                conn.execute(update(key, duplicates=row_of(found).duplicates + 1))
             elif found is not None and refusal.over:
-                conn.execute(_update(key, state=State.FAILED, reason="the meeting was over"))
+                conn.execute(update(key, state=State.FAILED, reason="the meeting was over"))
         raise Refused(refusal.message)
 
     def beat(self, key: str, worker: str) -> bool:
@@ -204,6 +152,23 @@ class Claims:
                 .values(heartbeat=time.time(), updated_at=time.time())
             )
             return done.rowcount == 1
+
+    def admitted(self, key: str, worker: str, now: float | None = None) -> None:
+        """The bot of `worker` is in the meeting's room; only the first admission is kept
+        (a handover's worker rejoins a meeting the bot was already in)."""
+        now = time.time() if now is None else now
+        c = table.c
+        with self._tx(f"note the admission to {key}") as conn:
+            conn.execute(
+                table.update()
+                .where(
+                    c.key == key,
+                    c.worker == worker,
+                    c.state == State.RUNNING,
+                    c.admitted_at.is_(None),
+                )
+                .values(admitted_at=now, updated_at=time.time())
+            )
 
     def finish(self, key: str, worker: str) -> None:
         self._owned(key, worker, state=State.FINISHED)
@@ -226,7 +191,7 @@ class Claims:
         c = table.c
         with self._tx("find meetings whose worker died") as conn:
             found = [
-                _row(r)
+                row_of(r)
                 for r in conn.execute(
                     sa.select(table)
                     .where(
@@ -249,12 +214,25 @@ class Claims:
                     if row.state is State.RUNNING
                     else "no worker took it; sent again"
                 )
-                conn.execute(_update(row.key, state=State.DUE, reason=why))
+                conn.execute(update(row.key, state=State.DUE, reason=why))
             return found
+
+    def running_on(self, workers: Sequence[str]) -> list[str]:
+        """The meetings these workers (host:pid each) hold now."""
+        if not workers:
+            return []
+        c = table.c
+        with self._tx("list a worker's meetings") as conn:
+            found = conn.execute(
+                sa.select(c.key)
+                .where(c.state == State.RUNNING, c.worker.in_(list(workers)))
+                .order_by(c.key)
+            )
+            return list(found.scalars())
 
     def get(self, key: str) -> Row:
         with self._tx(f"read {key}") as conn:
-            found = _get(conn, key)
+            found = find(conn, key)
         if found is None:
             raise Refused(f"no occurrence {key!r} is planned")
         return found
@@ -264,7 +242,7 @@ class Claims:
         if chapter is not None:
             query = query.where(table.c.chapter == chapter)
         with self._tx("list meetings") as conn:
-            return [_row(r) for r in conn.execute(query)]
+            return [row_of(r) for r in conn.execute(query)]
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -287,7 +265,7 @@ class Claims:
 
     @staticmethod
     def _fresh(conn: sa.Connection, key: str) -> Row:
-        found = _get(conn, key)
+        found = find(conn, key)
         assert found is not None
         return found
 
@@ -321,37 +299,6 @@ def _refusal(key: str, row: Row | None, now: float, lease_s: float, gone: Gone) 
         # Over and never begun: nothing to watch. Begun: its recap is still to be done.
         return _Refusal(f"{key} ended before any worker could join it", over=True)
     return None
-
-
-def _get(conn: sa.Connection, key: str) -> Row | None:
-    found = conn.execute(sa.select(table).where(table.c.key == key)).first()
-    return None if found is None else _row(found)
-
-
-def _update(key: str, **values: object) -> sa.Update:
-    return table.update().where(table.c.key == key).values(updated_at=time.time(), **values)
-
-
-def _row(r: sa.Row[tuple[object, ...]]) -> Row:
-    m = r._mapping
-    return Row(
-        key=m["key"],
-        chapter=m["chapter"],
-        starts_at=datetime.fromtimestamp(m["starts_at"], UTC),
-        length_s=m["length_s"],
-        url=m["url"],
-        room=m["room"],
-        one_off=m["one_off"],
-        state=State(m["state"]),
-        session_id=m["session_id"],
-        worker=m["worker"],
-        since=m["since"],
-        heartbeat=m["heartbeat"],
-        claims=m["claims"],
-        handovers=m["handovers"],
-        duplicates=m["duplicates"],
-        reason=m["reason"],
-    )
 
 
 def _at(epoch: float | None) -> str:

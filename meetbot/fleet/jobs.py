@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Self
@@ -30,7 +30,7 @@ from meetbot.domain.record import SessionRecord
 from meetbot.errors import MeetbotError, SessionNotFound
 from meetbot.fleet.chapters import Chapters
 from meetbot.fleet.claims import Claim, Claims, Refused, Row
-from meetbot.fleet.platforms import platform_problem
+from meetbot.fleet.platforms import JANUS_ONLY, Offer, platform_problem
 from meetbot.store import Store
 
 log = logging.getLogger(__name__)
@@ -50,21 +50,25 @@ class Unable(MeetbotError):
 class JobContext:
     chapters: Chapters
     claims: Claims
-    offers: tuple[str, ...] = ("janus",)
+    offers: Offer = JANUS_ONLY  # the platform families this worker runs (platforms.detect)
     # Called when the claim is lost mid-meeting (another worker took over after our lease
     # lapsed): two bots must never watch one meeting, so the default ends this process.
     on_lost: Callable[[], None] = lambda: os._exit(75)
+    # This machine's name in worker names (`fleet worker --host`): a process of the same name
+    # is checked locally (holder_gone), so two machines must never share one.
+    host: str = field(default_factory=socket.gethostname)
 
 
-def worker_name() -> str:
+def worker_name(host: str | None = None) -> str:
     """This process, as status shows it; computed per job (pool processes are forked)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return f"{host or socket.gethostname()}:{os.getpid()}"
 
 
-def holder_gone(worker: str) -> bool:
-    """Whether the worker holding a meeting is a process of this machine that has died."""
+def holder_gone(worker: str, here: str | None = None) -> bool:
+    """Whether the worker holding a meeting is a process of this machine (named `here`) that
+    has died."""
     host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    if host != (here or socket.gethostname()) or not pid.isdigit():
         return False  # another machine: only its lease can tell
     try:
         os.kill(int(pid), 0)
@@ -91,7 +95,7 @@ def settings_for(context: JobContext, row: Row) -> Settings:
 
 
 def run_job(context: JobContext, key: str) -> Outcome:
-    me = worker_name()
+    me = worker_name(context.host)
     try:
         row = context.claims.get(key)
         settings = settings_for(context, row)
@@ -99,7 +103,7 @@ def run_job(context: JobContext, key: str) -> Outcome:
         if problem:
             context.claims.note(key, f"{me} refused: {problem}")
             raise Unable(problem)
-        claim = context.claims.claim(key, me, gone=holder_gone)
+        claim = context.claims.claim(key, me, gone=lambda w: holder_gone(w, context.host))
     except Refused as refused:
         log.warning("job %s refused: %s", key, refused)
         return Outcome.REFUSED
@@ -121,32 +125,41 @@ def run_job(context: JobContext, key: str) -> Outcome:
 
 async def _attend(context: JobContext, settings: Settings, claim: Claim, me: str) -> None:
     with _Heartbeat(context, claim.row.key, me), app.open_store(settings) as store:
-        record = await _watch(settings, store, claim)
+        record = await _watch(
+            settings, store, claim, lambda: context.claims.admitted(claim.row.key, me)
+        )
         await app.finish(record, settings, store, stream=sys.stderr)
 
 
-async def _watch(settings: Settings, store: Store, claim: Claim) -> SessionRecord:
+async def _watch(
+    settings: Settings, store: Store, claim: Claim, admitted: Callable[[], None]
+) -> SessionRecord:
     """The meeting's record: watched from the start, continued after a handover, or (when a
     worker died after saving it) as saved, so only its recap is left to do."""
     sid = claim.row.session_id
     ends = claim.row.ends_at
+    earlier = None
     if sid in await asyncio.to_thread(store.unfinished):
         earlier = await asyncio.to_thread(store.reopen, sid)
         if ends <= datetime.now(UTC):
             # Its worker died and the meeting is over: keep what was saved, post the recap.
             return await asyncio.to_thread(store.recover, sid, settings.domain())
-        clock = MonotonicClock(earlier.started_at)
-        until = (ends - earlier.started_at).total_seconds()
-        return await app.watch(
-            settings, store, clock, until_s=until, stream=sys.stderr, earlier=earlier
-        )
-    try:
-        return await asyncio.to_thread(store.load, sid)
-    except SessionNotFound:
-        pass
-    clock = MonotonicClock()
-    until = (ends - clock.started_at).total_seconds()
-    return await app.watch(settings, store, clock, until_s=until, stream=sys.stderr, session_id=sid)
+    else:
+        try:
+            return await asyncio.to_thread(store.load, sid)
+        except SessionNotFound:
+            pass
+    clock = MonotonicClock(None if earlier is None else earlier.started_at)
+    return await app.watch(
+        settings,
+        store,
+        clock,
+        until_s=(ends - clock.started_at).total_seconds(),
+        stream=sys.stderr,
+        session_id=None if earlier is not None else sid,
+        earlier=earlier,
+        on_admitted=admitted,
+    )
 
 
 class _Heartbeat:

@@ -7,7 +7,10 @@ equivalent for calendars: every tick it
 2. puts back in the queue every running meeting whose worker stopped beating (a handover);
 3. sends the join job of every due meeting whose time has come (join_before_min before).
 A tick that cannot reach Redis or PostgreSQL changes nothing it cannot redo: the rows stay due
-and the next tick sends them. Running two schedulers is harmless (claims refuse duplicates).
+and the next tick sends them; `run` says so once when it starts and once when it is over.
+After the database was unreachable, no meeting is handed over for one lease: its workers could
+not beat either, and a stale heartbeat then says nothing about them.
+Running two schedulers is harmless (claims refuse duplicates).
 """
 
 from __future__ import annotations
@@ -16,12 +19,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
-from meetbot.errors import MeetbotError
+from meetbot.errors import MeetbotError, StorageError
 from meetbot.fleet.chapters import Chapters
 from meetbot.fleet.claims import Claims
 
 PLAN_AHEAD = 2  # occurrences per chapter kept planned: `fleet status` shows them as upcoming
+
+
+class Service(StrEnum):
+    BROKER = "broker"
+    DATABASE = "database"
 
 
 @dataclass(slots=True)
@@ -30,13 +39,30 @@ class Tick:
     handed_over: list[str] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    down: dict[Service, str] = field(default_factory=dict)  # what did not answer, and why
+
+    def problem(self, exc: MeetbotError, line: str | None = None) -> None:
+        service = Service.DATABASE if isinstance(exc, StorageError) else Service.BROKER
+        self.down.setdefault(service, str(exc))
+        self.problems.append(line or str(exc))
 
 
 class Scheduler:
-    def __init__(self, chapters: Chapters, claims: Claims, send: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        chapters: Chapters,
+        claims: Claims,
+        send: Callable[[str], None],
+        check: Callable[[], None] = lambda: None,
+    ) -> None:
+        """`send` queues one meeting's job; `check` raises when the broker does not answer
+        (so an outage shows before a meeting is due)."""
         self.chapters = chapters
         self.claims = claims
         self.send = send
+        self.check = check
+        self._database_was_down = False
+        self._handover_from = float("-inf")
         # Occurrences this scheduler has already planned: a tick then costs the database
         # nothing for them (measured: 500 chapters re-checked took most of an idle tick).
         self._planned: set[str] = set()
@@ -50,10 +76,12 @@ class Scheduler:
         done = Tick()
         try:
             self._plan(now, done)
-            done.handed_over = [r.key for r in self.claims.lapsed(now)]
+            done.handed_over = self._handovers(now)
             due = self.claims.due(now)
         except MeetbotError as exc:
-            done.problems.append(str(exc))
+            done.problem(exc)
+            self._database_was_down = True
+            self._check_broker(done)  # said apart: one may be down, the other not
             return done
         for row in due:
             try:
@@ -61,10 +89,28 @@ class Scheduler:
                 self.claims.queued(row.key)
             except MeetbotError as exc:
                 # Stays due: the next tick sends it. One line per tick, not per meeting.
-                done.problems.append(f"{exc} ({len(due) - len(done.sent)} meetings wait)")
+                done.problem(exc, f"{exc} ({len(due) - len(done.sent)} meetings wait)")
+                self._database_was_down |= isinstance(exc, StorageError)
                 break
             done.sent.append(row.key)
+        if Service.BROKER not in done.down:
+            self._check_broker(done)
         return done
+
+    def _check_broker(self, done: Tick) -> None:
+        try:
+            self.check()
+        except MeetbotError as exc:
+            done.problem(exc)
+
+    def _handovers(self, now: float) -> list[str]:
+        if self._database_was_down:
+            # Back after an outage: every worker gets a whole lease to beat again.
+            self._database_was_down = False
+            self._handover_from = now + self.claims.lease_s
+        if now < self._handover_from:
+            return []
+        return [r.key for r in self.claims.lapsed(now)]
 
     def _plan(self, now: float, done: Tick) -> None:
         if now < self._replan_at:
@@ -90,7 +136,9 @@ class Scheduler:
         say: Callable[[str], None],
         stop: Callable[[], bool] = lambda: False,
     ) -> None:
-        """Tick every `every_s` until `stop()`; problems are said and retried, never fatal."""
+        """Tick every `every_s` until `stop()`; problems are retried, never fatal, and said
+        once when a service stops answering and once when it answers again."""
+        down: dict[Service, str] = {}
         while not stop():
             started = time.monotonic()
             done = self.tick()
@@ -98,7 +146,11 @@ class Scheduler:
                 say(f"worker of {key} stopped answering: queued again for another worker")
             for key in done.sent:
                 say(f"queued {key}")
-            for problem in done.problems:
-                say(f"problem: {problem}")
+            for service, problem in done.down.items():
+                if service not in down:
+                    say(f"problem: {problem}")
+            for service in down.keys() - done.down.keys():
+                say(f"the {service} answers again")
+            down = done.down
             # A timer loop: there is no event to wait for between ticks.
             time.sleep(max(0.0, every_s - (time.monotonic() - started)))

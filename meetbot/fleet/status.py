@@ -1,8 +1,10 @@
-"""`meetbot fleet status`: every planned meeting, grouped the way an operator asks about them.
+"""`meetbot fleet status`: every planned meeting, grouped the way an operator asks about them,
+and every worker.
 
 upcoming (planned or queued), running (which worker, since when, last heartbeat), finished
 (which session), failed (why). A refusal by a worker without the platform's parts shows as the
-reason of a meeting that is still upcoming.
+reason of a meeting that is still upcoming. Workers: each `meetbot fleet worker` with its
+platforms, free slots and meetings, alive or gone (not seen for longer than the lease).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from meetbot.fleet.claims import Row, State
+from meetbot.fleet.workers import Liveness, Worker
 
 GROUPS = {
     "upcoming": (State.DUE, State.QUEUED),
@@ -22,9 +25,28 @@ GROUPS = {
 }
 
 
-def as_json(rows: Sequence[Row], now: float | None = None) -> dict[str, Any]:
+def as_json(
+    rows: Sequence[Row],
+    now: float | None = None,
+    *,
+    workers: Sequence[Worker] = (),
+    lease_s: float = 60.0,
+) -> dict[str, Any]:
     now = time.time() if now is None else now
     out: dict[str, Any] = {name: [] for name in GROUPS}
+    out["workers"] = [
+        {
+            "name": w.name,
+            "state": w.liveness(now, lease_s).value,
+            "platforms": list(w.platforms),
+            "concurrency": w.concurrency,
+            "free": w.free,
+            "meetings": list(w.meetings),
+            "started_at": _iso(w.started_at),
+            "seen_s_ago": round(now - w.seen_at, 1),
+        }
+        for w in workers
+    ]
     for row in rows:
         group = next(name for name, states in GROUPS.items() if row.state in states)
         item: dict[str, Any] = {
@@ -42,15 +64,25 @@ def as_json(rows: Sequence[Row], now: float | None = None) -> dict[str, Any]:
                 "since": _iso(row.since),
                 "heartbeat_age_s": round(now - row.heartbeat, 1),
             }
+        if row.admitted_at is not None:
+            # Negative: the bot was in the room before the start, as join_before_min intends.
+            item["admitted_at"] = _iso(row.admitted_at)
+            item["admitted_after_start_s"] = round(row.admitted_at - row.starts_at.timestamp(), 1)
         if row.reason:
             item["reason"] = row.reason
         out[group].append(item)
     return out
 
 
-def as_text(rows: Sequence[Row], now: float | None = None) -> str:
-    data = as_json(rows, now)
-    lines = []
+def as_text(
+    rows: Sequence[Row],
+    now: float | None = None,
+    *,
+    workers: Sequence[Worker] = (),
+    lease_s: float = 60.0,
+) -> str:
+    data = as_json(rows, now, workers=workers, lease_s=lease_s)
+    lines = _workers_text(data.pop("workers"), lease_s)
     for group, items in data.items():
         lines.append(f"{group} ({len(items)}):")
         for item in items:
@@ -58,6 +90,8 @@ def as_text(rows: Sequence[Row], now: float | None = None) -> str:
             if group == "running":
                 line += f"  on {item['worker']} since {item['since']}"
                 line += f" (heartbeat {item['heartbeat_age_s']:g} s ago)"
+                if "admitted_at" in item:
+                    line += f", in the room since {item['admitted_at']}"
             elif group == "upcoming":
                 line += f"  {item['state']}"
             if item["session_id"]:
@@ -68,6 +102,22 @@ def as_text(rows: Sequence[Row], now: float | None = None) -> str:
                 line += f"  — {item['reason']}"
             lines.append(line)
     return "\n".join(lines)
+
+
+def _workers_text(workers: list[dict[str, Any]], lease_s: float) -> list[str]:
+    gone = sum(1 for w in workers if w["state"] == Liveness.GONE)
+    lines = [f"workers ({len(workers) - gone} alive, {gone} gone):"]
+    for w in workers:
+        line = f"  {w['name']}  {','.join(w['platforms'])}  {w['free']} of {w['concurrency']} free"
+        line += f"  running {', '.join(w['meetings'])}" if w["meetings"] else "  idle"
+        if w["state"] == Liveness.GONE:
+            line += f"  GONE: not seen for {w['seen_s_ago']:g} s (lease {lease_s:g} s)"
+        else:
+            line += f"  seen {w['seen_s_ago']:g} s ago"
+        lines.append(line)
+    if not workers:
+        lines.append("  none: start `meetbot fleet worker` on a machine with the chapter files")
+    return lines
 
 
 def _iso(epoch: float | None) -> str | None:

@@ -34,7 +34,7 @@ from meetbot.errors import ConnectError
 from meetbot.lab.demo_pages import DemoPages, web_meeting
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.scenario import Behaviour, Scenario, Script
-from meetbot.lab.stage import run_scenario
+from meetbot.lab.stage import render_faces, run_scenario
 from meetbot.offline.analyze import summary as session_summary
 from meetbot.publishers.console import render_markdown
 from meetbot.publishers.delivery import report_dir
@@ -185,15 +185,18 @@ async def _meeting(
     """One demo meeting, saved; its session id and whether Ctrl-C ended it."""
     duration = minutes * 60
     plan = scenario(duration, participants)
+    # The faces before the clock starts: rendering takes seconds (over ten on a busy machine),
+    # and the scripts' times count from the start, so everyone would join that much late.
+    book = await render_faces(plan)
     if settings.meeting.platform != JANUS:
         # Imported here: Playwright loads only for the browser demo.
         from meetbot.lab.web_demo import watch_in_browser
 
-        web = await watch_in_browser(settings, store, url, DEMO_ROOM, plan, out)
+        web = await watch_in_browser(settings, store, url, DEMO_ROOM, plan, out, book)
         return web.session_id, False
     clock = MonotonicClock()
     async with asyncio.TaskGroup() as group:
-        people = group.create_task(run_scenario(url, DEMO_ROOM, plan, clock))
+        people = group.create_task(run_scenario(url, DEMO_ROOM, plan, clock, book=book))
         # Ctrl-C ends the demo meeting early; its record is still reported below.
         with stop_on_signals() as stop:
             record = await app.watch(

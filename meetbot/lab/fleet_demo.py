@@ -219,7 +219,7 @@ async def run(
             for i in (1, 2):
                 procs.spawn(
                     logs / f"worker{i}.log", env, "fleet", "worker",
-                    "--concurrency", str(per_worker), *lease,
+                    "--concurrency", str(per_worker), "--platforms", "janus", *lease,
                 )  # fmt: skip
             procs.spawn(logs / "scheduler.log", env, "fleet", "scheduler", "--tick", "1", *lease)
             await workers_ready(broker, 2)

@@ -6,6 +6,10 @@
 Redis listens on 127.0.0.1 (a free port, no persistence); PostgreSQL on a unix socket in a
 temporary folder only (`listen_addresses=''`). PostgreSQL refuses to run as root, so under root
 the cluster belongs to the `postgres` system user. Both are gone afterwards, data included.
+
+The outage tests stop a server mid-meeting and start it again on the same port (Redis) or the
+same socket and data folder (PostgreSQL): `redis_service()` / `postgres_service()` yield a
+handle with `url`, `stop()` and `start()`.
 """
 
 from __future__ import annotations
@@ -36,31 +40,57 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class RedisService:
+    """A redis-server on one port that can be stopped and started again. Nothing is persisted:
+    a restarted server is empty, as a crashed Redis without an append-only file comes back."""
+
+    def __init__(self, binary: str, port: int, folder: str, start_timeout_s: float) -> None:
+        self.binary, self.port, self.folder = binary, port, folder
+        self.start_timeout_s = start_timeout_s
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "no", "--dir", self.folder, "--protected-mode", "yes"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + self.start_timeout_s
+        while not _pong(self.port):  # a child we started: poll its port until it answers
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise ServiceMissing(f"redis-server did not start on port {self.port}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Kill it, as a crash would: clients see their connections drop."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
 @contextlib.contextmanager
-def redis_server(port: int | None = None, start_timeout_s: float = 20.0) -> Iterator[str]:
-    """Yield redis://127.0.0.1:PORT/0 of a fresh redis-server."""
+def redis_service(port: int | None = None, start_timeout_s: float = 20.0) -> Iterator[RedisService]:
     binary = shutil.which("redis-server")
     if binary is None:
         raise ServiceMissing("redis-server is not installed; run scripts/setup")
-    port = port or free_port()
     folder = tempfile.mkdtemp(prefix="meetbot-redis-")
-    proc = subprocess.Popen(
-        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly",
-         "no", "--dir", folder, "--protected-mode", "yes"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    service = RedisService(binary, port or free_port(), folder, start_timeout_s)
     try:
-        deadline = time.monotonic() + start_timeout_s
-        while not _pong(port):  # a child we started: poll its port until it answers
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise ServiceMissing(f"redis-server did not start on port {port}")
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        service.start()
+        yield service
     finally:
-        proc.kill()
-        proc.wait()
+        service.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def redis_server(port: int | None = None, start_timeout_s: float = 20.0) -> Iterator[str]:
+    """Yield redis://127.0.0.1:PORT/0 of a fresh redis-server."""
+    with redis_service(port, start_timeout_s) as service:
+        yield service.url
 
 
 def _pong(port: int) -> bool:
@@ -76,9 +106,30 @@ def _as_owner(cmd: list[str], owner: str | None) -> list[str]:
     return ["runuser", "-u", owner, "--", *cmd] if owner else cmd
 
 
+class PostgresService:
+    """One cluster on a private socket; `stop()` is `pg_ctl stop -m fast` (what an operator's
+    restart does), `start()` brings it back on the same socket and data folder."""
+
+    def __init__(self, root: Path, owner: str | None) -> None:
+        self.root, self.owner = root, owner
+        self.data = root / "data"
+        self.url = f"postgresql+psycopg://postgres@/postgres?host={root}"
+
+    def start(self) -> None:
+        options = f"-c listen_addresses='' -k {self.root} -c fsync=off"
+        start = [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-l",
+                 str(self.root / "log"), "start"]  # fmt: skip
+        subprocess.run(_as_owner(start, self.owner), check=True, capture_output=True)
+
+    def stop(self, mode: str = "fast") -> None:
+        stop = [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"]
+        subprocess.run(_as_owner(stop, self.owner), check=False, capture_output=True)
+
+
 @contextlib.contextmanager
-def postgres_server() -> Iterator[str]:
-    """Start a cluster; yield a SQLAlchemy URL of its `postgres` database; destroy it."""
+def postgres_service() -> Iterator[PostgresService]:
+    """Start a cluster; yield its handle (`url`: SQLAlchemy's, of the `postgres` database);
+    destroy it."""
     if not (PG_BIN / "initdb").exists():
         raise ServiceMissing(f"PostgreSQL 15 is not installed ({PG_BIN}/initdb missing)")
     owner = None
@@ -94,18 +145,21 @@ def postgres_server() -> Iterator[str]:
     try:
         if owner:
             shutil.chown(root, owner)
-        data = root / "data"
-        initdb = [str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                  "--no-sync", "-E", "UTF8"]  # fmt: skip
+        service = PostgresService(root, owner)
+        initdb = [str(PG_BIN / "initdb"), "-D", str(service.data), "-U", "postgres", "-A",
+                  "trust", "--no-sync", "-E", "UTF8"]  # fmt: skip
         subprocess.run(_as_owner(initdb, owner), check=True, capture_output=True)
-        options = f"-c listen_addresses='' -k {root} -c fsync=off"
-        start = [str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l",
-                 str(root / "log"), "start"]  # fmt: skip
-        subprocess.run(_as_owner(start, owner), check=True, capture_output=True)
+        service.start()
         try:
-            yield f"postgresql+psycopg://postgres@/postgres?host={root}"
+            yield service
         finally:
-            stop = [str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
-            subprocess.run(_as_owner(stop, owner), check=False, capture_output=True)
+            service.stop("immediate")
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[str]:
+    """Start a cluster; yield a SQLAlchemy URL of its `postgres` database; destroy it."""
+    with postgres_service() as service:
+        yield service.url

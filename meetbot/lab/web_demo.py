@@ -16,6 +16,7 @@ from meetbot.clock import MonotonicClock
 from meetbot.config.schema import Settings
 from meetbot.connectors.browser.connector import BrowserConnector
 from meetbot.domain.record import SessionRecord
+from meetbot.lab.frames import FrameBook
 from meetbot.lab.scenario import Scenario
 from meetbot.lab.stage import run_scenario
 from meetbot.store import Store
@@ -28,15 +29,17 @@ async def watch_in_browser(
     room: int,
     plan: Scenario,
     out: TextIO,
+    book: FrameBook,
 ) -> SessionRecord:
-    """Join with Chromium, then play the scripts and watch them until the plan's end."""
+    """Join with Chromium, then play the scripts (their faces in `book`, rendered already)
+    and watch them until the plan's end."""
     connector = BrowserConnector(settings, MonotonicClock(), home=config.data_dir())
     print(f"meetbot: joining through Chromium as {settings.meeting.display_name!r}", file=out)
     async with connector:
         clock = MonotonicClock()
         connector.clock = clock  # read from run() on: nothing was stamped while joining
         async with asyncio.TaskGroup() as group:
-            people = group.create_task(run_scenario(janus_url, room, plan, clock))
+            people = group.create_task(run_scenario(janus_url, room, plan, clock, book=book))
             record = await app.watch(
                 settings,
                 store,

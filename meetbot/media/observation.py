@@ -34,8 +34,16 @@ def to_observation(participant: ParticipantId, reading: Reading) -> Observation:
     )
 
 
-def unknown(participant: ParticipantId, at: float, reason: str) -> Observation:
-    """What we say about someone we cannot judge (broken stream, failed detector)."""
+def unknown(
+    participant: ParticipantId, at: float, reason: str, *, unseen: bool = False
+) -> Observation:
+    """What we say about someone we cannot judge (broken stream, failed detector); `unseen`
+    when we have no picture of them at all (off the gallery page): unknown at once."""
     return Observation(
-        at=at, participant=participant, state=State.UNKNOWN, confidence=0.0, reason=reason
+        at=at,
+        participant=participant,
+        state=State.UNKNOWN,
+        confidence=0.0,
+        reason=reason,
+        unseen=unseen,
     )

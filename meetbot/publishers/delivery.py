@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
-import aiohttp
 import sqlalchemy as sa
 
 from meetbot.config import data_dir
@@ -37,7 +36,10 @@ from reports.recap import recap
 
 log = logging.getLogger(__name__)
 
-DISCORD = "discord"
+DISCORD = "discord"  # rows stored before destinations said more than this
+# A webhook's rows: never a bot's to post, so in a region's shared store no chapter's bot can
+# take them into its own channel.
+WEBHOOK = "discord-webhook"
 CONSOLE = console.DESTINATION
 
 
@@ -55,7 +57,7 @@ def destination(settings: Settings) -> str:
     if not discord_configured(settings):
         return CONSOLE
     if settings.discord.use_webhook:
-        return DISCORD
+        return WEBHOOK
     return f"{DISCORD}:{settings.discord.channel_id}"
 
 
@@ -91,12 +93,12 @@ async def open_publishers(
         if discord_configured(settings):
             api_base_from_env(env)
             if d.use_webhook:
-                session = await stack.enter_async_context(aiohttp.ClientSession())
-                publishers[DISCORD] = DiscordWebhookPublisher(
-                    s.discord_webhook_url,
-                    session,
-                    username=settings.meeting.display_name,
-                    timeout_s=d.send_timeout_s,
+                publishers[WEBHOOK] = publishers[DISCORD] = await stack.enter_async_context(
+                    DiscordWebhookPublisher(
+                        s.discord_webhook_url,
+                        username=settings.meeting.display_name,
+                        timeout_s=d.send_timeout_s,
+                    )
                 )
             else:
                 client = await stack.enter_async_context(make_client())
@@ -106,6 +108,11 @@ async def open_publishers(
                 # Rows stored before destinations named their channel say only "discord".
                 publishers[destination(settings)] = publishers[DISCORD] = bot
         yield publishers
+
+
+def backoff(settings: Settings) -> Backoff:
+    d = settings.discord
+    return Backoff(d.backoff_base_s, d.backoff_factor, d.backoff_cap_s, d.backoff_jitter)
 
 
 def render_recap(record: SessionRecord, settings: Settings) -> Post:
@@ -175,16 +182,13 @@ async def deliver_pending(
     within_s: float | None = None,
 ) -> list[DeliveryReceipt]:
     """Deliver what the outbox holds; problems become notes on pending receipts, not errors."""
-    d = settings.discord
     try:
         async with open_publishers(settings, env=env, stream=stream) as publishers:
             receipts = await outbox.deliver_pending(
                 publishers,
-                max_attempts=d.max_attempts,
+                max_attempts=settings.discord.max_attempts,
                 retry_failed=retry_failed,
-                backoff=Backoff(
-                    d.backoff_base_s, d.backoff_factor, d.backoff_cap_s, d.backoff_jitter
-                ),
+                backoff=backoff(settings),
                 sleep=sleep,
                 within_s=within_s,
             )

@@ -3,8 +3,15 @@
 The chapter of a command is the one whose `discord.channel_id` is the channel it was typed in;
 anywhere else /meetbot answers that the channel belongs to no chapter. Besides the members'
 commands there are `/meetbot invite <link> [start]` (organisers and leads: a one-off meeting)
-and `/meetbot next` (when the bot comes next). The outbox loop delivers each chapter's pending
-messages to that chapter's channel only.
+and `/meetbot next` (when the bot comes next).
+
+The outbox loop delivers what workers left pending (Discord was down or slow when a meeting
+ended) through the bot's own logged-in client: each chapter's messages to that chapter's channel
+only (the destination names it), one chapter's pass bounded by its discord.finish_timeout_s so a
+channel Discord refuses cannot hold the others back. Messages that name no channel ("discord",
+stored by a webhook or an older meetbot; "console") are not the region bot's: in one store for
+many chapters it could not tell whose they are; `meetbot outbox --retry --config FILE` sends
+them.
 """
 
 from __future__ import annotations
@@ -20,14 +27,15 @@ import discord
 from discord import app_commands
 
 from meetbot.config.schema import Settings
-from meetbot.errors import ConfigError
+from meetbot.errors import ConfigError, MeetbotError
+from meetbot.publishers.base import Publisher
 from meetbot.publishers.chapter_data import SessionStore, StoreChapterData
-from meetbot.publishers.delivery import deliver_pending
-from meetbot.publishers.discord_bot import make_client
+from meetbot.publishers.delivery import DISCORD, backoff, destination
+from meetbot.publishers.discord_bot import DiscordBotPublisher, make_client
 from meetbot.publishers.discord_commands import ChapterView, MeetbotCommands, is_lead
 from meetbot.publishers.discord_service import bot_token, start
 from meetbot.publishers.discord_wire import api_base_from_env, gateway_from_env
-from meetbot.publishers.outbox import Outbox
+from meetbot.publishers.outbox import Outbox, Sleep
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +132,7 @@ async def run_region_bot(
     *,
     guild_id: int | None = None,
     env: Mapping[str, str] | None = None,
+    sleep: Sleep = asyncio.sleep,
 ) -> None:
     token = bot_token(chapters[0])
     api_base_from_env(env)
@@ -135,18 +144,47 @@ async def run_region_bot(
         await start(client, tree, token, guild_id)
         async with asyncio.TaskGroup() as tg:
             tg.create_task(client.connect(reconnect=True))
-            tg.create_task(_keep_delivering(chapters, outbox, env))
+            tg.create_task(keep_delivering(chapters, client, outbox, sleep=sleep))
 
 
-async def _keep_delivering(
-    chapters: Sequence[Settings], outbox: Outbox, env: Mapping[str, str] | None
+async def keep_delivering(
+    chapters: Sequence[Settings],
+    client: discord.Client,
+    outbox: Outbox,
+    *,
+    sleep: Sleep = asyncio.sleep,
 ) -> None:
+    """Deliver every chapter's pending messages now and every discord.outbox_every_s (the
+    shortest of the chapters'), until cancelled; a store that is down is tried again then."""
+    posting = [(s, _publishers(s, client)) for s in chapters]
     every_s = min(s.discord.outbox_every_s for s in chapters)
     while True:
-        for settings in chapters:  # each chapter's messages to its own channel only
-            for r in await deliver_pending(settings, outbox, env=env):
+        for settings, publishers in posting:
+            if not publishers:
+                continue
+            try:
+                receipts = await outbox.deliver_pending(
+                    publishers,
+                    max_attempts=settings.discord.max_attempts,
+                    backoff=backoff(settings),
+                    within_s=settings.discord.finish_timeout_s,
+                )
+            except MeetbotError as exc:  # the store is down: the bot stays up, tries later
+                log.warning("outbox: %s; trying again in %g s", exc, every_s)
+                break
+            for r in receipts:
                 log.info("outbox #%s: %s %s", r.message_id, r.status.value, r.note)
-        await asyncio.sleep(every_s)
+        # A timer loop: messages are stored by other processes, there is no event to wait on.
+        await sleep(every_s)
+
+
+def _publishers(settings: Settings, client: discord.Client) -> dict[str, Publisher]:
+    """This chapter's channel, posted to by the region bot's client (already logged in)."""
+    where = destination(settings)
+    if not where.startswith(f"{DISCORD}:"):  # no channel, or a webhook: not the bot's to post
+        return {}
+    d = settings.discord
+    return {where: DiscordBotPublisher(client, d.channel_id, timeout_s=d.send_timeout_s)}
 
 
 # discord.py collects a Group's commands only from the first class that defines any, so a

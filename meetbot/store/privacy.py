@@ -9,6 +9,7 @@ Two rules, applied at the last moment before rows are written or after a request
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -115,3 +116,27 @@ def _scrub_header(
         .where(s.session_id == sid)
         .values(header=json.dumps(header, ensure_ascii=False))
     )
+
+
+def set_opt_out_in(
+    conn: sa.Connection, chapter: str, person_key: str, person: str, opted_out: bool
+) -> None:
+    """Record (or withdraw) one person's opt-out in `chapter`, replacing an earlier one."""
+    table = schema.opt_outs
+    conn.execute(table.delete().where(table.c.chapter == chapter, table.c.person_key == person_key))
+    conn.execute(
+        table.insert().values(
+            chapter=chapter,
+            person_key=person_key,
+            person=person,
+            opted_out=opted_out,
+            updated_at=time.time(),
+        )
+    )
+
+
+def opted_out_in(conn: sa.Connection, chapter: str) -> set[str]:
+    """Names of the people of `chapter` who opted out (as they gave them)."""
+    t = schema.opt_outs.c
+    found = conn.execute(sa.select(t.person).where(t.chapter == chapter, t.opted_out))
+    return {r.person for r in found}

@@ -5,7 +5,8 @@
 - `page/`: the scripts injected into the page: `core.js` (any WebRTC client: tracks, pictures,
   audio levels), `janus_tap.js` (Janus VideoRoom signalling), `dom.js` (tiles, labels, lists).
 - `profiles/`: one table of selectors and page facts per client.
-- `room.Room`: the page's messages as domain events.
+- `room.Room`: the page's messages as domain events; `janus_signals` reads the Janus VideoRoom
+  signalling, `page_roster` the page's participant list and tiles (and who is on screen).
 - `connector.BrowserConnector`: the Connector, with recovery.
 
 Imported by name, like the other connectors: Playwright loads only when a browser is used.

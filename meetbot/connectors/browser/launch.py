@@ -85,3 +85,32 @@ def profile_dir(home: Path, settings: BrowserSettings, platform: str) -> tuple[P
         os.chmod(folder, 0o700)
         return folder, False
     return Path(tempfile.mkdtemp(prefix=f"{platform}-", dir=base)), True  # mkdtemp: 0700
+
+
+def main_pid(folder: Path) -> int | None:
+    """Chromium's main process running with the profile `folder`, if any (Linux /proc). Its
+    helper processes (zygote, renderers, GPU, network) carry --type=; the main one does not."""
+    wanted = f"--user-data-dir={folder}".encode()
+    try:
+        entries = list(Path("/proc").iterdir())
+    except OSError:
+        return None  # no /proc here: a crash then reads as the page closing
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue  # gone meanwhile
+        if wanted in args and not any(a.startswith(b"--type=") for a in args):
+            return int(entry.name)
+    return None
+
+
+def running(pid: int) -> bool:
+    """Whether process `pid` still runs (a killed one not yet reaped is a zombie: not running)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")

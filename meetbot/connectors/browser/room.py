@@ -2,14 +2,15 @@
 
 One Room per stay of the browser in the meeting (from an admitted join to the page's loss).
 It reads the page core's messages (tracks, frames, levels, tiles) and the profile's (the Janus
-VideoRoom signalling, or the page's tiles and participant list) and tells the domain what
-meetbot.connectors.janus tells it for the same room: ParticipantJoined/Left, TrackStarted/Ended,
-SpeechChanged, MeetingEnded. Pictures go to the sink through one PictureTrack per person.
+VideoRoom signalling: janus_signals; the page's tiles and participant list: page_roster) and
+tells the domain what meetbot.connectors.janus tells it for the same room:
+ParticipantJoined/Left, TrackStarted/Ended, SpeechChanged, MeetingEnded. Pictures go to the
+sink through one PictureTrack per person.
 
 A person is "shown" while the bot has pictures of them. In tiles mode someone whose tile is off
-the current gallery page gets an `unknown` reading at once and no pictures until their page
-comes round again: unknown, never absent. Their sink track ends meanwhile, which the domain does
-not hear of (TrackEnded would read as camera off).
+the current gallery page gets an `unseen` reading at once (unknown from that moment, never
+absent) and no pictures until their page comes round again. Their sink track ends meanwhile,
+which the domain does not hear of (TrackEnded would read as camera off).
 """
 
 from __future__ import annotations
@@ -24,20 +25,11 @@ import numpy.typing as npt
 
 from meetbot.config.schema import SamplingSettings
 from meetbot.connectors.base import Clock, Emit, TrackSink
+from meetbot.connectors.browser import page_roster
+from meetbot.connectors.browser.janus_signals import read_janus
 from meetbot.connectors.browser.people import Person, Signal
 from meetbot.connectors.browser.valve import Command, PageValve
-from meetbot.connectors.janus_videoroom import (
-    AttendeeJoined,
-    Feed,
-    FeedGone,
-    FeedsPublished,
-    RoomDestroyed,
-    TalkingChanged,
-    parse_joined,
-    parse_room_event,
-)
 from meetbot.domain.events import (
-    MeetingEnded,
     ParticipantId,
     ParticipantJoined,
     ParticipantLeft,
@@ -45,8 +37,7 @@ from meetbot.domain.events import (
     TrackEnded,
     TrackStarted,
 )
-from meetbot.domain.states import EndReason, LeaveReason, SpeechSource, TrackKind
-from meetbot.media.observation import unknown
+from meetbot.domain.states import LeaveReason, SpeechSource, TrackKind
 from meetbot.media.picture_track import PictureTrack
 from meetbot.media.speech_level import SpeechGate
 
@@ -76,13 +67,13 @@ class Room:
     refusal: str = ""
     frames: int = 0
     command: Command | None = None  # to the page: pause/resume pictures (tracks mode, socket)
-    _ticked_at: float | None = None
+    ticked_at: float | None = None  # the last tiles report (tiles mode)
 
     # --- the page's messages ---
     async def handle(self, message: Message) -> Signal | None:
         kind = message.get("type")
         if kind == "janus":
-            return await self._janus(message["data"])
+            return await read_janus(self, message["data"])
         if kind == "owners":
             pc = int(message["pc"])
             for mid, feed in dict(message["mids"]).items():
@@ -98,9 +89,9 @@ class Room:
         elif kind == "levels":
             await self._levels(message["levels"])
         elif kind == "tiles":
-            await self._on_screen({str(t["name"]) for t in message["tiles"]})
+            await page_roster.on_screen(self, {str(t["name"]) for t in message["tiles"]})
         elif kind == "dom":
-            return await self._dom(message)
+            return await page_roster.read_dom(self, message)
         elif kind == "log":
             log.debug("page: %s", message.get("message"))
         return None
@@ -128,106 +119,58 @@ class Room:
 
     def _whose(self, track_id: str) -> Person | None:
         if track_id.startswith("tile:"):
-            return self._by_name(track_id.removeprefix("tile:"))
+            return self.by_name(track_id.removeprefix("tile:"))
         key = self.named.get(track_id)
         where = self.tracks.get(track_id)
         if where is not None and where in self.owners:
             key = self.owners[where]
         return self.people.get(key) if key is not None else None
 
-    def _by_name(self, name: str) -> Person | None:
+    def by_name(self, name: str) -> Person | None:
         for person in self.people.values():
             if person.name == name:
                 return person
         return None
 
-    # --- Janus VideoRoom signalling (profiles with Roster.JANUS) ---
-    async def _janus(self, data: Message) -> Signal | None:
-        if data.get("videoroom") == "joined":
-            joined = parse_joined(data)
-            self.joined = True
-            self.own_id = joined.id
-            self.notifies_joining = joined.notifies_joining
-            here = {ParticipantId(f"web:janus:{f.id}") for f in (*joined.feeds, *joined.attendees)}
-            for gone in sorted(self.present - here):  # left while the bot was away
-                self.present.discard(gone)
-                await self.emit(ParticipantLeft(self.clock(), gone, LeaveReason.LOST))
-            for attendee in joined.attendees:
-                await self._arrive(attendee, publishing=False)
-            for feed in joined.feeds:
-                await self._arrive(feed, publishing=_sends_video(feed))
-            return None
-        if "error_code" in data:
-            self.refusal = str(data.get("error", data["error_code"]))
-            return Signal.REFUSED if not self.joined else None
-        if data.get("leaving") == "ok" and data.get("reason") == "kicked":
-            return Signal.REMOVED
-        if self.own_id is not None and self.own_id in (data.get("kicked"), data.get("leaving")):
-            return Signal.REMOVED
-        for event in parse_room_event(data):
-            match event:
-                case AttendeeJoined(attendee):
-                    await self._arrive(attendee, publishing=False)
-                case FeedsPublished(feeds):
-                    for feed in feeds:
-                        await self._arrive(feed, publishing=_sends_video(feed))
-                case FeedGone(feed_id, LeaveReason.UNPUBLISHED) if self.notifies_joining:
-                    person = self.people.get(f"janus:{feed_id}")
-                    if person is not None:
-                        person.publishing = False
-                        await self._end_tracks(person)
-                        await self._quiet(person)
-                case FeedGone(feed_id, reason):
-                    await self._leave(f"janus:{feed_id}", reason)
-                case TalkingChanged(feed_id, talking):
-                    await self._talking(f"janus:{feed_id}", talking, SpeechSource.PLATFORM)
-                case RoomDestroyed():
-                    for key in list(self.people):
-                        await self._leave(key, LeaveReason.LEFT)
-                    await self.emit(MeetingEnded(self.clock(), EndReason.ROOM_CLOSED))
-                    return Signal.ENDED
-        return None
-
-    async def _arrive(self, feed: Feed, *, publishing: bool) -> None:
-        if feed.display == self.own_name or not feed.display.strip():
-            return  # the bot itself (or another copy of it), or a name not given yet
-        key = f"janus:{feed.id}"
+    # --- comings and goings, as the signalling or the page tell them ---
+    async def arrive(self, key: str, name: str, *, publishing: bool = True) -> None:
+        """`name` is here under the platform's handle `key` (told to the domain once)."""
         person = self.people.get(key)
         if person is None:
-            person = self.people[key] = Person(key, feed.display, publishing)
+            person = self.people[key] = Person(key, name, publishing)
             self.present.add(person.pid)
-            await self.emit(ParticipantJoined(self.clock(), person.pid, feed.display))
+            await self.emit(ParticipantJoined(self.clock(), person.pid, name))
         person.publishing = publishing or person.publishing
 
-    async def _leave(self, key: str, reason: LeaveReason) -> None:
+    async def leave(self, key: str, reason: LeaveReason) -> None:
         person = self.people.pop(key, None)
         if person is None:
             return
         self.gone.append(person)
-        await self._end_tracks(person)
-        await self._quiet(person)
+        await self.end_tracks(person)
+        await self.quiet(person)
         self.present.discard(person.pid)
         await self.emit(ParticipantLeft(self.clock(), person.pid, reason))
 
-    async def _end_tracks(self, person: Person) -> None:
-        await self._hide(person)
+    async def end_tracks(self, person: Person) -> None:
+        await self.hide(person)
         if person.started:
             person.started = False
             await self.emit(TrackEnded(self.clock(), person.pid, TrackKind.VIDEO))
 
-    async def _hide(self, person: Person) -> None:
+    async def hide(self, person: Person) -> None:
         """Stop their pictures at the sink; the domain is not told (not camera off)."""
         if person.track is not None:
             person.track.stop()
             person.track = None
             await self.sink.track_ended(person.pid, TrackKind.VIDEO)
 
-    async def _quiet(self, person: Person) -> None:
+    async def quiet(self, person: Person) -> None:
         if person.talking:
             person.talking = False
             await self.emit(SpeechChanged(self.clock(), person.pid, False))
 
-    async def _talking(self, key: str, talking: bool, source: SpeechSource) -> None:
+    async def talking(self, key: str, talking: bool, source: SpeechSource) -> None:
         person = self.people.get(key)
         if person is None or person.talking == talking:
             return
@@ -253,60 +196,11 @@ class Room:
                     SpeechChanged(flip[0], person.pid, flip[1], SpeechSource.AUDIO_LEVEL)
                 )
 
-    # --- pages read from their DOM (profiles with Roster.DOM, and tiles' names) ---
-    async def _dom(self, message: Message) -> Signal | None:
-        if message.get("removed"):
-            return Signal.REMOVED
-        if message.get("ended"):
-            return Signal.ENDED
-        for track_id, name in dict(message.get("owners") or {}).items():
-            person = self._by_name(str(name))
-            if person is not None:
-                self.named[str(track_id)] = person.key
-        if not self.dom_roster:
-            return None  # the signalling knows the roster and the speakers better
-        roster = message.get("roster")
-        names = set(roster if roster is not None else message.get("tiles") or ())
-        self.joined = True
-        for name in sorted(names - {self.own_name}):
-            if self._by_name(name) is None:
-                person = self.people[f"name:{name}"] = Person(f"name:{name}", name)
-                self.present.add(person.pid)
-                await self.emit(ParticipantJoined(self.clock(), person.pid, name))
-        if roster is not None:  # tiles alone cannot tell leaving from paging
-            for key, person in list(self.people.items()):
-                if person.name not in names:
-                    await self._leave(key, LeaveReason.LEFT)
-        speaking = message.get("speaking")
-        if speaking is not None:
-            for key, person in list(self.people.items()):
-                await self._talking(key, person.name in speaking, SpeechSource.PLATFORM)
-        return None
-
-    async def _on_screen(self, names: set[str]) -> None:
-        """Tiles mode: who the gallery shows now. Anyone else is unknown until shown again."""
-        at = self.clock()
-        step = 0.0 if self._ticked_at is None else min(at - self._ticked_at, 5.0)
-        self._ticked_at = at
-        for person in list(self.people.values()):
-            person.present_s += step
-            if person.name in names:
-                person.on_screen_s += step
-            elif person.track is not None:
-                await self._hide(person)
-                await self.emit(unknown(person.pid, at, "off_screen"))
-
     def observed_share(self) -> dict[str, float]:
-        """Tiles mode: each person's share of their time in the meeting they were on screen
-        (those who left included)."""
-        everyone = [*self.gone, *self.people.values()]
-        return {p.name: (p.on_screen_s / p.present_s if p.present_s else 0.0) for p in everyone}
+        """Tiles mode: each person's share of their time here they were on screen."""
+        return page_roster.observed_share(self)
 
     async def close(self) -> None:
         """The stay is over (page lost or left): every sink track ends, silently."""
         for person in self.people.values():
-            await self._hide(person)
-
-
-def _sends_video(feed: Feed) -> bool:
-    return any(s.kind is TrackKind.VIDEO and not s.disabled for s in feed.streams)
+            await self.hide(person)

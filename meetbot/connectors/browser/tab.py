@@ -75,6 +75,7 @@ class MeetingTab:
         self._folder: Path | None = None
         self._throwaway = True
         self._watching_loss = False
+        self.browser_pid: int | None = None  # Chromium's main process, to tell its death apart
 
     @property
     def page(self) -> Page:
@@ -86,10 +87,10 @@ class MeetingTab:
         self._folder, self._throwaway = launch.profile_dir(
             self.home, self.browser, self.profile.name
         )
-        if self.use_socket:
-            self._link = await PageLink(self._on_message, self._on_picture).__aenter__()
-        self._pw = await async_playwright().start()
         try:
+            if self.use_socket:
+                self._link = await PageLink(self._on_message, self._on_picture).__aenter__()
+            self._pw = await async_playwright().start()
             self._context = await self._pw.chromium.launch_persistent_context(
                 str(self._folder),
                 executable_path=executable,
@@ -97,11 +98,16 @@ class MeetingTab:
                 args=launch.flags(),
                 viewport={"width": 1280, "height": 900},
             )
-        except PlaywrightError as exc:
+        except BaseException as exc:
+            # Failed, or cancelled mid-launch (Ctrl-C while joining): no Chromium, no profile
+            # folder and no socket stay behind.
             await self.__aexit__(None, None, None)
+            if not isinstance(exc, PlaywrightError):
+                raise
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ConnectError(f"Chromium ({executable}) did not start: {first}") from exc
         self._context.on("close", lambda _: self._lost("the browser closed"))
+        self.browser_pid = launch.main_pid(self._folder)
         return self
 
     async def __aexit__(
@@ -283,5 +289,9 @@ class MeetingTab:
 
     def _lost(self, reason: str) -> None:
         if self._watching_loss:
+            if self.browser_pid is not None and not launch.running(self.browser_pid):
+                # Chromium itself died (crashed, killed, out of memory): its page says "closed"
+                # first, which would hide that.
+                reason = "Chromium exited (crashed or killed)"
             self._watching_loss = False
             self.queue.put_nowait(Lost(reason))
