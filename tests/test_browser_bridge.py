@@ -213,7 +213,7 @@ async def test_a_paused_persons_pictures_stop_in_the_page_until_resumed(
 ) -> None:
     """The sampler pauses a person's pictures between samples: the page then takes and encodes
     none of them (the other person's keep coming), and sends the next one once resumed."""
-    room = 5306
+    room = 5320
     await lab.janus.create_room(room)
     settings = lab.settings("janus_mvideoroom", room)
     plan = Scenario((Script("a", "Amy"), Script("b", "Bea")), duration_s=60.0, fps=5)
