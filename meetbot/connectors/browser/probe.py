@@ -97,9 +97,7 @@ async def probe(settings: Settings, seconds: float, home: Path) -> dict[str, Any
         "experimental": profile.experimental,
         "admitted": connector.admitted.is_set(),
         "capture": connector.capture.value,
-        "chat": "posted"
-        if connector.announced
-        else ("none in this client" if not profile.chat else "failed"),
+        "chat": _chat(connector.announced, bool(profile.chat)),
         "ended_by": None if connector.ended_by is None else connector.ended_by.value,
         "seconds": round(watched, 1),
         "pictures_from_page": 0 if tab is None else tab.pictures,
