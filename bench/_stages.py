@@ -18,7 +18,7 @@ import statistics
 from collections.abc import Iterator
 from typing import Any
 
-from participants import BLACK_S, FACE_S, FPS
+from participants import scripted_changes
 
 from meetbot.domain.settings import TimelineSettings
 
@@ -46,44 +46,33 @@ def changes(
 ) -> Iterator[tuple[str, float, str, dict[str, Any] | None, float | None]]:
     """(name, scripted at, expected state, first observation of it, timeline shown at); the
     timeline is only looked at for changes whose dwell ends inside the window."""
-    period = (FACE_S + BLACK_S) * FPS
     seen: dict[str, list[dict[str, Any]]] = {}
     for o in bot["observations"]:
         seen.setdefault(o["name"], []).append(o)
     shown: dict[str, list[dict[str, Any]]] = {}
     for s in bot.get("timeline", []):
         shown.setdefault(s["name"], []).append(s)
-    t0, t1 = bot["window_start"], bot["window_end"]
-    for name, pub in schedule.items():
-        first = int((t0 - pub["start"]) * FPS)
-        for n in range(max(0, first), int((t1 - pub["start"]) * FPS)):
-            index = (int(pub["offset"]) + n) % period
-            if index not in (0, FACE_S * FPS):
-                continue
-            at = pub["start"] + n / FPS
-            if at + 3.0 > t1:
-                break
-            expected = "engaged" if index == 0 else "camera_off"
-            hold = FACE_S if index == 0 else BLACK_S
-            hit = next(
-                (
-                    o
-                    for o in seen.get(name, [])
-                    if at <= o["emitted"] < at + hold and o["state"] == expected
-                ),
-                None,
-            )
-            # the timeline may show it after the clip moved on: its dwell is on top
-            late = min(at + hold + DWELL[expected] + 2.0, t1)
-            switch = next(
-                (
-                    s["shown"]
-                    for s in shown.get(name, [])
-                    if at <= s["shown"] < late and s["state"] == expected
-                ),
-                None,
-            )
-            yield name, at, expected, hit, switch
+    t1 = bot["window_end"]
+    for name, at, expected, hold in scripted_changes(schedule, bot["window_start"], t1):
+        hit = next(
+            (
+                o
+                for o in seen.get(name, [])
+                if at <= o["emitted"] < at + hold and o["state"] == expected
+            ),
+            None,
+        )
+        # the timeline may show it after the clip moved on: its dwell is on top
+        late = min(at + hold + DWELL[expected] + 2.0, t1)
+        switch = next(
+            (
+                s["shown"]
+                for s in shown.get(name, [])
+                if at <= s["shown"] < late and s["state"] == expected
+            ),
+            None,
+        )
+        yield name, at, expected, hit, switch
 
 
 def _stat(values: list[float]) -> dict[str, float | int | None]:

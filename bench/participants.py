@@ -23,6 +23,7 @@ import os
 import statistics
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,21 +43,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def latencies(
-    schedule: dict[str, dict[str, float]], bot: dict[str, Any]
-) -> tuple[list[float], dict[str, int], dict[str, int]]:
-    """Delay from each scripted camera change inside the window to the first Observation of
-    it, and how many changes were never observed before the next one."""
+def scripted_changes(
+    schedule: dict[str, dict[str, float]], t0: float, t1: float
+) -> Iterator[tuple[str, float, str, float]]:
+    """(name, at, expected state, how long it holds) of each scripted camera change inside the
+    window [t0, t1], for every publisher, in order."""
     period = (FACE_S + BLACK_S) * FPS
-    by_name: dict[str, list[dict[str, Any]]] = {}
-    for o in bot["observations"]:
-        by_name.setdefault(o["name"], []).append(o)
-    found: list[float] = []
-    missed = {"engaged": 0, "camera_off": 0}
-    instead: Counter[str] = Counter()  # what was observed when a change was missed
-    t0, t1 = bot["window_start"], bot["window_end"]
     for name, pub in schedule.items():
-        seen = by_name.get(name, [])
         # frame n shows clip frame (offset + n) % period; changes at clip frames 0 and FACE_S*FPS
         first = int((t0 - pub["start"]) * FPS)
         for n in range(max(0, first), int((t1 - pub["start"]) * FPS)):
@@ -68,15 +61,33 @@ def latencies(
                 break  # too close to the end of the window to judge
             expected = "engaged" if index == 0 else "camera_off"
             hold = FACE_S if index == 0 else BLACK_S  # until the clip changes again
-            hits = [o for o in seen if at <= o["emitted"] < at + hold and o["state"] == expected]
-            if hits:
-                found.append(hits[0]["emitted"] - at)
-            else:
-                missed[expected] += 1
-                instead[f"participants with a miss: {name}"] = 1
-                instead.update(
-                    f"{o['state']}/{o['reason']}" for o in seen if at <= o["emitted"] < at + hold
-                )
+            yield name, at, expected, hold
+
+
+def latencies(
+    schedule: dict[str, dict[str, float]], bot: dict[str, Any]
+) -> tuple[list[float], dict[str, int], dict[str, int]]:
+    """Delay from each scripted camera change inside the window to the first Observation of
+    it, and how many changes were never observed before the next one."""
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for o in bot["observations"]:
+        by_name.setdefault(o["name"], []).append(o)
+    found: list[float] = []
+    missed = {"engaged": 0, "camera_off": 0}
+    instead: Counter[str] = Counter()  # what was observed when a change was missed
+    for name, at, expected, hold in scripted_changes(
+        schedule, bot["window_start"], bot["window_end"]
+    ):
+        seen = by_name.get(name, [])
+        hits = [o for o in seen if at <= o["emitted"] < at + hold and o["state"] == expected]
+        if hits:
+            found.append(hits[0]["emitted"] - at)
+        else:
+            missed[expected] += 1
+            instead[f"participants with a miss: {name}"] = 1
+            instead.update(
+                f"{o['state']}/{o['reason']}" for o in seen if at <= o["emitted"] < at + hold
+            )
     return found, missed, dict(instead)
 
 
