@@ -49,7 +49,7 @@ async def watch(
     saved record (a new session, or the continuation of `earlier`: see run_session).
     `connector`: one already entered (joined) by the caller, else the platform's is made.
     `on_admitted` is called (in a thread: it may write to a database) once the bot is in the
-    room, for connectors that say so (an `admitted` event: Janus, the browser bridge)."""
+    room (the connector's `admitted` event)."""
     # Imported here: aiortc and mediapipe take seconds to load, and only a live meeting
     # needs them (`meetbot sessions`, `report`, `post` stay quick).
     from meetbot.connectors.platform import connector_for
@@ -70,10 +70,9 @@ async def watch(
         print(f"meetbot: {getattr(connector, 'announce', settings.meeting.announce)}", file=out)
         failure: Exception | None = None
         async with asyncio.TaskGroup() as tg:
-            admitted: asyncio.Event | None = getattr(connector, "admitted", None)
             told = None
-            if on_admitted is not None and admitted is not None:
-                told = tg.create_task(_tell_admitted(admitted, on_admitted))
+            if on_admitted is not None:
+                told = tg.create_task(_tell_admitted(connector.admitted, on_admitted))
             try:
                 record = await run_session(
                     connector,
