@@ -155,7 +155,9 @@ def test_everyone_takes_their_turn_in_order(demo_run: Ran) -> None:
     assert [p for _, p in turns] == [p for _, p in expected]
     # Session time starts when the bot starts; the scripts' clock a moment earlier.
     offsets = [seen - start for (seen, _), (start, _) in zip(turns, expected, strict=True)]
-    assert max(offsets) - min(offsets) <= TURN_TOLERANCE_S
+    assert max(offsets) - min(offsets) <= TURN_TOLERANCE_S, [  # who came late, by how much
+        (name, round(offset, 2)) for (_, name), offset in zip(turns, offsets, strict=True)
+    ]
     kinds = {t["person"]: t["kind"] for t in summary["turns"]}
     assert kinds["Eve Late"] == "feature"  # the agenda marks her talk as the feature
     assert kinds["Ava Attentive"] == "chair"
