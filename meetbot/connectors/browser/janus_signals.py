@@ -27,9 +27,9 @@ if TYPE_CHECKING:
     from meetbot.connectors.browser.room import Room
 
 
-async def read_janus(room: Room, data: dict[str, Any]) -> Signal | None:
-    """One signalling message from the page: the domain events it means, or a Signal that
-    ends the stay."""
+async def read_janus(room: Room, data: dict[str, Any], posted_at: float) -> Signal | None:
+    """One signalling message from the page, posted at session time `posted_at`: the domain
+    events it means, or a Signal that ends the stay."""
     if data.get("videoroom") == "joined":
         joined = parse_joined(data)
         room.joined = True
@@ -67,7 +67,7 @@ async def read_janus(room: Room, data: dict[str, Any]) -> Signal | None:
             case FeedGone(feed_id, reason):
                 await room.leave(f"janus:{feed_id}", reason)
             case TalkingChanged(feed_id, talking):
-                await room.talking(f"janus:{feed_id}", talking, SpeechSource.PLATFORM)
+                await room.talking(f"janus:{feed_id}", talking, SpeechSource.PLATFORM, posted_at)
             case RoomDestroyed():
                 for key in list(room.people):
                     await room.leave(key, LeaveReason.LEFT)

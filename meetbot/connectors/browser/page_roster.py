@@ -44,8 +44,9 @@ async def read_dom(room: Room, message: dict[str, Any]) -> Signal | None:
                 await room.leave(key, LeaveReason.LEFT)
     speaking = message.get("speaking")
     if speaking is not None:
+        at = room.posted_at(message)
         for key, person in list(room.people.items()):
-            await room.talking(key, person.name in speaking, SpeechSource.PLATFORM)
+            await room.talking(key, person.name in speaking, SpeechSource.PLATFORM, at)
     return None
 
 

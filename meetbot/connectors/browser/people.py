@@ -26,6 +26,7 @@ class Person:
     track: PictureTrack | None = None  # at the sink while the bot has pictures of them
     started: bool = False  # the domain heard TrackStarted (and no TrackEnded since)
     talking: bool = False
+    spoke_at: float = 0.0  # session time of their last SpeechChanged
     gate: SpeechGate | None = None
     on_screen_s: float = 0.0  # tiles mode: seconds with pictures, for the observed share
     present_s: float = 0.0

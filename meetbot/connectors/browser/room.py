@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,13 @@ log = logging.getLogger(__name__)
 
 Message = dict[str, Any]
 
+# The page stamps each message as it posts it (core.js `sent`: its epoch milliseconds, the same
+# wall clock as ours). On a busy machine a message can wait a second or more in Playwright's
+# pipe and this loop before it is read, a different wait each time; speech stamped on reading
+# would move each turn's start by its own wait (the aiortc connector reads the same signalling
+# at once). A longer wait is not believed: a clock step or a page frozen mid-post.
+LONGEST_WAIT_S = 10.0
+
 
 @dataclass(slots=True)
 class Room:
@@ -70,10 +78,19 @@ class Room:
     ticked_at: float | None = None  # the last tiles report (tiles mode)
 
     # --- the page's messages ---
+    def posted_at(self, message: Message) -> float:
+        """Session time when the page posted `message` (now, when it does not say)."""
+        now = self.clock()
+        sent = message.get("sent")
+        if not isinstance(sent, int | float) or not math.isfinite(sent):
+            return now
+        waited = time.time() - sent / 1000
+        return now - min(max(waited, 0.0), LONGEST_WAIT_S)
+
     async def handle(self, message: Message) -> Signal | None:
         kind = message.get("type")
         if kind == "janus":
-            return await read_janus(self, message["data"])
+            return await read_janus(self, message["data"], self.posted_at(message))
         if kind == "owners":
             pc = int(message["pc"])
             for mid, feed in dict(message["mids"]).items():
@@ -87,7 +104,7 @@ class Room:
         elif kind == "track_ended":
             self.tracks.pop(str(message["id"]), None)
         elif kind == "levels":
-            await self._levels(message["levels"])
+            await self._levels(message["levels"], self.posted_at(message))
         elif kind == "tiles":
             await page_roster.on_screen(self, {str(t["name"]) for t in message["tiles"]})
         elif kind == "dom":
@@ -170,18 +187,19 @@ class Room:
             person.talking = False
             await self.emit(SpeechChanged(self.clock(), person.pid, False))
 
-    async def talking(self, key: str, talking: bool, source: SpeechSource) -> None:
+    async def talking(self, key: str, talking: bool, source: SpeechSource, at: float) -> None:
+        """`key` starts or stops talking at `at` (when the page heard it; see posted_at)."""
         person = self.people.get(key)
         if person is None or person.talking == talking:
             return
         person.talking = talking
-        await self.emit(SpeechChanged(self.clock(), person.pid, talking, source))
+        person.spoke_at = max(at, person.spoke_at)  # never before their last change
+        await self.emit(SpeechChanged(person.spoke_at, person.pid, talking, source))
 
     # --- audio levels: the speech fallback (sampling.speech_from_audio) ---
-    async def _levels(self, levels: list[list[Any]]) -> None:
+    async def _levels(self, levels: list[list[Any]], at: float) -> None:
         if not self.sampling.speech_from_audio:
             return
-        at = self.clock()
         for track_id, level in levels:
             person = self._whose(str(track_id))
             if person is None:
@@ -190,11 +208,8 @@ class Room:
                 person.gate = SpeechGate(self.sampling)
             db = 20 * math.log10(level) if level and level > 0 else -127.0
             flip = person.gate.feed(at, db)
-            if flip is not None and person.talking != flip[1]:
-                person.talking = flip[1]
-                await self.emit(
-                    SpeechChanged(flip[0], person.pid, flip[1], SpeechSource.AUDIO_LEVEL)
-                )
+            if flip is not None:
+                await self.talking(person.key, flip[1], SpeechSource.AUDIO_LEVEL, flip[0])
 
     def observed_share(self) -> dict[str, float]:
         """Tiles mode: each person's share of their time here they were on screen."""
