@@ -26,8 +26,9 @@ from meetbot.fleet.chapters import load_folder
 from meetbot.fleet.claims import Claims
 from meetbot.fleet.jobs import JobContext
 from meetbot.fleet.schedule import Occurrence
+from meetbot.fleet.status import as_json, as_text
 from meetbot.fleet.worker import Presence
-from meetbot.fleet.workers import Workers
+from meetbot.fleet.workers import Worker, Workers
 from meetbot.lab.fleet_demo import processes, until
 from meetbot.store.database import create_engine
 
@@ -147,3 +148,20 @@ def test_a_worker_lists_the_meetings_its_pool_runs(region: dict[str, str], tmp_p
     finally:
         child.communicate(b"")
         engine.dispose()
+
+
+@pytest.mark.parametrize("unseen_s", [3.95, 3.99, 4.0, 4.01, 4.04, 4.09, 4.1])
+def test_the_seconds_status_prints_agree_with_alive_or_gone(unseen_s: float) -> None:
+    """A worker is gone once unseen for longer than the lease; the tenths printed say so too
+    (plain rounding printed 4.04 s as 4.0 beside a 4 s lease, and the CI once met it)."""
+    now = 1_000_000.0
+    worker = Worker("h:1", "h", ("janus",), 1, (), now - 60, now - unseen_s)
+    (shown,) = as_json([], now, workers=[worker], lease_s=LEASE_S)["workers"]
+    if shown["state"] == "gone":
+        assert shown["seen_s_ago"] > LEASE_S
+        assert f"not seen for {shown['seen_s_ago']:g} s (lease 4 s)" in as_text(
+            [], now, workers=[worker], lease_s=LEASE_S
+        )
+    else:
+        assert shown["seen_s_ago"] <= LEASE_S
+    assert abs(shown["seen_s_ago"] - unseen_s) < 0.1

@@ -9,6 +9,7 @@ platforms, free slots and meetings, alive or gone (not seen for longer than the 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -16,6 +17,14 @@ from typing import Any
 
 from meetbot.fleet.claims import Row, State
 from meetbot.fleet.workers import Liveness, Worker
+
+
+def _tenths(seconds: float, *, up: bool) -> float:
+    """To a tenth, rounded the way that keeps the line true: a gone worker was not seen for
+    longer than the lease, and plain rounding would print 4.04 s as the lease itself (4 s)."""
+    tenths = seconds * 10
+    return (math.ceil(tenths) if up else math.floor(tenths)) / 10
+
 
 GROUPS = {
     "upcoming": (State.DUE, State.QUEUED),
@@ -37,13 +46,13 @@ def as_json(
     out["workers"] = [
         {
             "name": w.name,
-            "state": w.liveness(now, lease_s).value,
+            "state": (state := w.liveness(now, lease_s)).value,
             "platforms": list(w.platforms),
             "concurrency": w.concurrency,
             "free": w.free,
             "meetings": list(w.meetings),
             "started_at": _iso(w.started_at),
-            "seen_s_ago": round(now - w.seen_at, 1),
+            "seen_s_ago": _tenths(now - w.seen_at, up=state is Liveness.GONE),
         }
         for w in workers
     ]
