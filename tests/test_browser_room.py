@@ -21,7 +21,6 @@ from meetbot.domain.states import SpeechSource, TrackKind
 from meetbot.lab.recorder import EventRecorder
 
 FEED = 7
-PID = ParticipantId(f"web:janus:{FEED}")
 
 
 class NoTracks:

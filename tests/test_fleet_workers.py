@@ -153,7 +153,7 @@ def test_a_worker_lists_the_meetings_its_pool_runs(region: dict[str, str], tmp_p
 @pytest.mark.parametrize("unseen_s", [3.95, 3.99, 4.0, 4.01, 4.04, 4.09, 4.1])
 def test_the_seconds_status_prints_agree_with_alive_or_gone(unseen_s: float) -> None:
     """A worker is gone once unseen for longer than the lease; the tenths printed say so too
-    (plain rounding printed 4.04 s as 4.0 beside a 4 s lease, and the CI once met it)."""
+    (plain rounding printed 4.04 s as 4.0 beside a 4 s lease; two gates met it)."""
     now = 1_000_000.0
     worker = Worker("h:1", "h", ("janus",), 1, (), now - 60, now - unseen_s)
     (shown,) = as_json([], now, workers=[worker], lease_s=LEASE_S)["workers"]

@@ -185,7 +185,8 @@ class Room:
     async def quiet(self, person: Person) -> None:
         if person.talking:
             person.talking = False
-            await self.emit(SpeechChanged(self.clock(), person.pid, False))
+            person.spoke_at = max(self.clock(), person.spoke_at)
+            await self.emit(SpeechChanged(person.spoke_at, person.pid, False))
 
     async def talking(self, key: str, talking: bool, source: SpeechSource, at: float) -> None:
         """`key` starts or stops talking at `at` (when the page heard it; see posted_at)."""
