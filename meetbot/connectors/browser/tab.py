@@ -40,6 +40,9 @@ from meetbot.errors import ConnectError
 log = logging.getLogger(__name__)
 
 OPTIONAL_STEP_S = 2.0  # an optional step (a dialog only some variants show) is given this long
+LEVELS_MS = (
+    250  # audio levels polled this often when they are the speech source (speech_from_audio)
+)
 
 
 def page_script(name: str) -> str:
@@ -166,6 +169,8 @@ class MeetingTab:
             "capture": self.capture.value,
             "perSample": self.browser.frames_per_sample,
             "link": self._link.url if self._link is not None else "",
+            # Room drops the levels unless they are the speech source: the page then never polls.
+            "levelsMs": LEVELS_MS if self.sampling.speech_from_audio else 0,
         }
         tiles = self.profile.tiles
         facts = {

@@ -9,7 +9,7 @@
 (() => {
   if (window.__meetbot) return;
   const cfg = Object.assign(
-    { fps: 1, maxWidth: 640, quality: 0.85, capture: "tracks", perSample: 2, levelsMs: 250 },
+    { fps: 1, maxWidth: 640, quality: 0.85, capture: "tracks", perSample: 2, levelsMs: 0 },
     window.__meetbotConfig || {},
   );
   // Frames are sent `perSample` times per sampling period, so the sampler always finds a
@@ -215,8 +215,11 @@
     if (track.kind === "video" && cfg.capture === "tracks") pump(id, track);
   }
 
-  // Audio levels per receiver (RFC 6464 through getSynchronizationSources): the speech fallback.
-  setInterval(() => {
+  // Audio levels per receiver (RFC 6464 through getSynchronizationSources): the speech fallback,
+  // polled only when Python uses it (levelsMs > 0). Each getSynchronizationSources is a blocking
+  // call into WebRTC's worker thread: while a connection is set up on a busy machine it holds
+  // the main thread, and with it the stamps of the signalling the page reads.
+  if (cfg.levelsMs > 0) setInterval(() => {
     const levels = [];
     for (const pc of pcs) {
       if (pc.connectionState === "closed") continue;
