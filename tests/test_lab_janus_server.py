@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from meetbot.connectors.janus_session import JanusSession, plugin_data, server_info
+from meetbot.connectors.janus_session import JanusError, JanusSession, plugin_data, server_info
 from meetbot.errors import ConnectError
 from meetbot.lab.janus_server import JanusServer, remove_stale_folders, sandbox_problem
 
@@ -75,6 +75,23 @@ async def test_rooms_have_talking_events_and_survive_a_restart() -> None:
         assert room["audio_level_average"] == 35
         assert room["audio_active_packets"] == 40
         assert room["pin_required"] is True
+
+
+@pytest.mark.janus
+@in_sandbox
+async def test_a_janus_that_died_says_how_in_the_lab_error() -> None:
+    """A crashed Janus (a gate once lost its session on `destroy`) is named in the error, with
+    its exit and the end of its log, which its folder takes away when the server is closed."""
+    async with JanusServer() as janus:
+        await janus.create_room(5)
+        assert janus.pid is not None
+        os.kill(janus.pid, signal.SIGSEGV)
+        with pytest.raises(ConnectError, match=r"janus exited \(signal SIGSEGV\); its log ends: "):
+            await janus.destroy_room(5)
+        await janus.restart(kill=True)
+        await janus.create_room(6)
+        with pytest.raises(JanusError, match="exists"):  # an alive Janus's refusal stays itself
+            await janus.create_room(6)
 
 
 @pytest.mark.janus

@@ -38,7 +38,7 @@ from typing import Any, Self
 
 import aiohttp
 
-from meetbot.connectors.janus_session import JanusSession, server_info
+from meetbot.connectors.janus_session import JanusError, JanusSession, server_info
 from meetbot.errors import ConnectError
 from meetbot.lab.services import free_port
 
@@ -234,12 +234,39 @@ class JanusServer:
 
     @contextlib.asynccontextmanager
     async def _admin(self) -> Any:
-        async with JanusSession(self.url, http=self._http) as session:
-            handle = await session.attach()
-            try:
-                yield handle
-            finally:
-                await handle.detach()
+        try:
+            async with JanusSession(self.url, http=self._http) as session:
+                handle = await session.attach()
+                try:
+                    yield handle
+                finally:
+                    await handle.detach()
+        except JanusError:
+            raise  # Janus answered: it runs
+        except ConnectError as exc:
+            # A lost session is often Janus itself gone (a gate once lost one on `destroy`):
+            # its exit code and last log lines then say so, before its folder is deleted.
+            died = await self._exited()
+            if died is None:
+                raise
+            raise ConnectError(f"{exc}; {died}") from exc
+
+    async def _exited(self) -> str | None:
+        """How Janus ended, if it has (waiting a moment for its exit to be reaped)."""
+        proc = self._proc
+        if proc is None:
+            return None
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(2.0):
+                await proc.wait()
+        if proc.returncode is None:
+            return None
+        code = proc.returncode
+        how = f"code {code}"
+        if code < 0:
+            with contextlib.suppress(ValueError):
+                how = f"signal {signal.Signals(-code).name}"
+        return f"janus exited ({how}); its log ends: {self._tail(12)}"
 
     def _render(self, lib_dir: str) -> None:
         values = {
