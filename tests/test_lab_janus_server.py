@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import select
@@ -85,6 +86,9 @@ async def test_a_janus_that_died_says_how_in_the_lab_error() -> None:
     async with JanusServer() as janus:
         await janus.create_room(5)
         assert janus.pid is not None
+        limits = (await asyncio.to_thread(Path(f"/proc/{janus.pid}/limits").read_text)).splitlines()
+        core = next(line for line in limits if line.startswith("Max core file size"))
+        assert core.split()[4:6] == ["0", "0"], core  # a crash leaves no memory (media) on disk
         os.kill(janus.pid, signal.SIGSEGV)
         with pytest.raises(ConnectError, match=r"janus exited \(signal SIGSEGV\); its log ends: "):
             await janus.destroy_room(5)

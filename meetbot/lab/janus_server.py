@@ -24,6 +24,7 @@ import ctypes
 import glob
 import logging
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -354,6 +355,8 @@ def _die_with(parent: int) -> Callable[[], None]:
     prctl = ctypes.CDLL(None, use_errno=True).prctl
 
     def arrange() -> None:
+        # A crashed Janus's memory holds the meeting's media: it is never dumped to disk.
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
             return  # not Linux: the folder clean-up below still catches what is left
         if os.getppid() != parent:  # the parent died before prctl took effect
