@@ -262,12 +262,7 @@ class JanusServer:
                 await proc.wait()
         if proc.returncode is None:
             return None
-        code = proc.returncode
-        how = f"code {code}"
-        if code < 0:
-            with contextlib.suppress(ValueError):
-                how = f"signal {signal.Signals(-code).name}"
-        return f"janus exited ({how}); its log ends: {self._tail(12)}"
+        return f"janus exited ({_exit(proc.returncode)}); its log ends: {self._tail(12)}"
 
     def _render(self, lib_dir: str) -> None:
         values = {
@@ -311,7 +306,7 @@ class JanusServer:
             while True:
                 if self._proc.returncode is not None:
                     raise ConnectError(
-                        f"janus exited with code {self._proc.returncode} at start-up; "
+                        f"janus exited with {_exit(self._proc.returncode)} at start-up; "
                         f"see its log: {self._tail()}"
                     )
                 with contextlib.suppress(ConnectError):
@@ -343,8 +338,17 @@ class JanusServer:
             return "(no log)"
 
 
+def _exit(returncode: int) -> str:
+    """A finished process's return code in words: "code 1", or "signal SIGSEGV"."""
+    if returncode < 0:
+        with contextlib.suppress(ValueError):
+            return f"signal {signal.Signals(-returncode).name}"
+    return f"code {returncode}"
+
+
 def _die_with(parent: int) -> Callable[[], None]:
-    """For the forked child before it execs Janus: be killed when `parent` dies.
+    """For the forked child before it execs Janus: be killed when `parent` dies, and never
+    dump core.
 
     Strictly, when the parent's forking thread ends: asyncio forks from the event loop's thread,
     which lives as long as the server is used.

@@ -40,9 +40,8 @@ from meetbot.errors import ConnectError
 log = logging.getLogger(__name__)
 
 OPTIONAL_STEP_S = 2.0  # an optional step (a dialog only some variants show) is given this long
-LEVELS_MS = (
-    250  # audio levels polled this often when they are the speech source (speech_from_audio)
-)
+# How often the page polls audio levels when they are the speech source (speech_from_audio).
+LEVELS_MS = 250
 
 
 def page_script(name: str) -> str:
