@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from meetbot.clock import MonotonicClock
 from meetbot.config.schema import MeetingSettings
 from meetbot.connectors.janus import JanusConnector
 from meetbot.connectors.janus_session import JanusHandle
 from meetbot.connectors.janus_videoroom import Feed, FeedsPublished, room_events
-from meetbot.lab.janus_server import JanusServer
+from meetbot.lab.janus_server import JanusCrashed, JanusServer
 from meetbot.lab.recorder import DrainingSink, EventRecorder, FrameHook
 from meetbot.lab.scenario import Happened, Scenario
 from meetbot.lab.stage import render_faces, run_scenario
 
 ROOM = 1234
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 async def first_feed(control: JanusHandle) -> Feed:
@@ -87,3 +90,14 @@ async def bot_in_room(
         async with JanusConnector(settings, clock) as connector, asyncio.TaskGroup() as group:
             sink = DrainingSink(group, on_video_frame=on_video_frame)
             yield BotInRoom(janus, connector, clock, events, sink, group)
+
+
+async def on_a_janus_that_survives(meeting: Callable[[], Awaitable[T]], tries: int = 3) -> T:
+    """Run `meeting` (which starts its own Janus) again when Janus itself crashed under it
+    (see JanusCrashed): what the bot did is then unknown, so it is asked of a fresh run."""
+    for _ in range(tries - 1):
+        try:
+            return await meeting()
+        except* JanusCrashed as crashed:
+            log.warning("Janus crashed; the meeting once more: %s", crashed.exceptions[0])
+    return await meeting()

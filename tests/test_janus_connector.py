@@ -20,7 +20,7 @@ from typing import Any
 
 import av
 import pytest
-from janus_room import ROOM, bot_in_room
+from janus_room import ROOM, bot_in_room, on_a_janus_that_survives
 
 from detectors import Detector
 from meetbot.clock import MonotonicClock
@@ -434,6 +434,15 @@ async def test_janus_restart_is_a_gap_then_everyone_is_back() -> None:
 @pytest.mark.janus
 @in_sandbox
 async def test_destroyed_room_ends_the_meeting() -> None:
+    # Janus 1.1.2 sometimes crashes destroying a room with people in it: then run it again.
+    events = await on_a_janus_that_survives(_a_room_destroyed_under_the_bot)
+    ended = events.of(MeetingEnded)
+    assert [e.reason for e in ended] == [EndReason.ROOM_CLOSED]
+    assert events.events[-1] == ended[0]
+    assert [e.reason for e in events.of(ParticipantLeft)] == [LeaveReason.LEFT]
+
+
+async def _a_room_destroyed_under_the_bot() -> EventRecorder:
     async with bot_in_room() as room:
         events = room.events
         bot = room.start()
@@ -442,10 +451,7 @@ async def test_destroyed_room_ends_the_meeting() -> None:
         await room.janus.destroy_room(ROOM)
         await bot  # run() returns by itself when the room is gone
         play.cancel()
-    ended = events.of(MeetingEnded)
-    assert [e.reason for e in ended] == [EndReason.ROOM_CLOSED]
-    assert events.events[-1] == ended[0]
-    assert [e.reason for e in events.of(ParticipantLeft)] == [LeaveReason.LEFT]
+    return events
 
 
 @pytest.mark.janus

@@ -13,10 +13,16 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from janus_room import on_a_janus_that_survives
 
 from meetbot.connectors.janus_session import JanusError, JanusSession, plugin_data, server_info
 from meetbot.errors import ConnectError
-from meetbot.lab.janus_server import JanusServer, remove_stale_folders, sandbox_problem
+from meetbot.lab.janus_server import (
+    JanusCrashed,
+    JanusServer,
+    remove_stale_folders,
+    sandbox_problem,
+)
 
 in_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem()))
 
@@ -90,12 +96,42 @@ async def test_a_janus_that_died_says_how_in_the_lab_error() -> None:
         core = next(line for line in limits if line.startswith("Max core file size"))
         assert core.split()[4:6] == ["0", "0"], core  # a crash leaves no memory (media) on disk
         os.kill(janus.pid, signal.SIGSEGV)
-        with pytest.raises(ConnectError, match=r"janus exited \(signal SIGSEGV\); its log ends: "):
+        with pytest.raises(JanusCrashed, match=r"janus exited \(signal SIGSEGV\); its log ends: "):
             await janus.destroy_room(5)
         await janus.restart(kill=True)
         await janus.create_room(6)
         with pytest.raises(JanusError, match="exists"):  # an alive Janus's refusal stays itself
             await janus.create_room(6)
+
+
+@pytest.mark.janus
+@in_sandbox
+async def test_a_meeting_whose_janus_crashed_runs_again_and_other_failures_do_not() -> None:
+    runs: list[int] = []
+
+    async def meeting() -> int:
+        runs.append(len(runs))
+        async with JanusServer() as janus, asyncio.TaskGroup() as group:
+            await janus.create_room(5)
+            if len(runs) == 1:  # the first run's Janus crashes, inside a task as a bot's would
+                assert janus.pid is not None
+                os.kill(janus.pid, signal.SIGSEGV)
+                group.create_task(janus.destroy_room(5))
+            else:
+                await janus.destroy_room(5)
+        return len(runs)
+
+    assert await on_a_janus_that_survives(meeting) == 2
+
+    async def refused() -> None:
+        runs.append(len(runs))
+        async with JanusServer() as janus:
+            await janus.destroy_room(5)  # no such room: Janus refuses, and stays up
+
+    runs.clear()
+    with pytest.raises(JanusError, match="No such room"):
+        await on_a_janus_that_survives(refused)
+    assert runs == [0]
 
 
 @pytest.mark.janus
