@@ -16,16 +16,20 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from playwright.async_api import Page, async_playwright
 
 from detectors import DetectorSettings
 from meetbot.clock import MonotonicClock
 from meetbot.config.schema import Settings
+from meetbot.connectors.browser import launch
 from meetbot.connectors.browser.connector import BrowserConnector
-from meetbot.domain.events import Event
+from meetbot.domain.events import Event, Observation
 from meetbot.domain.record import SessionRecord
+from meetbot.domain.states import State
 from meetbot.lab import demo
 from meetbot.lab.demo_pages import BOT_NAME, DEMOS, PAGES, DemoPages
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
+from meetbot.lab.recorder import EventRecorder
 from meetbot.lab.scenario import Scenario
 from meetbot.lab.stage import run_scenario
 from meetbot.media import MediaSampler
@@ -88,6 +92,45 @@ async def joined_bot(settings: Settings, home: Path) -> tuple[BrowserConnector, 
     clock = MonotonicClock()
     connector.clock = clock  # read from run() on: nothing was stamped while joining
     return connector, clock
+
+
+@asynccontextmanager
+async def persons_browser(settings: Settings, camera: Path | None = None) -> AsyncIterator[Page]:
+    """A page in a Chromium of its own, as a person in the meeting has: Chromium's fake camera,
+    or `camera` (a y4m clip, meetbot.lab.fake_camera) as the camera when given."""
+    args = launch.flags()
+    if camera is not None:
+        args.append(f"--use-file-for-fake-video-capture={camera}")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=launch.chromium(settings.browser), args=args
+        )
+        try:
+            yield await browser.new_page()
+        finally:
+            await browser.close()
+
+
+async def until_engaged(
+    bot: BrowserConnector, settings: Settings, clock: MonotonicClock, events: EventRecorder
+) -> None:
+    """Run the bot with the real sampler and detector until someone has been seen engaged three
+    times (a real person's picture came through and was judged), then stop watching."""
+    async with (
+        MediaSampler(settings.sampling, DetectorSettings(), clock) as sampler,
+        asyncio.TaskGroup() as group,
+    ):
+        sampling = group.create_task(sampler.run(events.emit))
+        watching = group.create_task(bot.run(events.emit, sampler))
+        await events.wait_for(
+            lambda seen: sum(1 for e in seen if engaged_reading(e)) >= 3, timeout_s=60
+        )
+        watching.cancel()
+        sampling.cancel()
+
+
+def engaged_reading(event: Event) -> bool:
+    return isinstance(event, Observation) and event.state is State.ENGAGED
 
 
 class Seen:

@@ -21,14 +21,12 @@ from pathlib import Path
 import pytest
 from aiortc.mediastreams import MediaStreamTrack
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import async_playwright
 
 from detectors import DetectorSettings
 from meetbot import app
 from meetbot.clock import MonotonicClock
 from meetbot.config.schema import Capture
 from meetbot.connectors.base import Valve
-from meetbot.connectors.browser import launch
 from meetbot.connectors.browser.connector import BrowserConnector
 from meetbot.connectors.browser.people import Signal
 from meetbot.connectors.browser.probe import describe, probe
@@ -56,7 +54,15 @@ from meetbot.session import run_session
 from meetbot.store import Store
 from reports.organiser import organiser_report
 from reports.summary import observed_share
-from tests.browser_meeting import Lab, joined_bot, lab, needs_browser, watched
+from tests.browser_meeting import (
+    Lab,
+    joined_bot,
+    lab,
+    needs_browser,
+    persons_browser,
+    until_engaged,
+    watched,
+)
 
 __all__ = ["lab"]
 
@@ -152,39 +158,15 @@ async def test_bridge_judges_a_real_chromium_publisher(lab: Lab, tmp_path: Path)
     settings = lab.settings("janus_mvideoroom", room)
     bot, clock = await joined_bot(settings, tmp_path / "home")
     events = EventRecorder()
-    async with async_playwright() as pw:
-        publisher = await pw.chromium.launch(
-            executable_path=launch.chromium(settings.browser),
-            args=[*launch.flags(), f"--use-file-for-fake-video-capture={clip}"],
-        )
-        try:
-            page = await publisher.new_page()
+    try:
+        async with persons_browser(settings, clip) as page:
             await page.goto(f"{settings.meeting.url}?room={room}")
             await page.click("#start")
             await page.fill("#username", "Pat")
             await page.click("#register")
-            async with (
-                MediaSampler(settings.sampling, DetectorSettings(), clock) as sampler,
-                asyncio.TaskGroup() as group,
-            ):
-                sampling = group.create_task(sampler.run(events.emit))
-                watching = group.create_task(bot.run(events.emit, sampler))
-                await events.wait_for(
-                    lambda seen: (
-                        sum(
-                            1
-                            for e in seen
-                            if isinstance(e, Observation) and e.state is State.ENGAGED
-                        )
-                        >= 3
-                    ),
-                    timeout_s=60,
-                )
-                watching.cancel()
-                sampling.cancel()
-        finally:
-            await publisher.close()
-            await bot.__aexit__(None, None, None)
+            await until_engaged(bot, settings, clock, events)
+    finally:
+        await bot.__aexit__(None, None, None)
     assert list(names_of(events).values()) == ["Pat"]
 
 

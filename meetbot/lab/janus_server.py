@@ -30,7 +30,7 @@ import shutil
 import signal
 import socket
 import tempfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from string import Template
@@ -191,17 +191,22 @@ class JanusServer:
         failure between Janus and those viewers would; the publisher is untouched.
         Returns how many were hung up."""
         hung = 0
+        async for target, plugin in self.handles():
+            feeds = {s.get("feed_id") for s in plugin.get("streams", ())}
+            if plugin.get("type") == "subscriber" and feed_id in feeds:
+                await self.admin({"janus": "hangup_webrtc", **target})
+                hung += 1
+        return hung
+
+    async def handles(self) -> AsyncIterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """Every plugin handle Janus holds: its address for the Admin API (session and handle
+        id) and what its plugin says about it (`plugin_specific`)."""
         for session_id in (await self.admin({"janus": "list_sessions"}))["sessions"]:
             listing = await self.admin({"janus": "list_handles", "session_id": session_id})
             for handle_id in listing.get("handles", ()):
                 target = {"session_id": session_id, "handle_id": handle_id}
                 info = (await self.admin({"janus": "handle_info", **target})).get("info", {})
-                room = info.get("plugin_specific", {})
-                feeds = {s.get("feed_id") for s in room.get("streams", ())}
-                if room.get("type") == "subscriber" and feed_id in feeds:
-                    await self.admin({"janus": "hangup_webrtc", **target})
-                    hung += 1
-        return hung
+                yield target, dict(info.get("plugin_specific", {}))
 
     async def admin(self, request: dict[str, Any]) -> dict[str, Any]:
         """One Janus Admin API request (loopback only, secret filled in)."""
