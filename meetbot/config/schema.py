@@ -25,7 +25,15 @@ from meetbot.fleet.schedule import Schedule
 # meeting.platform: "janus" is the aiortc connector; the others are browser profiles
 # (meetbot.connectors.browser.profiles, one module each).
 JANUS = "janus"
-BROWSER_PLATFORMS = ("janus_videoroom", "janus_mvideoroom", "meet", "teams", "zoom", "jitsi")
+BROWSER_PLATFORMS = (
+    "janus_videoroom",
+    "janus_mvideoroom",
+    "janus_videocall",
+    "meet",
+    "teams",
+    "zoom",
+    "jitsi",
+)
 PLATFORMS = (JANUS, *BROWSER_PLATFORMS)
 
 # SQLAlchemy URLs the store can open (psycopg 3 is installed for PostgreSQL).

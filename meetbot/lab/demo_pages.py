@@ -30,7 +30,7 @@ _LIBRARIES = {
     "javascript": Path("/usr/share/javascript"),
     "fonts/font-awesome": Path("/usr/share/fonts-font-awesome"),
 }
-_PAGES = ("videoroomtest", "mvideoroomtest")
+_PAGES = ("videoroomtest", "mvideoroomtest", "videocalltest")  # rooms, and a call with a chat
 # `meetbot demo --platform web --client NAME` -> browser profile -> page
 CLIENTS = {"videoroom": "janus_videoroom", "mvideoroom": "janus_mvideoroom"}
 PAGES = {"janus_videoroom": "videoroomtest.html", "janus_mvideoroom": "mvideoroomtest.html"}

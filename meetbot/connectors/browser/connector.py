@@ -32,6 +32,7 @@ from meetbot.connectors.base import Clock, Connector, Emit, TrackSink
 from meetbot.connectors.browser import profiles
 from meetbot.connectors.browser.arrivals import Arrival, Lost, PictureReady
 from meetbot.connectors.browser.people import Signal
+from meetbot.connectors.browser.profiles import Action, Step
 from meetbot.connectors.browser.room import Room
 from meetbot.connectors.browser.tab import MeetingTab
 from meetbot.domain.events import ConnectionLost, ConnectionRestored, MeetingEnded, ParticipantId
@@ -171,6 +172,8 @@ class BrowserConnector:
                 ):
                     break
                 lobby_seen = lobby_seen or await tab.visible_text(self.profile.lobby) is not None
+                if await tab.visible_text(self.profile.answer) is not None:
+                    await tab.step(Step("answer", Action.CLICK, self.profile.answer), "join")
                 left = deadline - loop.time()
                 if left <= 0:
                     where = "still in the lobby" if lobby_seen else "the meeting never showed"
@@ -205,7 +208,9 @@ class BrowserConnector:
         log.info("joined %s as %r", self.profile.name, self.settings.meeting.display_name)
 
     async def _settle_in(self, tab: MeetingTab) -> None:
-        """The announcement in the chat (or the log, for clients without one), then gallery."""
+        """Camera and microphone off where joining could not do it, the announcement in the
+        chat (or the log, for clients without one), then the gallery."""
+        await tab.run_steps(self.profile.media_off, "camera and microphone off")
         if self.profile.chat:
             try:
                 await tab.run_steps(self.profile.chat, "chat", self.announce)

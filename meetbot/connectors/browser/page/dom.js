@@ -8,7 +8,8 @@
   const p = window.__meetbotProfile || {};
   if (!bridge || !p.tile || window.__meetbotDom) return;
   window.__meetbotDom = true;
-  const text = (el) => ((el && el.textContent) || "").trim();
+  // A label is an element's text, or a field's value (a client that keeps a name in an input).
+  const text = (el) => ((el && (el instanceof HTMLInputElement ? el.value : el.textContent)) || "").trim();
   const has = (el, selector) => !!selector && (el.matches(selector) || !!el.querySelector(selector));
 
   function tiles() {

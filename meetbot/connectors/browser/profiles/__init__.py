@@ -1,7 +1,8 @@
 """Platform profiles: one table of selectors and page facts per web client.
 
-`meeting.platform` names one of these (or "janus" for the aiortc connector). The two Janus demo
-clients are verified here with real parts; Meet, Teams, Zoom and Jitsi are experimental.
+`meeting.platform` names one of these (or "janus" for the aiortc connector). The three Janus demo
+clients (two rooms, one call with a chat) are verified here with real parts; Meet, Teams, Zoom
+and Jitsi are experimental.
 """
 
 from __future__ import annotations

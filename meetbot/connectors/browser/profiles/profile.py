@@ -63,10 +63,13 @@ class Profile:
     tiles: Tiles
     scripts: tuple[str, ...] = ()  # page scripts after core.js (page/*.js)
     lobby: str = ""  # visible while waiting to be let in
+    answer: str = ""  # while waiting: clicked whenever it shows (a call to the bot: "Answer")
     refused: str = ""  # its text says the join was refused (wrong code, no such room)
     removed: tuple[str, ...] = ()  # page text when the host removed the bot
     ended: tuple[str, ...] = ()  # page text when the meeting ended for everyone
     leave: tuple[Step, ...] = ()
+    media_off: tuple[Step, ...] = ()  # once in: camera and microphone off (clients that
+    # cannot join with them off, e.g. a call answered with both on)
     gallery: tuple[Step, ...] = ()  # switch to the largest gallery view
     chat: tuple[Step, ...] = ()  # post the announcement; () = the client has no chat
     participants: str = ""  # a participant-list entry (DOM roster); its text is a name
