@@ -20,17 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import glob
 import logging
 import os
-import resource
 import secrets
 import shutil
-import signal
 import socket
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from string import Template
@@ -41,13 +37,20 @@ import aiohttp
 
 from meetbot.connectors.janus_session import JanusError, JanusSession, server_info
 from meetbot.errors import ConnectError
+from meetbot.lab.janus_process import (
+    FOLDER_PREFIX,
+    OWNER_FILE,
+    exit_words,
+    lib_dir,
+    remove_stale_folders,
+    spawn,
+    stop,
+    tail,
+)
 from meetbot.lab.services import free_port
 
 log = logging.getLogger(__name__)
 
-FOLDER_PREFIX = "meetbot-janus-"
-OWNER_FILE = "owner.pid"
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 SANDBOX_INTERFACE = "mv0"  # made by scripts/in-sandbox, 10.77.0.1/24
 _CONF = Path(__file__).with_name("janus_conf")
 
@@ -140,7 +143,7 @@ class JanusServer:
         (self.folder / OWNER_FILE).write_text(str(os.getpid()))
         self.port = free_port()
         self.admin_port = free_port()
-        self._render(_janus_lib_dir())
+        self._render(lib_dir())
         self._http = aiohttp.ClientSession()
         try:
             await self._start()
@@ -276,7 +279,7 @@ class JanusServer:
                 await proc.wait()
         if proc.returncode is None:
             return None
-        return f"janus exited ({_exit(proc.returncode)}); its log ends: {self._tail(12)}"
+        return f"janus exited ({exit_words(proc.returncode)}); its log ends: {self._tail(12)}"
 
     def _render(self, lib_dir: str) -> None:
         values = {
@@ -295,22 +298,7 @@ class JanusServer:
             (self.folder / template.name.removesuffix(".txt")).write_text(text)
 
     async def _start(self) -> None:
-        log_file = self.log_path.open("ab")
-        try:
-            self._proc = await asyncio.create_subprocess_exec(
-                "janus",
-                "-F",
-                str(self.folder),
-                "-C",
-                str(self.folder / "janus.jcfg"),
-                "-o",  # no colours in the log
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=asyncio.subprocess.STDOUT,
-                preexec_fn=_die_with(os.getpid()),
-            )
-        finally:
-            log_file.close()
+        self._proc = await spawn(self.folder, self.log_path)
         await self._wait_ready()
 
     async def _wait_ready(self) -> None:
@@ -320,7 +308,7 @@ class JanusServer:
             while True:
                 if self._proc.returncode is not None:
                     raise ConnectError(
-                        f"janus exited with {_exit(self._proc.returncode)} at start-up; "
+                        f"janus exited with {exit_words(self._proc.returncode)} at start-up; "
                         f"see its log: {self._tail()}"
                     )
                 with contextlib.suppress(ConnectError):
@@ -332,87 +320,8 @@ class JanusServer:
 
     async def _stop(self, *, kill: bool) -> None:
         proc, self._proc = self._proc, None
-        if proc is None or proc.returncode is not None:
-            return
-        if kill:
-            proc.kill()
-        else:
-            proc.terminate()
-        try:
-            async with asyncio.timeout(5.0):
-                await proc.wait()
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
+        if proc is not None:
+            await stop(proc, kill=kill)
 
     def _tail(self, lines: int = 5) -> str:
-        try:
-            return " | ".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-
-def _exit(returncode: int) -> str:
-    """A finished process's return code in words: "code 1", or "signal SIGSEGV"."""
-    if returncode < 0:
-        with contextlib.suppress(ValueError):
-            return f"signal {signal.Signals(-returncode).name}"
-    return f"code {returncode}"
-
-
-def _die_with(parent: int) -> Callable[[], None]:
-    """For the forked child before it execs Janus: be killed when `parent` dies, and never
-    dump core.
-
-    Strictly, when the parent's forking thread ends: asyncio forks from the event loop's thread,
-    which lives as long as the server is used.
-    """
-
-    # Looked up before the fork: between fork and exec only async-signal-safe work is sure
-    # not to deadlock on a lock another thread held (dlopen's is one).
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-
-    def arrange() -> None:
-        # A crashed Janus's memory holds the meeting's media: it is never dumped to disk.
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-            return  # not Linux: the folder clean-up below still catches what is left
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    return arrange
-
-
-def remove_stale_folders(root: Path | None = None) -> list[Path]:
-    """Delete Janus folders whose owner process is gone (killed before it could clean up).
-
-    Folders of running owners, and folders without an owner file, are left alone.
-    """
-    removed = []
-    for folder in Path(root or tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
-        try:
-            owner = int((folder / OWNER_FILE).read_text())
-        except (OSError, ValueError):
-            continue
-        if _alive(owner):
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
-        removed.append(folder)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
-
-
-def _janus_lib_dir() -> str:
-    for candidate in [*sorted(glob.glob("/usr/lib/*/janus")), "/usr/lib/janus", "/opt/janus/lib"]:
-        if Path(candidate, "plugins", "libjanus_videoroom.so").exists():
-            return candidate
-    raise ConnectError("janus plugins not found under /usr/lib; apt-get install janus")
+        return tail(self.log_path, lines)
