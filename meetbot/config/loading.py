@@ -7,18 +7,15 @@ one line that names the file, the key and what is allowed — never a traceback.
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import enum
-import functools
 import os
 import tomllib
-import types
 import typing
 import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from meetbot.config.conversion import EnvText, Refused, convert, dotted
 from meetbot.config.paths import default_config_text
 from meetbot.config.schema import PLATFORMS, Secrets, Settings
 from meetbot.errors import ConfigError
@@ -31,7 +28,6 @@ SECRET_ENV = {
     "discord_webhook_url": "MEETBOT_DISCORD_WEBHOOK_URL",
 }
 _SECRET_WORDS = ("token", "secret", "password", "webhook_url")
-_NOT_SETTINGS = {"secrets", "source"}
 
 
 def load(
@@ -65,13 +61,13 @@ def load(
     origins: dict[str, str] = {}  # dotted key -> the layer its value came from
     for where, data in layers:
         _reject_secrets(data, where)
-        _convert(Settings, data, "", where, partial=True)  # right file in the message
+        convert(Settings, data, "", where, partial=True)  # right file in the message
         _merge(merged, data)
         for key, leaf in _leaves(data):
-            origins[key] = f"environment {leaf.var}" if isinstance(leaf, _EnvText) else where
+            origins[key] = f"environment {leaf.var}" if isinstance(leaf, EnvText) else where
     try:
-        settings = _convert(Settings, merged, "", source or "configuration", partial=False)
-    except _Refused as refused:
+        settings = convert(Settings, merged, "", source or "configuration", partial=False)
+    except Refused as refused:
         # The value is refused by its dataclass, which sees the merged layers: name the layer
         # that set it (an environment value names its variable).
         where = origins.get(refused.key, source or "configuration")
@@ -113,27 +109,8 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         if not name.startswith(ENV_PREFIX) or "__" not in name:
             continue
         section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
-        out.setdefault(section, {})[key] = _EnvText(value, name)
+        out.setdefault(section, {})[key] = EnvText(value, name)
     return out
-
-
-class _EnvText(str):
-    """A string from the environment: converted to the field's type instead of type-checked."""
-
-    var: str
-
-    def __new__(cls, value: str, var: str) -> _EnvText:
-        obj = super().__new__(cls, value)
-        obj.var = var
-        return obj
-
-
-class _Refused(Exception):
-    """A settings dataclass refused a value; `load` names the layer that set it."""
-
-    def __init__(self, key: str, rest: str) -> None:
-        super().__init__(key + rest)
-        self.key, self.rest = key, rest
 
 
 def _leaves(data: Mapping[str, Any], path: str = "") -> list[tuple[str, Any]]:
@@ -141,16 +118,16 @@ def _leaves(data: Mapping[str, Any], path: str = "") -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = []
     for key, value in data.items():
         if isinstance(value, dict):
-            found += _leaves(value, _key(path, key))
+            found += _leaves(value, dotted(path, key))
         else:
-            found.append((_key(path, key), value))
+            found.append((dotted(path, key), value))
     return found
 
 
 def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for dotted, value in flat.items():
-        section, _, key = dotted.partition(".")
+    for name, value in flat.items():
+        section, _, key = name.partition(".")
         out.setdefault(section, {})[key] = value
     return out
 
@@ -179,141 +156,6 @@ def _reject_secrets(data: Mapping[str, Any], where: str, path: str = "") -> None
 
 def _secrets(env: Mapping[str, str]) -> Secrets:
     return Secrets(**{field: env.get(var, "") for field, var in SECRET_ENV.items()})
-
-
-def _describe(tp: Any) -> str:
-    origin = typing.get_origin(tp)
-    if tp is bool:
-        return "true or false"
-    if tp is int:
-        return "a whole number"
-    if tp is float:
-        return "a number"
-    if tp is str:
-        return "a string"
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return "one of " + ", ".join(repr(m.value) for m in tp)
-    if origin is tuple:
-        return "a list"
-    if dataclasses.is_dataclass(tp):
-        return "a table"
-    if origin in (types.UnionType, typing.Union):
-        return " or ".join(_describe(a) for a in typing.get_args(tp) if a is not type(None))
-    return str(tp)
-
-
-def _convert(tp: Any, value: Any, path: str, where: str, *, partial: bool) -> Any:
-    """Turn TOML data into `tp`, raising ConfigError with the file and dotted key on mismatch."""
-    if isinstance(value, _EnvText):
-        where = f"environment {value.var}"
-        value = _from_text(tp, str(value), path, where)
-    origin = typing.get_origin(tp)
-    if origin in (types.UnionType, typing.Union):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        for arg in args:
-            try:
-                return _convert(arg, value, path, where, partial=partial)
-            except ConfigError:
-                continue
-        _fail(where, path, tp, value)
-    if dataclasses.is_dataclass(tp):
-        return _convert_table(tp, value, path, where, partial=partial)
-    if origin is tuple:
-        if not isinstance(value, list):
-            _fail(where, path, tp, value)
-        (item_tp, *_) = typing.get_args(tp)
-        return tuple(
-            _convert(item_tp, v, f"{path}[{i}]", where, partial=partial)
-            for i, v in enumerate(value)
-        )
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        try:
-            return tp(value)
-        except ValueError:
-            _fail(where, path, tp, value)
-    if tp is float and isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if tp in (int, str, bool) and type(value) is tp:
-        return value
-    _fail(where, path, tp, value)
-
-
-def _convert_table(tp: Any, value: Any, path: str, where: str, *, partial: bool) -> Any:
-    if not isinstance(value, dict):
-        _fail(where, path, tp, value)
-    hints = _hints(tp)
-    fields = {f.name: f for f in dataclasses.fields(tp) if f.name not in _NOT_SETTINGS}
-    for key in value:
-        if key not in fields:
-            close = difflib.get_close_matches(key, fields, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            allowed = ", ".join(sorted(fields))
-            if isinstance(value[key], _EnvText):
-                where = f"environment {value[key].var}"
-            raise ConfigError(
-                f"{where}: unknown key {_key(path, key)}{hint}; allowed here: {allowed}"
-            )
-    kwargs: dict[str, Any] = {}
-    for name, f in fields.items():
-        if name in value:
-            kwargs[name] = _convert(
-                hints[name], value[name], _key(path, name), where, partial=partial
-            )
-        elif not partial and _required(f):
-            raise ConfigError(f"{where}: missing key {_key(path, name)} ({_describe(hints[name])})")
-    if partial:
-        return None
-    try:
-        return tp(**kwargs)
-    except ConfigError as exc:  # a section whose checks name their own keys (schedule)
-        raise ConfigError(f"{where}: {exc}") from None
-    except ValueError as exc:
-        # Each dataclass checks itself (__post_init__); its message starts with the field name.
-        name, _, rest = str(exc).partition(" ")
-        if name in fields:
-            raise _Refused(_key(path, name), " " + rest) from exc
-        raise ConfigError(f"{where}: {path}: {exc}") from exc
-
-
-@functools.cache
-def _hints(tp: Any) -> dict[str, Any]:
-    # Evaluating the string annotations was most of a load's time; the classes never change.
-    return typing.get_type_hints(tp)
-
-
-def _key(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
-
-
-def _required(f: dataclasses.Field[Any]) -> bool:
-    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-
-
-def _from_text(tp: Any, text: str, path: str, where: str) -> Any:
-    """Environment values are text; read them as the type the field wants."""
-    # Unwrap only `X | None`: a tuple's own arguments (str, ...) are not the field's type.
-    union = typing.get_origin(tp) in (types.UnionType, typing.Union)
-    target = next(a for a in typing.get_args(tp) if a is not type(None)) if union else tp
-    try:
-        if target is bool:
-            if text.lower() in ("1", "true", "yes", "on"):
-                return True
-            if text.lower() in ("0", "false", "no", "off"):
-                return False
-            raise ValueError(text)
-        if target is int:
-            return int(text)
-        if target is float:
-            return float(text)
-        if typing.get_origin(target) is tuple:
-            return [part.strip() for part in text.split(",") if part.strip()]
-    except ValueError:
-        _fail(where, path, tp, text)
-    return text
-
-
-def _fail(where: str, path: str, tp: Any, value: Any) -> typing.NoReturn:
-    raise ConfigError(f"{where}: {path} must be {_describe(tp)}, got {value!r}")
 
 
 def _check_meaning(s: Settings, where: str) -> None:
