@@ -13,7 +13,7 @@ from meetbot.cli.discord_bot import ENVIRONMENT
 
 if TYPE_CHECKING:
     from meetbot.publishers.base import DeliveryReceipt
-    from meetbot.publishers.outbox import OutboxEntry
+    from meetbot.publishers.outbox_table import OutboxEntry
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
-from meetbot.store.database import ddl_lock
+from meetbot.store.database import add_missing_columns, ddl_lock
 
 metadata = sa.MetaData()
 table = sa.Table(
@@ -81,18 +81,11 @@ def create_table(conn: sa.Connection) -> None:
     """Create the table, or add what an older release's table lacks."""
     ddl_lock(conn)
     metadata.create_all(conn, checkfirst=True)
-    _add_missing_columns(conn)
+    add_missing_columns(conn, table, _ADDED_COLUMNS)
 
 
 # Columns added after the table was first released: create_all leaves an existing table as it is.
 _ADDED_COLUMNS = {"admitted_at": "FLOAT"}
-
-
-def _add_missing_columns(conn: sa.Connection) -> None:
-    have = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
-    for name, ddl in _ADDED_COLUMNS.items():
-        if name not in have:  # under the advisory lock: one process adds it
-            conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {name} {ddl}")
 
 
 def find(conn: sa.Connection, key: str) -> Row | None:

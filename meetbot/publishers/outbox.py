@@ -34,7 +34,6 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -47,58 +46,11 @@ from meetbot.publishers.base import (
     OutgoingMessage,
     Publisher,
     Status,
-    post_from_json,
     post_to_json,
 )
+from meetbot.publishers.outbox_table import OutboxEntry, create_table, entry_of, outbox_table
 from meetbot.store.database import ddl_lock
 from reports.post import Post
-
-_metadata = sa.MetaData()
-outbox_table = sa.Table(
-    "outbox_messages",
-    _metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("destination", sa.String(64), nullable=False),
-    sa.Column("dedupe_key", sa.String(200), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("nonce", sa.String(25), nullable=False),
-    sa.Column("post", sa.Text, nullable=False),  # JSON; charts only, never frames or audio
-    sa.Column("attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("sent_parts", sa.Text, nullable=False, default="[]"),
-    sa.Column("last_error", sa.Text, nullable=False, default=""),
-    sa.Column("created_at", sa.Float, nullable=False),
-    sa.Column("next_attempt_at", sa.Float, nullable=False, default=0.0),
-    sa.Column("sent_at", sa.Float, nullable=True),
-    # Who is sending it right now ('' = nobody) and until when that claim holds (outbox clock).
-    sa.Column("claim", sa.String(32), nullable=False, default=""),
-    sa.Column("lease_until", sa.Float, nullable=False, default=0.0),
-    sa.UniqueConstraint("destination", "dedupe_key", name="uq_outbox_dedupe"),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxEntry:
-    """A row, for listing (`meetbot outbox`) and for delivery."""
-
-    id: int
-    destination: str
-    dedupe_key: str
-    status: Status
-    nonce: str
-    post: Post
-    attempts: int
-    sent_parts: tuple[str, ...]
-    last_error: str
-    created_at: float
-    next_attempt_at: float
-    sent_at: float | None
-
-
-# Columns added after the table was first released, with the DDL that adds them to an old one.
-_ADDED_COLUMNS = {
-    "claim": "VARCHAR(32) NOT NULL DEFAULT ''",
-    "lease_until": "FLOAT NOT NULL DEFAULT 0",
-}
 
 
 class ClaimLost(Exception):
@@ -124,8 +76,7 @@ class Outbox:
         try:
             with engine.begin() as conn:
                 ddl_lock(conn)  # workers finishing at once all create it on a new database
-                _metadata.create_all(conn)
-                _add_missing_columns(conn)
+                create_table(conn)
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"cannot create the outbox table in {engine.url!r}: {exc}") from exc
 
@@ -318,28 +269,4 @@ class Outbox:
                 rows = conn.execute(query).mappings().all()
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"cannot read the outbox: {exc}") from exc
-        return [
-            OutboxEntry(
-                id=r["id"],
-                destination=r["destination"],
-                dedupe_key=r["dedupe_key"],
-                status=Status(r["status"]),
-                nonce=r["nonce"],
-                post=post_from_json(r["post"]),
-                attempts=r["attempts"],
-                sent_parts=tuple(json.loads(r["sent_parts"])),
-                last_error=r["last_error"],
-                created_at=r["created_at"],
-                next_attempt_at=r["next_attempt_at"],
-                sent_at=r["sent_at"],
-            )
-            for r in rows
-        ]
-
-
-def _add_missing_columns(conn: sa.Connection) -> None:
-    """Bring a table created by an older meetbot up to date (create_all skips existing ones)."""
-    have = {c["name"] for c in sa.inspect(conn).get_columns(outbox_table.name)}
-    for name, ddl in _ADDED_COLUMNS.items():
-        if name not in have:
-            conn.exec_driver_sql(f"ALTER TABLE {outbox_table.name} ADD COLUMN {name} {ddl}")
+        return [entry_of(r) for r in rows]

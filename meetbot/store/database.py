@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -50,6 +50,15 @@ def ddl_lock(conn: sa.Connection) -> None:
     serialised by the database file's own lock)."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({_DDL_LOCK})"))
+
+
+def add_missing_columns(conn: sa.Connection, table: sa.Table, added: Mapping[str, str]) -> None:
+    """Give a table an older release created the columns added since (name -> column DDL):
+    create_all leaves an existing table as it is. Call it under ddl_lock: one process adds."""
+    have = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+    for name, ddl in added.items():
+        if name not in have:
+            conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {name} {ddl}")
 
 
 def create_engine(url: str, data_dir: Path | None = None) -> sa.Engine:
