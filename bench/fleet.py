@@ -42,9 +42,9 @@ from meetbot.fleet.claims import Claims, State
 from meetbot.fleet.schedule import Occurrence, Schedule
 from meetbot.fleet.scheduler import Scheduler
 from meetbot.fleet.workers import children
-from meetbot.lab.fleet_demo import processes, until, workers_ready
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.services import postgres_server, redis_server
+from meetbot.lab.worker_processes import processes, until, workers_ready
 from meetbot.store.database import create_engine
 
 HERE = Path(__file__).resolve().parent

@@ -34,7 +34,7 @@ from meetbot.clock import MonotonicClock
 from meetbot.errors import MeetbotError, StorageError
 from meetbot.fleet.claims import Claims
 from meetbot.fleet.schedule import Occurrence
-from meetbot.lab.fleet_demo import Processes, chapter_file, people, workers_ready
+from meetbot.lab.fleet_demo import chapter_file, people
 from meetbot.lab.janus_server import JanusServer
 from meetbot.lab.services import (
     PostgresService,
@@ -44,6 +44,7 @@ from meetbot.lab.services import (
     redis_service,
 )
 from meetbot.lab.stage import render_faces, run_scenario
+from meetbot.lab.worker_processes import Processes, workers_ready
 from meetbot.publishers.outbox import Outbox
 from meetbot.store import Store, schema
 from meetbot.store.database import create_engine

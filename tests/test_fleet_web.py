@@ -30,10 +30,11 @@ from meetbot.fleet.broker import make_app, send_join
 from meetbot.fleet.claims import Claims, State
 from meetbot.fleet.schedule import Occurrence
 from meetbot.lab.demo_pages import DemoPages
-from meetbot.lab.fleet_demo import people, processes, until, workers_ready
+from meetbot.lab.fleet_demo import people
 from meetbot.lab.janus_server import JanusServer
 from meetbot.lab.services import ServiceMissing, postgres_server, redis_server
 from meetbot.lab.stage import render_faces, run_scenario
+from meetbot.lab.worker_processes import processes, until, workers_ready
 from meetbot.publishers.base import Status
 from meetbot.publishers.outbox import Outbox
 from meetbot.store import Store

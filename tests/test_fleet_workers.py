@@ -29,7 +29,7 @@ from meetbot.fleet.schedule import Occurrence
 from meetbot.fleet.status import as_json, as_text
 from meetbot.fleet.worker import Presence
 from meetbot.fleet.workers import Worker, Workers
-from meetbot.lab.fleet_demo import processes, until
+from meetbot.lab.worker_processes import processes, until
 from meetbot.store.database import create_engine
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]

@@ -11,26 +11,22 @@ meeting was handed over.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import os
 import signal
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, TextIO, TypeVar
+from typing import Any, TextIO
 
 import sqlalchemy as sa
 
 from meetbot.clock import MonotonicClock
 from meetbot.domain.record import Span
 from meetbot.domain.states import State as Seen
-from meetbot.errors import ConnectError, MeetbotError
+from meetbot.errors import ConnectError
 from meetbot.fleet.broker import make_app, send_join
 from meetbot.fleet.claims import Claims, State
 from meetbot.fleet.schedule import Occurrence
@@ -38,6 +34,7 @@ from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.scenario import Behaviour, Scenario, Script
 from meetbot.lab.services import postgres_server, redis_server
 from meetbot.lab.stage import run_scenario
+from meetbot.lab.worker_processes import log_tails, processes, until, workers_ready
 from meetbot.publishers.base import Status
 from meetbot.publishers.outbox import Outbox
 from meetbot.store import Store, schema
@@ -46,73 +43,6 @@ from meetbot.store.database import create_engine
 NAMES = ("Alder", "Birch", "Cedar", "Dogwood", "Elm", "Fir", "Gorse", "Hazel")
 FIRST_ROOM = 7001
 LEAD_S = 4.0  # meetings start this long after the workers are ready
-T = TypeVar("T")
-
-
-@dataclass
-class Processes:
-    """Child processes, each in its own process group (a worker's pool goes with it)."""
-
-    started: list[subprocess.Popen[bytes]] = field(default_factory=list)
-
-    def spawn(self, log: Path, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
-        out: IO[bytes] = log.open("wb")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "meetbot", *args],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        out.close()
-        self.started.append(proc)
-        return proc
-
-    def stop_all(self) -> None:
-        for proc in self.started:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-
-
-@contextlib.contextmanager
-def processes() -> Iterator[Processes]:
-    running = Processes()
-    try:
-        yield running
-    finally:
-        running.stop_all()
-
-
-async def until(
-    what: str, check: Callable[[], T | None], within_s: float, logs: Path | None = None
-) -> T:
-    """Wait for other processes to reach a state; they only show it in the database."""
-    deadline = time.monotonic() + within_s
-    while True:
-        found = await asyncio.to_thread(check)
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            tails = "" if logs is None else await asyncio.to_thread(_tails, logs)
-            raise MeetbotError(f"timed out waiting for {what}\n{tails}".rstrip())
-        await asyncio.sleep(0.5)
-
-
-def _tails(logs: Path) -> str:
-    return "\n".join(
-        f"--- {p.name}\n" + p.read_text(errors="replace")[-2500:]
-        for p in sorted(logs.glob("*.log"))
-    )
-
-
-async def workers_ready(broker: str, count: int, within_s: float = 180.0) -> None:
-    """Until `count` worker nodes answer Celery's ping (their start-up takes a while)."""
-    control = make_app(broker, longest_meeting_s=3600).control
-    deadline = time.monotonic() + within_s
-    while len(await asyncio.to_thread(control.ping, timeout=1.0)) < count:
-        if time.monotonic() > deadline:
-            raise MeetbotError(f"{count} workers did not start within {within_s:g} s")
 
 
 def checkpointed(store: Store, session_id: str) -> float:
@@ -305,7 +235,7 @@ async def _meetings(
         c["state"] != State.FINISHED.value or not c["recaps_posted"] for c in summary["chapters"]
     ):
         # Something went wrong in a worker: its log is the only account of it.
-        print(await asyncio.to_thread(_tails, logs), file=out)
+        print(await asyncio.to_thread(log_tails, logs), file=out)
     return summary
 
 
