@@ -22,8 +22,9 @@ from meetbot.domain.events import (
 )
 from meetbot.domain.record import Span
 from meetbot.domain.settings import TimelineSettings
+from meetbot.domain.spans import merge_adjacent
 from meetbot.domain.states import State, TrackKind
-from meetbot.domain.timeline import TimelineFolder, fold, merge_adjacent
+from meetbot.domain.timeline import TimelineFolder, fold
 
 A = ParticipantId("a")
 B = ParticipantId("b")

@@ -15,6 +15,7 @@ from meetbot.domain.events import Event, MeetingEnded, Observation, ParticipantI
 from meetbot.domain.header import SessionHeader
 from meetbot.domain.record import SessionRecord, Span
 from meetbot.domain.settings import DomainSettings
+from meetbot.domain.spans import merge_adjacent
 from meetbot.domain.states import State
 
 
@@ -34,10 +35,10 @@ def assemble(
     since the start) or at an earlier MeetingEnded among the events. Without `spans` the
     observations among `events` are folded into spans here; with `spans` (already closed, e.g.
     checkpointed before a crash) observations are ignored, so the checkpointed events may be
-    passed as they are. Spans are clipped to the end, made canonical
-    (`timeline.merge_adjacent`), spans of opted-out members dropped, and connected time no span
-    covers (not saved before a crash) is stored as `unknown`, so the record's spans explain
-    every figure on their own. An incomplete record says so in its first note; `notes` follow.
+    passed as they are. Spans are clipped to the end, made canonical (`spans.merge_adjacent`),
+    spans of opted-out members dropped, and connected time no span covers (not saved before a
+    crash) is stored as `unknown`, so the record's spans explain every figure on their own. An
+    incomplete record says so in its first note; `notes` follow.
     """
     end = _end(events, end_at)
     if end < 0:
@@ -58,7 +59,7 @@ def assemble(
         for s in spans
         if s.participant not in hidden and s.start < end
     ]
-    kept = timeline.merge_adjacent(clipped + _unsaved(parties, clipped, hidden))
+    kept = merge_adjacent(clipped + _unsaved(parties, clipped, hidden))
     spoken = turns.fold(rest, settings.turns, attendance.people(parties), chapter, end_at=end)
     covered = attendance.covered(parties)
     attendees = [
