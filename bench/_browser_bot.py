@@ -25,44 +25,16 @@ from _bot import no_detector  # bench/ is on sys.path when run as a script
 from _trace import TapSink, TimelineWatch, TracingTab, frame_of, page_tracks, timed
 
 from detectors import DetectorSettings
+from meetbot import proc
 from meetbot.config.loading import load
 from meetbot.connectors.browser.connector import BrowserConnector
 from meetbot.domain.events import Event, Observation, ParticipantId, ParticipantJoined
 from meetbot.media import MediaSampler
 
-HZ = os.sysconf("SC_CLK_TCK")
-
-
-def tree(root: int) -> list[int]:
-    """`root` and all its descendants."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    keep = {root}
-    grew = True
-    while grew:
-        grew = False
-        for pid, parent in parents.items():
-            if parent in keep and pid not in keep:
-                keep.add(pid)
-                grew = True
-    return sorted(keep)
-
 
 def cpu_s(pids: list[int]) -> dict[int, float]:
-    out = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        out[pid] = (int(fields[11]) + int(fields[12])) / HZ
-    return out
+    """CPU seconds so far of each process of `pids` still running."""
+    return {pid: cpu for pid in pids if (cpu := proc.cpu_seconds(pid)) is not None}
 
 
 def pss_mb(pids: list[int]) -> float:
@@ -139,7 +111,7 @@ async def main() -> None:
             await asyncio.sleep(a.warmup)
             # /proc is read in a thread: on a busy machine with many processes the walk takes
             # a second or more, which the bot's loop must not spend (it would stall the feeds)
-            pids = await asyncio.to_thread(tree, os.getpid())
+            pids = await asyncio.to_thread(proc.tree, os.getpid())
             cpu0 = await asyncio.to_thread(cpu_s, pids)
             analysed0, t0 = sampler.analysed, time.monotonic()
             pictures0 = connector.tab.pictures if connector.tab else 0
@@ -148,7 +120,7 @@ async def main() -> None:
             cpu1 = await asyncio.to_thread(cpu_s, pids)
             analysed1 = sampler.analysed
             pictures1 = connector.tab.pictures if connector.tab else 0
-            memory = pss_mb(await asyncio.to_thread(tree, os.getpid()))
+            memory = pss_mb(await asyncio.to_thread(proc.tree, os.getpid()))
             for task in tasks:
                 task.cancel()
     used = sum(cpu1[p] - cpu0[p] for p in cpu1 if p in cpu0)

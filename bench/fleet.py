@@ -41,10 +41,10 @@ from meetbot.fleet.chapters import Chapters
 from meetbot.fleet.claims import Claims, State
 from meetbot.fleet.schedule import Occurrence, Schedule
 from meetbot.fleet.scheduler import Scheduler
-from meetbot.fleet.workers import children
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.services import postgres_server, redis_server
 from meetbot.lab.worker_processes import processes, until, workers_ready
+from meetbot.proc import children
 from meetbot.store.database import create_engine
 
 HERE = Path(__file__).resolve().parent

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from meetbot import proc
 from meetbot.config.schema import SamplingSettings
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 
@@ -38,9 +39,8 @@ NEVER = 100_000  # sampling.pause_video_from that no room reaches (the range's t
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a running process, from /proc (no psutil)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU of a running process (0 once it is gone)."""
+    return proc.cpu_seconds(pid) or 0.0
 
 
 def scripted_changes(

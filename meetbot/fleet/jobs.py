@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Self
 
-from meetbot import app
+from meetbot import app, proc
 from meetbot.clock import MonotonicClock
 from meetbot.config.schema import Settings
 from meetbot.domain.record import SessionRecord
@@ -76,11 +76,7 @@ def holder_gone(worker: str, here: str | None = None) -> bool:
         return True
     except PermissionError:
         return False
-    try:  # killed but not yet reaped by its pool: a zombie holds no meeting
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rpartition(")")[2].split()[0] == "Z"
-    except (OSError, IndexError):
-        return False
+    return proc.zombie(pid)  # killed but not yet reaped by its pool: it holds no meeting
 
 
 def settings_for(context: JobContext, row: Row) -> Settings:

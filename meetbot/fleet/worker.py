@@ -21,6 +21,7 @@ from celery import Celery
 from celery.exceptions import CPendingDeprecationWarning
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
+from meetbot import proc
 from meetbot.errors import MeetbotError
 from meetbot.fleet.broker import JOIN, QUEUE, broker_url, make_app
 from meetbot.fleet.jobs import (
@@ -33,7 +34,7 @@ from meetbot.fleet.jobs import (
     worker_name,
 )
 from meetbot.fleet.platforms import WEB
-from meetbot.fleet.workers import Worker, Workers, children
+from meetbot.fleet.workers import Worker, Workers
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class Presence:
 
     def now(self) -> Worker:
         host = self.name.rpartition(":")[0]
-        pool = [f"{host}:{pid}" for pid in children(os.getpid())]
+        pool = [f"{host}:{pid}" for pid in proc.children(os.getpid())]
         return Worker(
             name=self.name,
             host=host,

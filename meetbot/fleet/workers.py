@@ -12,8 +12,7 @@ lapse after which its meetings are handed over). Rows of workers gone for a day 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -125,19 +124,3 @@ def _worker(m: sa.RowMapping) -> Worker:
         started_at=m["started_at"],
         seen_at=m["seen_at"],
     )
-
-
-def children(pid: int) -> Sequence[int]:
-    """The live child processes of `pid` (a worker's pool), from /proc (Linux)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
-                fields = stat.read().rpartition(")")[2].split()
-        except OSError:  # it ended while we looked
-            continue
-        if len(fields) > 1 and fields[1] == str(pid) and fields[0] != "Z":
-            found.append(int(entry))
-    return sorted(found)

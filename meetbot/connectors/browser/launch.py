@@ -105,12 +105,3 @@ def main_pid(folder: Path) -> int | None:
         if wanted in args and not any(a.startswith(b"--type=") for a in args):
             return int(entry.name)
     return None
-
-
-def running(pid: int) -> bool:
-    """Whether process `pid` still runs (a killed one not yet reaped is a zombie: not running)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")

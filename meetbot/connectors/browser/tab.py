@@ -30,6 +30,7 @@ from playwright.async_api import BrowserContext, Page, Playwright, async_playwri
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+from meetbot import proc
 from meetbot.config.schema import BrowserSettings, Capture, MeetingSettings, SamplingSettings
 from meetbot.connectors.browser import launch
 from meetbot.connectors.browser.arrivals import Arrivals, Lost, Picture, PictureReady
@@ -293,7 +294,7 @@ class MeetingTab:
 
     def _lost(self, reason: str) -> None:
         if self._watching_loss:
-            if self.browser_pid is not None and not launch.running(self.browser_pid):
+            if self.browser_pid is not None and not proc.running(self.browser_pid):
                 # Chromium itself died (crashed, killed, out of memory): its page says "closed"
                 # first, which would hide that.
                 reason = "Chromium exited (crashed or killed)"
