@@ -36,6 +36,33 @@ def test_python_dash_m_checks_the_example_chapter() -> None:
     assert "Riverside Business Builders" in out.stdout
 
 
+HEAVY = ("matplotlib", "mediapipe", "cv2", "discord", "aiortc", "playwright", "celery")
+
+
+@pytest.mark.parametrize(
+    "command", [["--help"], ["config", "check", str(EXAMPLE)], ["sessions", "--help"]]
+)
+def test_commands_load_only_what_they_use(command: list[str]) -> None:
+    """`meetbot --help` and light commands never load the vision, chart, browser or Discord
+    stacks (they took seconds before any output): every command imports those when it runs."""
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['meetbot', *sys.argv[1:]]\n"
+        "try:\n"
+        "    runpy.run_module('meetbot', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print('LOADED', sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.stdout.strip().splitlines()[-1] == "LOADED []", out.stdout + out.stderr
+
+
 def test_help_lists_commands(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--help"])

@@ -7,12 +7,14 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import reports
 from meetbot import config
 from meetbot.domain.chapter import Member
-from meetbot.domain.record import Attendee
 from meetbot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from meetbot.domain.record import Attendee
 
 NO_ROSTER = (
     "no chapter roster (--config CHAPTER.toml): each file's person is scored as a chapter member"
@@ -82,6 +84,8 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _listening(a: Attendee) -> str:
+    import reports  # here: matplotlib comes with it, which --help does not need
+
     """The score, or the real reason there is none, in the words of the member's card."""
     if a.score is not None and a.score.value is not None:
         return f"{a.score.value:.0f} ({reports.explanation(a.score)})"

@@ -16,13 +16,13 @@ import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from meetbot import app
-from meetbot.config.schema import Settings
 from meetbot.errors import ConnectError
-from meetbot.lab import demo
 from meetbot.lab.demo_pages import CLIENTS
-from meetbot.store import SessionStatus
+
+if TYPE_CHECKING:
+    from meetbot.config.schema import Settings
 
 IN_SANDBOX = Path(__file__).resolve().parents[2] / "scripts" / "in-sandbox"
 
@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     parser.add_argument(
-        "--participants", type=int, default=demo.PERSONAS, help="scripted people (default 7)"
+        "--participants", type=int, default=None, help="scripted people (default 7)"
     )
     parser.add_argument(
         "--minutes", type=float, default=2.0, help="length of the demo meeting (default 2)"
@@ -69,6 +69,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from meetbot.lab import demo  # here, not at the top: the other commands need no lab
+
+    if args.participants is None:
+        args.participants = demo.PERSONAS
     if args.participants < 3 or args.participants > 48:
         print("meetbot: --participants must be between 3 and 48", file=sys.stderr)
         return 2
@@ -101,6 +105,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _say_what_was_kept(settings: Settings, since: datetime) -> None:
     """After Ctrl-C: which demo sessions are stored, so the user knows what to report."""
+    from meetbot import app
+    from meetbot.store import SessionStatus
+
     with app.open_store(settings) as store:
         kept = [
             s

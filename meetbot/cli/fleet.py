@@ -15,12 +15,14 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from meetbot import config
 from meetbot.errors import ConfigError
-from meetbot.fleet.chapters import Chapters, load_folder
-from meetbot.fleet.claims import Claims
-from meetbot.store.database import create_engine
+
+if TYPE_CHECKING:
+    from meetbot.fleet.chapters import Chapters
+    from meetbot.fleet.claims import Claims
 
 ENVIRONMENT = """environment:
   MEETBOT_CHAPTERS      the folder of chapter files (instead of --chapters)
@@ -98,6 +100,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def chapters_of(args: argparse.Namespace) -> Chapters:
+    from meetbot.fleet.chapters import load_folder
+
     folder = args.chapters or os.environ.get("MEETBOT_CHAPTERS")
     if not folder:
         raise ConfigError("give the folder of chapter files: --chapters DIR or MEETBOT_CHAPTERS")
@@ -105,6 +109,9 @@ def chapters_of(args: argparse.Namespace) -> Chapters:
 
 
 def claims_of(chapters: Chapters, lease_s: float) -> Claims:
+    from meetbot.fleet.claims import Claims
+    from meetbot.store.database import create_engine
+
     if lease_s <= 0:
         raise ConfigError(f"--lease-s must be greater than 0, got {lease_s}")
     return Claims(create_engine(chapters.storage_url, config.data_dir()), lease_s=lease_s)

@@ -9,7 +9,7 @@ import signal
 import sys
 import zoneinfo
 
-from meetbot import app, config
+from meetbot import config
 from meetbot.cli import numbers
 from meetbot.errors import ConfigError, StoppedWhileJoining
 
@@ -56,6 +56,8 @@ def until_seconds(
 
 
 def _join(args: argparse.Namespace) -> int:
+    from meetbot import app  # here, not at the top: the other commands need no media stack
+
     if args.room is not None:
         numbers.count("--room", args.room)
     overrides = {"meeting.room": args.room} if args.room is not None else None

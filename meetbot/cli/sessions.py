@@ -11,18 +11,16 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import reports
-from meetbot import app, config
-from meetbot.cli import numbers, session_list, sessions_delete
-from meetbot.config.schema import Settings
-from meetbot.publishers.base import Status
-from meetbot.publishers.console import render_markdown
-from meetbot.publishers.delivery import deliver_recap, report_dir, still_waiting
-from meetbot.publishers.outbox import Outbox
-from meetbot.store.rows import SessionStatus
-from reports.region import region_comparison
+from meetbot import config
+from meetbot.cli import numbers, sessions_delete
+
+if TYPE_CHECKING:
+    from meetbot.config.schema import Settings
+
+# Each command imports the store, reports and publishers it needs when it runs: `meetbot
+# --help` and the other commands never load them (matplotlib alone takes a second).
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -76,6 +74,10 @@ def _print_json(data: Any) -> None:
 
 
 def _sessions(args: argparse.Namespace) -> int:
+    from meetbot import app
+    from meetbot.cli import session_list
+    from meetbot.store.rows import SessionStatus
+
     numbers.count("--limit", args.limit)
     settings = config.load(args.config)
     group = settings.reports.min_group_for_detail
@@ -108,6 +110,8 @@ def _sessions(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from meetbot import app
+
     settings = config.load(args.config)
     if args.out:
         settings = app.with_report_dir(settings, args.out)
@@ -128,6 +132,11 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    import reports
+    from meetbot import app
+    from meetbot.publishers.console import render_markdown
+    from meetbot.publishers.delivery import report_dir
+
     settings = config.load(args.config)
     last = numbers.count(
         "--last", args.last if args.last is not None else settings.reports.compare_last
@@ -162,6 +171,11 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _region(args: argparse.Namespace, settings: Settings, last: int) -> int:
+    from meetbot import app
+    from meetbot.publishers.console import render_markdown
+    from meetbot.publishers.delivery import report_dir
+    from reports.region import region_comparison
+
     names = [n.strip() for n in args.chapters.split(",") if n.strip()]
     if len(names) < 2:
         print("meetbot: --chapters needs two or more chapter names, e.g. A,B,C", file=sys.stderr)
@@ -186,6 +200,11 @@ def _region(args: argparse.Namespace, settings: Settings, last: int) -> int:
 
 
 def _post(args: argparse.Namespace) -> int:
+    from meetbot import app
+    from meetbot.publishers.base import Status
+    from meetbot.publishers.delivery import deliver_recap, still_waiting
+    from meetbot.publishers.outbox import Outbox
+
     settings = config.load(args.config)
     with app.open_store(settings) as store:
         record = app.load_session(store, args.session, settings)

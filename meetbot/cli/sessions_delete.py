@@ -10,10 +10,8 @@ from __future__ import annotations
 import argparse
 import shutil
 
-from meetbot import app, config
+from meetbot import config
 from meetbot.errors import ConfigError
-from meetbot.publishers.delivery import report_dir
-from meetbot.publishers.outbox import Outbox
 
 
 def register(listing: argparse.ArgumentParser) -> None:
@@ -31,6 +29,10 @@ def register(listing: argparse.ArgumentParser) -> None:
 
 
 def _delete(args: argparse.Namespace) -> int:
+    from meetbot import app
+    from meetbot.publishers.delivery import report_dir
+    from meetbot.publishers.outbox import Outbox
+
     settings = config.load(args.delete_config or args.config)
     with app.open_store(settings) as store:
         sid = store.resolve(args.session)

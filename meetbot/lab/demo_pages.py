@@ -17,13 +17,14 @@ import shutil
 import tempfile
 from pathlib import Path
 from types import TracebackType
-from typing import Self
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Self
 
 from meetbot.config.schema import MeetingSettings
 from meetbot.errors import ConnectError
 from meetbot.lab.services import free_port
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 DEMOS = Path("/usr/share/janus/demos")
 _LIBRARIES = {
@@ -76,6 +77,8 @@ class DemoPages:
         self._tmp = tempfile.TemporaryDirectory(prefix="meetbot-demo-pages-")
         root = Path(self._tmp.name)
         self._copy(root)
+        from aiohttp import web  # here: `meetbot demo --help` needs CLIENTS, not a web server
+
         app = web.Application()
         app.router.add_static("/", root, follow_symlinks=True)
         self._runner = web.AppRunner(app, access_log=None)

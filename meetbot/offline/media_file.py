@@ -1,0 +1,96 @@
+"""Frames from an image or a video file, for `meetbot detect`: decoded in memory as RGB, one
+per 1/fps seconds of video, and never written anywhere. A file that would decode to more than
+MAX_PIXELS is refused from its header alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+Frame = npt.NDArray[np.uint8]
+
+# 40 megapixels (a large camera photo) is 120 MB decoded; the detector downscales to 640 wide.
+MAX_PIXELS = 40_000_000
+_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm"}
+
+
+def frames(path: Path, fps: float) -> Iterator[tuple[float, Frame]] | None:
+    """(seconds, RGB frame) of an image (one, at 0) or a video; None when it cannot be read."""
+    return _image(path) if path.suffix.lower() in _IMAGE_SUFFIXES else _video(path, fps)
+
+
+def too_large(path: Path) -> str | None:
+    """Why `path` must not be decoded, from its header alone, or None when it may be.
+
+    A small PNG can declare 25000×25000 pixels: 1.9 GB once decoded, 3.9 GB at the peak.
+    """
+    pillow_limit = Image.MAX_IMAGE_PIXELS
+    try:
+        # Only the header is read, so Pillow's own bomb check (a warning from 89 megapixels,
+        # an error from 179) is switched off for it: the limit below says it in one line.
+        Image.MAX_IMAGE_PIXELS = None
+        with Image.open(path) as image:
+            width, height = image.size
+    except (OSError, ValueError):
+        return None  # not an image Pillow knows (a video): OpenCV decides
+    finally:
+        Image.MAX_IMAGE_PIXELS = pillow_limit
+    if width * height <= MAX_PIXELS:
+        return None
+    return (
+        f"{path}: {width}×{height} pixels is more than detect decodes "
+        f"({MAX_PIXELS / 1e6:g} megapixels); scale the image down first (the detector works at "
+        "640 pixels wide anyway)"
+    )
+
+
+def _image(path: Path) -> Iterator[tuple[float, Frame]] | None:
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        return None
+    return iter([(0.0, _rgb(bgr))])
+
+
+def _video(path: Path, fps: float) -> Iterator[tuple[float, Frame]] | None:
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        cap.release()
+        return None
+    ok, first = cap.read()
+    if not ok:
+        cap.release()
+        # a still image with an unusual suffix: OpenCV's image reader may know it
+        return _image(path)
+    return _sampled(cap, _rgb(first), fps)
+
+
+def _rgb(bgr: object) -> Frame:
+    """OpenCV decodes to BGR; the detector takes RGB."""
+    return np.asarray(cv2.cvtColor(np.asarray(bgr, np.uint8), cv2.COLOR_BGR2RGB), np.uint8)
+
+
+def _sampled(cap: cv2.VideoCapture, first: Frame, fps: float) -> Iterator[tuple[float, Frame]]:
+    """Every frame is decoded (codecs need it) but only one per 1/fps seconds is analysed.
+    Frames arrive here already converted to RGB."""
+    native = cap.get(cv2.CAP_PROP_FPS) or 0.0
+    step, next_at, index = 1.0 / fps, 0.0, 0
+    frame: Frame | None = first
+    try:
+        while frame is not None:
+            msec = cap.get(cv2.CAP_PROP_POS_MSEC)
+            at = index / native if native > 0 else msec / 1000.0
+            if at + 1e-6 >= next_at:
+                yield round(at, 3), frame
+                while next_at <= at + 1e-6:
+                    next_at += step
+            ok, bgr = cap.read()
+            frame = _rgb(bgr) if ok else None
+            index += 1
+    finally:
+        cap.release()
