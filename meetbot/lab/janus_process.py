@@ -1,27 +1,21 @@
 """The lab Janus as a child process: started so that it dies with its owner and never dumps
-core, found where Debian installs its plugins, its folder removed when a killed owner could
-not, and its exit said in words.
+core (meetbot.lab.ownership), found where Debian installs its plugins, its folder removed when
+a killed owner could not, and its exit said in words.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import glob
 import os
-import resource
-import shutil
 import signal
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from meetbot.errors import ConnectError
+from meetbot.lab.ownership import die_with, remove_stale
 
 FOLDER_PREFIX = "meetbot-janus-"  # the server's temporary folder (config, log, admin secret)
-OWNER_FILE = "owner.pid"
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 async def spawn(folder: Path, log_path: Path) -> asyncio.subprocess.Process:
@@ -73,55 +67,9 @@ def exit_words(returncode: int) -> str:
     return f"code {returncode}"
 
 
-def die_with(parent: int) -> Callable[[], None]:
-    """For the forked child before it execs Janus: be killed when `parent` dies, and never
-    dump core.
-
-    Strictly, when the parent's forking thread ends: asyncio forks from the event loop's thread,
-    which lives as long as the server is used.
-    """
-
-    # Looked up before the fork: between fork and exec only async-signal-safe work is sure
-    # not to deadlock on a lock another thread held (dlopen's is one).
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-
-    def arrange() -> None:
-        # A crashed Janus's memory holds the meeting's media: it is never dumped to disk.
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-            return  # not Linux: the folder clean-up below still catches what is left
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    return arrange
-
-
 def remove_stale_folders(root: Path | None = None) -> list[Path]:
-    """Delete Janus folders whose owner process is gone (killed before it could clean up).
-
-    Folders of running owners, and folders without an owner file, are left alone.
-    """
-    removed = []
-    for folder in Path(root or tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
-        try:
-            owner = int((folder / OWNER_FILE).read_text())
-        except (OSError, ValueError):
-            continue
-        if _alive(owner):
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
-        removed.append(folder)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
+    """Delete Janus folders whose owner process is gone (killed before it could clean up)."""
+    return remove_stale(FOLDER_PREFIX, root)
 
 
 def lib_dir() -> str:

@@ -39,7 +39,6 @@ from meetbot.connectors.janus_session import JanusError, JanusSession, server_in
 from meetbot.errors import ConnectError
 from meetbot.lab.janus_process import (
     FOLDER_PREFIX,
-    OWNER_FILE,
     exit_words,
     lib_dir,
     remove_stale_folders,
@@ -47,6 +46,7 @@ from meetbot.lab.janus_process import (
     stop,
     tail,
 )
+from meetbot.lab.ownership import mark_owner
 from meetbot.lab.services import free_port
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ class JanusServer:
             raise ConnectError("janus is not installed; apt-get install janus")
         remove_stale_folders()
         self._tmp = tempfile.TemporaryDirectory(prefix=FOLDER_PREFIX)
-        (self.folder / OWNER_FILE).write_text(str(os.getpid()))
+        mark_owner(self.folder)
         self.port = free_port()
         self.admin_port = free_port()
         self._render(lib_dir())

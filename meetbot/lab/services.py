@@ -5,7 +5,9 @@
 
 Redis listens on 127.0.0.1 (a free port, no persistence); PostgreSQL on a unix socket in a
 temporary folder only (`listen_addresses=''`). PostgreSQL refuses to run as root, so under root
-the cluster belongs to the `postgres` system user. Both are gone afterwards, data included.
+the cluster belongs to the `postgres` system user. Both are gone afterwards, data included,
+even after an owner killed with SIGKILL: Redis dies with it, and the next PostgreSQL of the lab
+stops a cluster whose owner is gone and deletes its folder (meetbot.lab.ownership).
 
 The outage tests stop a server mid-meeting and start it again on the same port (Redis) or the
 same socket and data folder (PostgreSQL): `redis_service()` / `postgres_service()` yield a
@@ -26,8 +28,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from meetbot.errors import MeetbotError
+from meetbot.lab.ownership import die_with, mark_owner, remove_stale
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PG_PREFIX = "meetbot-pg-"  # a cluster's temporary folder: its data, socket and log
+REDIS_PREFIX = "meetbot-redis-"
 
 
 class ServiceMissing(MeetbotError):
@@ -56,6 +61,7 @@ class RedisService:
              "--appendonly", "no", "--dir", self.folder, "--protected-mode", "yes"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=die_with(os.getpid()),
         )  # fmt: skip
         deadline = time.monotonic() + self.start_timeout_s
         while not _pong(self.port):  # a child we started: poll its port until it answers
@@ -76,8 +82,9 @@ def redis_service(port: int | None = None, start_timeout_s: float = 20.0) -> Ite
     binary = shutil.which("redis-server")
     if binary is None:
         raise ServiceMissing("redis-server is not installed; run scripts/setup")
-    folder = tempfile.mkdtemp(prefix="meetbot-redis-")
-    service = RedisService(binary, port or free_port(), folder, start_timeout_s)
+    remove_stale(REDIS_PREFIX)
+    folder = mark_owner(Path(tempfile.mkdtemp(prefix=REDIS_PREFIX)))
+    service = RedisService(binary, port or free_port(), str(folder), start_timeout_s)
     try:
         service.start()
         yield service
@@ -122,8 +129,13 @@ class PostgresService:
         subprocess.run(_as_owner(start, self.owner), check=True, capture_output=True)
 
     def stop(self, mode: str = "fast") -> None:
-        stop = [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"]
-        subprocess.run(_as_owner(stop, self.owner), check=False, capture_output=True)
+        _stop_cluster(self.root, self.owner, mode)
+
+
+def _stop_cluster(root: Path, owner: str | None, mode: str = "immediate") -> None:
+    """`pg_ctl stop` of the cluster in `root` (nothing happens if it is not running)."""
+    stop = [str(PG_BIN / "pg_ctl"), "-D", str(root / "data"), "-m", mode, "-w", "stop"]
+    subprocess.run(_as_owner(stop, owner), check=False, capture_output=True)
 
 
 @contextlib.contextmanager
@@ -141,7 +153,8 @@ def postgres_service() -> Iterator[PostgresService]:
                 "running as root and no 'postgres' user can own the cluster"
             ) from None
         owner = "postgres"
-    root = Path(tempfile.mkdtemp(prefix="meetbot-pg-"))
+    remove_stale(PG_PREFIX, before=lambda folder: _stop_cluster(folder, owner))
+    root = mark_owner(Path(tempfile.mkdtemp(prefix=PG_PREFIX)))
     try:
         if owner:
             shutil.chown(root, owner)
