@@ -173,7 +173,9 @@ class BrowserConnector:
                     break
                 lobby_seen = lobby_seen or await tab.visible_text(self.profile.lobby) is not None
                 if await tab.visible_text(self.profile.answer) is not None:
-                    await tab.step(Step("answer", Action.CLICK, self.profile.answer), "join")
+                    # optional: a caller who hangs up while it rings takes the button away
+                    answer = Step("answer the call", Action.CLICK, self.profile.answer, True)
+                    await tab.step(answer, "join")
                 left = deadline - loop.time()
                 if left <= 0:
                     where = "still in the lobby" if lobby_seen else "the meeting never showed"
