@@ -32,6 +32,9 @@ __all__ = ["lab"]
 
 pytestmark = [pytest.mark.janus, pytest.mark.slow, needs_browser]
 module = pytest.mark.asyncio(loop_scope="module")
+# The bot's wait in its lobby includes the caller's turn: seeing the bot registered, calling,
+# and both Chromiums connecting, all slower on a busy machine.
+CALLED_WITHIN_S = 60.0
 
 # In the caller's page: resolve once `name` is registered with the VideoCall plugin, asking its
 # list of registered users again after each answer that lacks it (the plugin announces nothing).
@@ -86,7 +89,7 @@ async def test_the_announcement_reaches_the_caller_through_the_call_chat(
     lab: Lab, tmp_path: Path
 ) -> None:
     url = lab.pages.url("videocalltest.html")
-    settings = lab.settings("janus_videocall", 1, url=url)
+    settings = lab.settings("janus_videocall", 1, url=url, join_timeout_s=CALLED_WITHIN_S)
     clock = MonotonicClock()
     bot = BrowserConnector(settings, clock, home=tmp_path / "home")
     events = EventRecorder()
@@ -116,7 +119,7 @@ async def test_probe_says_the_announcement_was_posted(lab: Lab, tmp_path: Path) 
     """`meetbot probe` on the call page: admitted, who is there, and that the chat took the
     announcement (the organiser's one-minute check before a meeting)."""
     url = lab.pages.url("videocalltest.html")
-    settings = lab.settings("janus_videocall", 1, url=url)
+    settings = lab.settings("janus_videocall", 1, url=url, join_timeout_s=CALLED_WITHIN_S)
     async with persons_browser(settings) as page:
         await caller(page, url, "Sam")
         probing = asyncio.create_task(probe(settings, 4.0, tmp_path / "home"))
