@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import fractions
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -113,7 +114,9 @@ class CameraValve:
         self.deaf = False  # a sender that never answers the keyframe request a resume makes
         self.keyframe_delay_s = 0.0  # how long the sender takes to answer it
         self.smeared_frames = 0
+        self.pauses_s: list[float] = []  # how long each pause lasted, until its resume
         self._keyframe: Keyframe | None = None
+        self._paused_at: float | None = None
 
     def last_keyframe(self) -> Keyframe | None:
         return self._keyframe if self.sees_keyframes else None
@@ -124,10 +127,14 @@ class CameraValve:
 
     async def pause(self) -> None:
         self._call("pause")
+        self._paused_at = time.monotonic()
         self.camera.flowing.clear()
 
     async def resume(self) -> None:
         self._call("resume")
+        if self._paused_at is not None:
+            self.pauses_s.append(time.monotonic() - self._paused_at)
+            self._paused_at = None
         # aiortc hands out the last frame from before the pause first (its jitter buffer
         # releases a frame when the next one's packets come): same picture, old timestamp.
         if not self.instant:  # a page decodes every frame: it holds none through a pause

@@ -58,9 +58,13 @@ async def test_in_a_big_room_videos_are_paused_between_samples_and_resumed_befor
         # paused after every sample, resumed before the next one, never twice the same way
         assert valve.calls[:6] == ["pause", "resume"] * 3, valve.calls
     assert s.resumed >= 4
-    for camera in cameras.values():
-        # about 0.2 s of every 0.5 s flows: well under the control camera's frames
-        assert camera.sent < 0.7 * control.sent, (camera.sent, control.sent)
+    for valve in valves.values():
+        # Paused from each sample until 0.2 s before the next (0.3 s of every 0.5 s): each
+        # pause lasts most of that. Timed at the valve rather than counted in frames: a busy
+        # machine slows the cameras' frames unevenly (a gate once saw 20 frames against the
+        # unpaused camera's 28), while a pause only shortens by the sampler's lateness.
+        mean_s = sum(valve.pauses_s) / len(valve.pauses_s)
+        assert mean_s > 0.5 * (1 / 2.0 - 0.2), valve.pauses_s
 
 
 @pytest.mark.parametrize(
