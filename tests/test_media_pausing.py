@@ -208,7 +208,8 @@ async def test_an_instant_valve_is_paused_between_samples_in_a_room_of_any_size(
         await events.wait_for(lambda _: all(len(judged(events, w)) >= 5 for w in (A, B)))
     assert instant.calls[:6] == ["pause", "resume"] * 3, instant.calls
     assert stream.calls == []
-    assert page.sent < 0.7 * server.sent, (page.sent, server.sent)
+    # paused for most of the 0.3 s between a sample and the next resume (see the big room)
+    assert sum(instant.pauses_s) / len(instant.pauses_s) > 0.5 * (1 / 2.0 - 0.2), instant.pauses_s
 
 
 async def test_an_instant_valves_picture_is_judged_as_it_comes_not_held_until_due() -> None:
