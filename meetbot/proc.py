@@ -1,4 +1,5 @@
-"""What Linux's /proc says about processes: which there are, their state, parent and CPU time.
+"""What Linux's /proc says about processes: which there are, their command line, state,
+parent and CPU time.
 
 Read directly (no psutil). The command name in /proc/PID/stat is in parentheses and may itself
 hold spaces or ")", so a process's fields are the words after the last ")": state first, then
@@ -31,6 +32,14 @@ def pids() -> list[int]:
         return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
     except OSError:
         return []
+
+
+def cmdline(pid: int) -> list[bytes] | None:
+    """The process's command-line arguments; None when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
 
 
 def state(pid: int | str) -> str | None:

@@ -24,6 +24,7 @@ def test_a_child_runs_then_is_a_zombie_then_gone() -> None:
         assert child.pid in proc.children(os.getpid())
         assert child.pid in proc.tree(os.getpid())
         assert child.pid in proc.pids()
+        assert proc.cmdline(child.pid) == [b"sleep", b"60", b""]
         os.kill(child.pid, signal.SIGKILL)
         # Killed but not reaped: it stays a zombie until we wait for it.
         os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)
@@ -36,6 +37,7 @@ def test_a_child_runs_then_is_a_zombie_then_gone() -> None:
     assert proc.state(child.pid) is None
     assert proc.stat(child.pid) is None
     assert proc.cpu_seconds(child.pid) is None
+    assert proc.cmdline(child.pid) is None
     assert not proc.running(child.pid)
 
 

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from meetbot import proc
 from meetbot.config.schema import BrowserSettings
 from meetbot.errors import ConfigError
 
@@ -89,19 +90,11 @@ def profile_dir(home: Path, settings: BrowserSettings, platform: str) -> tuple[P
 
 def main_pid(folder: Path) -> int | None:
     """Chromium's main process running with the profile `folder`, if any (Linux /proc). Its
-    helper processes (zygote, renderers, GPU, network) carry --type=; the main one does not."""
+    helper processes (zygote, renderers, GPU, network) carry --type=; the main one does not.
+    None without /proc: a crash then reads as the page closing."""
     wanted = f"--user-data-dir={folder}".encode()
-    try:
-        entries = list(Path("/proc").iterdir())
-    except OSError:
-        return None  # no /proc here: a crash then reads as the page closing
-    for entry in entries:
-        if not entry.name.isdigit():
-            continue
-        try:
-            args = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue  # gone meanwhile
-        if wanted in args and not any(a.startswith(b"--type=") for a in args):
-            return int(entry.name)
+    for pid in proc.pids():
+        args = proc.cmdline(pid)  # None: gone meanwhile
+        if args is not None and wanted in args and not any(a.startswith(b"--type=") for a in args):
+            return pid
     return None
