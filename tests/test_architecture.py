@@ -168,3 +168,61 @@ def test_the_checker_sees_violations(tmp_path: Path) -> None:
     found = set(imports("reports.m", src))
     assert {"numpy", "reports.x", "meetbot.store"} <= found
     assert _hits("meetbot.store", FORBIDDEN["reports"])
+
+
+# Python run in a child between fork and exec can deadlock on a lock or condition that another
+# thread of the parent held (a decoder's, the allocator's): a fresh machine's gate hung on it.
+_FORK_CALLS = {("os", "fork"), ("os", "forkpty"), ("pty", "fork")}
+
+
+def fork_without_exec(path: Path) -> Iterator[str]:
+    """Where `path` would run Python in a forked child: `preexec_fn=`, `os.fork()`, or
+    multiprocessing's "fork" start method."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        where = f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{node.lineno}"
+        if any(kw.arg == "preexec_fn" for kw in node.keywords):
+            yield f"{where} passes preexec_fn"
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and (func.value.id, func.attr) in _FORK_CALLS
+        ):
+            yield f"{where} calls {func.value.id}.{func.attr}()"
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name in ("set_start_method", "get_context") and any(
+            isinstance(arg, ast.Constant) and arg.value == "fork" for arg in node.args
+        ):
+            yield f"{where} uses multiprocessing's fork start method"
+
+
+def test_no_python_runs_between_fork_and_exec() -> None:
+    """Children are started by exec alone (meetbot.lab.ownership.owned wraps what must die with
+    its owner), in the product, its tests, benchmarks and scripts."""
+    bad = [
+        hit
+        for folder in ("meetbot", "detectors", "reports", "tests", "bench", "scripts")
+        for path in sorted(ROOT.joinpath(folder).rglob("*.py"))
+        for hit in fork_without_exec(path)
+    ]
+    assert bad == []
+
+
+def test_the_fork_checker_sees_each_form(tmp_path: Path) -> None:
+    src = tmp_path / "m.py"
+    src.write_text(
+        "import os, subprocess, multiprocessing as mp\n"
+        "subprocess.Popen(['x'], preexec_fn=os.setsid)\n"
+        "os.fork()\n"
+        "mp.get_context('fork')\n"
+        "subprocess.Popen(['x'], start_new_session=True)\n",
+        encoding="utf-8",
+    )
+    assert [hit.split(" ", 1)[1] for hit in fork_without_exec(src)] == [
+        "passes preexec_fn",
+        "calls os.fork()",
+        "uses multiprocessing's fork start method",
+    ]

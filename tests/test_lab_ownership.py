@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from meetbot.lab.ownership import OWNER_FILE, mark_owner, remove_stale
+from meetbot.lab.ownership import OWNER_FILE, mark_owner, owned, remove_stale
 from meetbot.lab.services import ServiceMissing, postgres_service, redis_service
 
 PREFIX = "meetbot-test-owned-"
@@ -100,3 +101,61 @@ def test_redis_and_postgres_do_not_outlive_an_owner_killed_with_sigkill() -> Non
             with contextlib.suppress(ProcessLookupError):
                 if redis_pid:
                     os.kill(redis_pid, signal.SIGKILL)  # only if the test failed: no orphan
+
+
+SPAWN_WHILE_DECODING = """
+import sys, threading
+import av, numpy as np
+from meetbot.lab.services import redis_service
+
+stop = threading.Event()
+
+def convert() -> None:  # what the media drain does all meeting: a scaler made and freed
+    picture = np.zeros((240, 320, 3), np.uint8)
+    while not stop.is_set():
+        frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+        frame.reformat(width=160, height=120, format="yuv420p", interpolation="BILINEAR")
+
+threads = [threading.Thread(target=convert, daemon=True) for _ in range(2)]
+for thread in threads:
+    thread.start()
+for _ in range(int(sys.argv[1])):
+    with redis_service():
+        pass
+stop.set()
+print("spawned", flush=True)
+"""
+
+
+def test_lab_servers_start_while_pyav_threads_convert_frames() -> None:
+    """A lab server spawned while PyAV threads make and free scalers, many times in a row, never
+    hangs: no Python runs between fork and exec. With a `preexec_fn` the forked child froze in
+    `sws_freeContext` (a fresh machine's gate hung four times on it), within a few dozen spawns
+    here; the child runs in its own session so that a child stuck that way is killed with it."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed; run scripts/setup")
+    with subprocess.Popen(
+        [sys.executable, "-c", SPAWN_WHILE_DECODING, "120"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    ) as owner:
+        try:
+            out, _ = owner.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(owner.pid, signal.SIGKILL)
+            owner.communicate()
+            pytest.fail("spawning a lab server hung while PyAV threads converted frames")
+    assert owner.returncode == 0, out
+    assert "spawned" in out
+
+
+def test_servers_are_wrapped_to_die_with_their_owner() -> None:
+    """The wrapper names its owner, and a parent that is already gone gets no server: the
+    shell sees it is not its parent's child any more and exits before the exec."""
+    argv = owned(["sleep", "30"], parent=dead_pid())
+    assert argv[1:4] == ["--pdeathsig", "KILL", "--"]
+    result = subprocess.run(argv, check=False, timeout=30)
+    assert result.returncode == 97
+    assert subprocess.run(owned(["true"]), check=False, timeout=30).returncode == 0

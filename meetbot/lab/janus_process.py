@@ -8,12 +8,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import glob
-import os
 import signal
 from pathlib import Path
 
 from meetbot.errors import ConnectError
-from meetbot.lab.ownership import die_with, remove_stale
+from meetbot.lab.ownership import owned, remove_stale
 
 FOLDER_PREFIX = "meetbot-janus-"  # the server's temporary folder (config, log, admin secret)
 
@@ -22,16 +21,10 @@ async def spawn(folder: Path, log_path: Path) -> asyncio.subprocess.Process:
     """Janus in the foreground with the config in `folder`, its output appended to `log_path`."""
     with log_path.open("ab") as log_file:
         return await asyncio.create_subprocess_exec(
-            "janus",
-            "-F",
-            str(folder),
-            "-C",
-            str(folder / "janus.jcfg"),
-            "-o",  # no colours in the log
+            *owned(["janus", "-F", str(folder), "-C", str(folder / "janus.jcfg"), "-o"]),
             stdin=asyncio.subprocess.DEVNULL,
-            stdout=log_file,
+            stdout=log_file,  # -o: no colours in the log
             stderr=asyncio.subprocess.STDOUT,
-            preexec_fn=die_with(os.getpid()),
         )
 
 

@@ -11,9 +11,9 @@ on the sandbox's veth (Janus never uses loopback for ICE, so media needs the vet
 scripts/in-sandbox makes). Janus runs in the foreground (`janus -F DIR -C DIR/janus.jcfg -o`),
 its log goes to `log_path`.
 
-Janus dies with the process that started it (PR_SET_PDEATHSIG), even one killed with SIGKILL,
-and the folder it leaves then (it holds the admin secret) is removed by the next JanusServer:
-each folder names its owner's pid.
+Janus dies with the process that started it (PR_SET_PDEATHSIG, set by an exec wrapper), even
+one killed with SIGKILL, and the folder it leaves then (it holds the admin secret) is removed by
+the next JanusServer: each folder names its owner's pid.
 """
 
 from __future__ import annotations

@@ -1,47 +1,50 @@
 """Lab servers belong to the process that started them, even when it is killed with SIGKILL.
 
-A server run as our direct child dies with us (`die_with`: the kernel's parent-death signal)
-and never dumps core. Every server's temporary folder names its owner (`mark_owner`), so a
-folder an owner killed mid-run could not clean up, and a server that could not be tied to its
-owner (PostgreSQL, which pg_ctl starts as a daemon), are removed by the next server of the same
-kind (`remove_stale`). Folders of owners still running, and folders without an owner, are left.
+A server run as our direct child dies with us (`owned`: the kernel's parent-death signal, set
+by an exec wrapper) and never dumps core. Every server's temporary folder names its owner
+(`mark_owner`), so a folder an owner killed mid-run could not clean up, and a server that could
+not be tied to its owner (PostgreSQL, which pg_ctl starts as a daemon), are removed by the next
+server of the same kind (`remove_stale`). Folders of owners still running, and folders without
+an owner, are left.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
-import resource
 import shutil
-import signal
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 OWNER_FILE = "owner.pid"
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-def die_with(parent: int) -> Callable[[], None]:
-    """For the forked child before it execs the server: be killed when `parent` dies, and
-    never dump core (a server's memory can hold a meeting's media).
+def owned(argv: Sequence[str], parent: int | None = None) -> list[str]:
+    """`argv` wrapped so the server is killed when `parent` (this process) dies and never
+    dumps core (a server's memory can hold a meeting's media).
 
-    Strictly, when the parent's forking thread ends: asyncio forks from the event loop's thread,
-    and the tests fork from their main thread, which live as long as the server is used.
+    The child runs no Python between fork and exec: util-linux's `setpriv` sets the
+    parent-death signal and a shell sets the core limit, then each execs the next. A
+    `preexec_fn` would run Python in a child forked while decoder threads are alive, and a
+    decoder object freed there can wait forever on a thread the child does not have (PyAV's
+    `sws_freeContext`; see Python's warning on `preexec_fn`).
+
+    The shell checks that its parent is still `parent`, now that the signal is armed: a parent
+    that died before would never send it. Strictly, the signal comes when the parent's forking
+    thread ends: asyncio forks from the event loop's thread, and the tests fork from their main
+    thread, which live as long as the server is used.
     """
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        raise FileNotFoundError("setpriv not found; apt-get install util-linux")
+    owner = os.getpid() if parent is None else parent
+    return [setpriv, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", _GUARD, "owned", str(owner),
+            *argv]  # fmt: skip
 
-    # Looked up before the fork: between fork and exec only async-signal-safe work is sure
-    # not to deadlock on a lock another thread held (dlopen's is one).
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
 
-    def arrange() -> None:
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-            return  # not Linux: the folder clean-up still catches what is left
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    return arrange
+# $1 is the owner's pid; the rest is the server's command line, exec'd in place so the
+# server keeps the pid its owner was given.
+_GUARD = 'ulimit -c 0 || exit 96; [ "$PPID" = "$1" ] || exit 97; shift; exec "$@"'
 
 
 def mark_owner(folder: Path) -> Path:

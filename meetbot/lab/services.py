@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from meetbot.errors import MeetbotError
-from meetbot.lab.ownership import die_with, mark_owner, remove_stale
+from meetbot.lab.ownership import mark_owner, owned, remove_stale
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PG_PREFIX = "meetbot-pg-"  # a cluster's temporary folder: its data, socket and log
@@ -57,11 +57,10 @@ class RedisService:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-             "--appendonly", "no", "--dir", self.folder, "--protected-mode", "yes"],
+            owned([self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+                   "--appendonly", "no", "--dir", self.folder, "--protected-mode", "yes"]),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=die_with(os.getpid()),
         )  # fmt: skip
         deadline = time.monotonic() + self.start_timeout_s
         while not _pong(self.port):  # a child we started: poll its port until it answers
