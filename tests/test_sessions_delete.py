@@ -76,3 +76,32 @@ def test_delete_asks_first_and_only_yes_deletes(
 def test_sessions_alone_still_lists(stored: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sessions", "--limit", "2"]) == 0
     assert stored in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("given", ["", "  "])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sessions", "delete", "--yes", "SID"],
+        ["report", "SID"],
+        ["post", "SID"],
+        ["attendance", "SID", "Ann", "--as", "visitor"],
+    ],
+    ids=lambda c: c[0] if c[0] != "sessions" else "sessions delete",
+)
+def test_an_empty_id_is_refused_even_with_one_session_stored(
+    isolated_meetbot_env: Path, capsys: pytest.CaptureFixture[str], command: list[str], given: str
+) -> None:
+    # An empty id is a prefix of every id: with one session stored (an unset $SID in a script)
+    # it named that session, and `sessions delete "" --yes` deleted it.
+    record = chapter_session()
+    with Store.open("", isolated_meetbot_env) as store:
+        store.save(record)
+    assert main([given if word == "SID" else word for word in command]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1
+    assert "session id is empty" in captured.err
+    assert record.session_id not in captured.out
+    with Store.open("", isolated_meetbot_env) as store:
+        assert [s.session_id for s in store.list_sessions()] == [record.session_id]
+    assert not (isolated_meetbot_env / "reports" / record.session_id).exists()

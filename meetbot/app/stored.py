@@ -7,7 +7,7 @@ from __future__ import annotations
 from meetbot import config
 from meetbot.config.schema import Settings
 from meetbot.domain.record import SessionRecord
-from meetbot.store import SessionStatus, Store
+from meetbot.store import Store
 
 
 def open_store(settings: Settings) -> Store:
@@ -18,15 +18,10 @@ def open_store(settings: Settings) -> Store:
 
 def load_session(store: Store, session: str, settings: Settings) -> SessionRecord:
     """A saved session by id or prefix; one whose process died is rebuilt from checkpoints."""
-    running = [sid for sid in store.unfinished() if sid.startswith(session)]
-    saved = [
-        s
-        for s in store.list_sessions()
-        if s.session_id.startswith(session) and s.status is not SessionStatus.RUNNING
-    ]
-    if len(running) == 1 and not saved:
-        return store.recover(running[0], settings.domain())
-    return store.load(session)
+    sid = store.resolve(session)  # one place refuses an empty, ambiguous or unknown id
+    if sid in store.unfinished():
+        return store.recover(sid, settings.domain())
+    return store.load(sid)
 
 
 def earlier_sessions(store: Store, record: SessionRecord, limit: int) -> list[SessionRecord]:

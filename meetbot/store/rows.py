@@ -78,6 +78,12 @@ def row(conn: sa.Connection, session_id: str) -> Any:
 
 
 def resolve(conn: sa.Connection, session: str) -> str:
+    if not session.strip():
+        # "" is a prefix of every id: with one session stored it would name that one, and an
+        # unset $SID in `meetbot sessions delete "$SID" --yes` would delete it.
+        raise SessionNotFound(
+            "the session id is empty; give a session id or prefix (see `meetbot sessions`)"
+        )
     s = schema.sessions.c
     if row(conn, session) is not None:
         return session
