@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+# Fixtures shared across modules are registered here once: a fixture imported into a module is
+# a new definition there, so a session-scoped one imported into seven modules ran seven times.
+pytest_plugins = ["postgres"]
+
 # Facts about the machine the suite runs on, not configuration.
 KEEP = {"MEETBOT_SANDBOX"}
 

@@ -3,9 +3,9 @@
 
 Nothing listens on TCP (`listen_addresses=''`), so the server is reachable only through a socket
 file in a temporary folder. PostgreSQL refuses to run as root, so under root the cluster belongs
-to the `postgres` system user. Import the fixtures into a test module:
-
-    from postgres import pg_server, pg_url  # noqa: F401
+to the `postgres` system user. tests/conftest.py registers this module as a plugin, so every test
+module can ask for `pg_url` (or `pg_server`) without importing it: an imported fixture is a new
+definition in each importing module, and the session cluster would start once per module.
 """
 
 from __future__ import annotations

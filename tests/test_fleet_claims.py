@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 import redis
 import sqlalchemy as sa
-from postgres import pg_server, pg_url  # noqa: F401
 from redis_server import free_port, redis_server
 
 from meetbot.errors import StorageError
@@ -32,7 +31,7 @@ from meetbot.fleet.chapters import load_folder
 from meetbot.fleet.claims import Claims, Refused, State
 from meetbot.fleet.jobs import JobContext, Unable, holder_gone, run_job
 from meetbot.fleet.platforms import detect, platform_problem
-from meetbot.fleet.schedule import Occurrence
+from meetbot.config.schedule import Occurrence
 from meetbot.fleet.scheduler import Scheduler
 from meetbot.lab.services import ServiceMissing, redis_service
 from meetbot.store.database import create_engine
@@ -47,7 +46,7 @@ def meeting(chapter: str = "Riverside", in_s: float = 60.0, length_s: float = 60
 
 
 @pytest.fixture
-def claims(pg_url: str) -> Iterator[Claims]:  # noqa: F811
+def claims(pg_url: str) -> Iterator[Claims]:
     engine = create_engine(pg_url)
     yield Claims(engine, lease_s=LEASE_S)
     engine.dispose()
@@ -310,7 +309,7 @@ def test_the_first_admission_is_kept_and_only_the_holder_notes_it(claims: Claims
     assert "in the room since" in status.as_text(claims.all())
 
 
-def test_a_table_from_before_admissions_gains_the_column(pg_url: str) -> None:  # noqa: F811
+def test_a_table_from_before_admissions_gains_the_column(pg_url: str) -> None:
     engine = create_engine(pg_url)
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE fleet_occurrences (key VARCHAR(300) PRIMARY KEY)"))

@@ -9,12 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from postgres import pg_server, pg_url  # noqa: F401
 
 from meetbot.fleet.chapters import load_folder
 from meetbot.fleet.claims import Claims, State
 from meetbot.fleet.jobs import JobContext, Outcome, run_job
-from meetbot.fleet.schedule import Occurrence
+from meetbot.config.schedule import Occurrence
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.store.database import create_engine
 
@@ -32,7 +31,7 @@ def lost() -> None:
 
 async def test_a_job_records_when_its_bot_was_admitted(
     tmp_path: Path,
-    pg_url: str,  # noqa: F811
+    pg_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("MEETBOT_STORAGE__URL", pg_url)

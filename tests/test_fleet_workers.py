@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from postgres import pg_server, pg_url  # noqa: F401
 from redis_server import free_port, redis_server
 
 from meetbot.cli import main
 from meetbot.fleet.chapters import load_folder
 from meetbot.fleet.claims import Claims
 from meetbot.fleet.jobs import JobContext
-from meetbot.fleet.schedule import Occurrence
+from meetbot.config.schedule import Occurrence
 from meetbot.fleet.status import as_json, as_text
 from meetbot.fleet.worker import Presence
 from meetbot.fleet.workers import Worker, Workers
@@ -60,7 +59,7 @@ def workers() -> dict[str, dict[str, Any]]:
 @pytest.fixture
 def region(
     tmp_path: Path,
-    pg_url: str,  # noqa: F811
+    pg_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[dict[str, str]]:
     folder = chapters(tmp_path / "chapters")

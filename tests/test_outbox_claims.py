@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from postgres import pg_server, pg_url  # noqa: F401  (fixtures)
 
 from meetbot.fleet.claims import Claims
 from meetbot.publishers.base import Acknowledged, DeliveryReceipt, OutgoingMessage, Status

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fake_discord import GUILD_ID, FakeDiscord, Recorded, serve
-from postgres import pg_server, pg_url  # noqa: F401
 from redis_server import free_port
 from scripted_meeting import Connection, record
 
@@ -95,7 +94,7 @@ def posts(fake: FakeDiscord, chapter: str) -> list[Recorded]:
 
 async def test_the_region_bot_posts_what_workers_left_pending_once_each_in_its_channel(
     tmp_path: Path,
-    pg_url: str,  # noqa: F811
+    pg_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("MEETBOT_STORAGE__URL", pg_url)

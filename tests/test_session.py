@@ -20,7 +20,6 @@ from typing import Any, Self
 
 import pytest
 import records
-from postgres import pg_server, pg_url  # noqa: F401  (fixtures)
 
 from meetbot.clock import ManualClock
 from meetbot.config.schema import ChapterSection, Settings, StorageSettings

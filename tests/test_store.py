@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import records
 import sqlalchemy as sa
-from postgres import pg_server, pg_url  # noqa: F401  (fixtures)
 
 from meetbot.config import load as load_config
 from meetbot.domain.chapter import Chapter, Member
@@ -381,7 +380,7 @@ def test_a_server_that_accepts_but_never_answers_gives_up_with_one_line() -> Non
 
 
 @pytest.mark.postgres
-def test_postgres_sessions_have_a_statement_timeout(pg_url: str) -> None:  # noqa: F811
+def test_postgres_sessions_have_a_statement_timeout(pg_url: str) -> None:
     from meetbot.store import database
 
     with Store.open(pg_url) as store, store.engine.connect() as conn:
