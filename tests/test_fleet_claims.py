@@ -31,7 +31,7 @@ from meetbot.fleet.chapters import load_folder
 from meetbot.fleet.claims import Claims, Refused, State
 from meetbot.fleet.jobs import JobContext, Unable, holder_gone, run_job
 from meetbot.fleet.platforms import detect, platform_problem
-from meetbot.config.schedule import Occurrence
+from meetbot.fleet.schedule import Occurrence
 from meetbot.fleet.scheduler import Scheduler
 from meetbot.lab.services import ServiceMissing, redis_service
 from meetbot.store.database import create_engine

@@ -13,7 +13,7 @@ import pytest
 from meetbot.fleet.chapters import load_folder
 from meetbot.fleet.claims import Claims, State
 from meetbot.fleet.jobs import JobContext, Outcome, run_job
-from meetbot.config.schedule import Occurrence
+from meetbot.fleet.schedule import Occurrence
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.store.database import create_engine
 

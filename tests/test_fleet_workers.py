@@ -24,7 +24,7 @@ from meetbot.cli import main
 from meetbot.fleet.chapters import load_folder
 from meetbot.fleet.claims import Claims
 from meetbot.fleet.jobs import JobContext
-from meetbot.config.schedule import Occurrence
+from meetbot.fleet.schedule import Occurrence
 from meetbot.fleet.status import as_json, as_text
 from meetbot.fleet.worker import Presence
 from meetbot.fleet.workers import Worker, Workers
