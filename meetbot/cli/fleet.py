@@ -121,9 +121,10 @@ def _scheduler(args: argparse.Namespace) -> int:
     from meetbot.fleet.broker import broker_url, check_broker, make_app, send_join
     from meetbot.fleet.scheduler import Scheduler
 
+    url = broker_url()
     chapters = chapters_of(args)
     claims = claims_of(chapters, args.lease_s)
-    celery = make_app(broker_url(), longest_meeting_s=chapters.longest_s)
+    celery = make_app(url, longest_meeting_s=chapters.longest_s)
     scheduler = Scheduler(
         chapters, claims, lambda key: send_join(celery, key), lambda: check_broker(celery)
     )
@@ -145,9 +146,11 @@ def say(line: str) -> None:
 
 def _worker(args: argparse.Namespace) -> int:
     from meetbot.fleet import worker
+    from meetbot.fleet.broker import broker_url
     from meetbot.fleet.jobs import JobContext
     from meetbot.fleet.platforms import concurrency, detect, parse_families
 
+    url = broker_url()  # refused before any other work, not after the worker is up
     chapters = chapters_of(args)
     wanted = parse_families(args.platforms) if args.platforms else None
     # The machine's browser settings: the defaults and MEETBOT_BROWSER__* (a chapter's own
@@ -170,7 +173,7 @@ def _worker(args: argparse.Namespace) -> int:
         f"{n} at once on {os.cpu_count()} cores",
         flush=True,
     )
-    worker.run(context, n)
+    worker.run(context, n, url=url)
     return 0
 
 

@@ -26,10 +26,11 @@ from collections.abc import Mapping
 from celery import Celery
 from kombu.exceptions import OperationalError
 
-from meetbot.errors import MeetbotError
+from meetbot.errors import ConfigError, MeetbotError
 
 BROKER_ENV = "MEETBOT_BROKER_URL"  # may hold a password: environment only, never a file
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
+BROKER_SCHEMES = ("redis://", "rediss://")
 JOIN = "meetbot.fleet.join"
 QUEUE = "meetings"
 MIN_VISIBILITY_S = 2 * 3600.0
@@ -40,7 +41,17 @@ class BrokerDown(MeetbotError):
 
 
 def broker_url(env: Mapping[str, str] | None = None) -> str:
-    return (os.environ if env is None else env).get(BROKER_ENV) or DEFAULT_BROKER
+    """MEETBOT_BROKER_URL (default: the local Redis); anything but a Redis URL is refused."""
+    url = (os.environ if env is None else env).get(BROKER_ENV) or DEFAULT_BROKER
+    if not url.lower().startswith(BROKER_SCHEMES):
+        # Celery would read any other word as an AMQP host name and retry it a hundred times.
+        # Only the scheme is echoed: the rest may hold a password.
+        shown = url.partition("://")[0] + "://…" if "://" in url else url
+        raise ConfigError(
+            f"{BROKER_ENV} must be a redis:// or rediss:// URL, e.g. {DEFAULT_BROKER}, "
+            f"got {shown!r}"
+        )
+    return url
 
 
 def visibility_timeout(longest_meeting_s: float) -> float:
