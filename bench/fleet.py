@@ -35,11 +35,11 @@ from typing import Any
 
 import redis
 
+from meetbot.config.schedule import Occurrence, Schedule
 from meetbot.config.schema import ChapterSection, Settings
 from meetbot.fleet.broker import QUEUE, make_app, send_join
 from meetbot.fleet.chapters import Chapters
 from meetbot.fleet.claims import Claims, State
-from meetbot.fleet.schedule import Occurrence, Schedule
 from meetbot.fleet.scheduler import Scheduler
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.services import postgres_server, redis_server

@@ -31,9 +31,9 @@ import pytest
 import sqlalchemy as sa
 
 from meetbot.clock import MonotonicClock
+from meetbot.config.schedule import Occurrence
 from meetbot.errors import MeetbotError, StorageError
 from meetbot.fleet.claims import Claims
-from meetbot.fleet.schedule import Occurrence
 from meetbot.lab.fleet_demo import chapter_file, people
 from meetbot.lab.janus_server import JanusServer
 from meetbot.lab.services import (

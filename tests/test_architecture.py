@@ -58,9 +58,11 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     ),
     # Publishers deliver finished records; they never see a meeting in progress.
     "meetbot.publishers": (*_EDGES, "meetbot.offline", "detectors"),
-    # Configuration is data: it may name the domain's and detectors' settings, nothing live.
+    # Configuration is data: it may name the domain's and detectors' settings, nothing live
+    # (a chapter's schedule is a settings section, so it lives here, not in the fleet).
     "meetbot.config": (
         *_EDGES,
+        "meetbot.fleet",
         "meetbot.store",
         "meetbot.publishers",
         "meetbot.offline",

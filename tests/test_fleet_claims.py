@@ -24,6 +24,7 @@ import redis
 import sqlalchemy as sa
 from redis_server import free_port, redis_server
 
+from meetbot.config.schedule import Occurrence
 from meetbot.errors import StorageError
 from meetbot.fleet import status
 from meetbot.fleet.broker import QUEUE, check_broker, make_app, send_join
@@ -31,7 +32,6 @@ from meetbot.fleet.chapters import load_folder
 from meetbot.fleet.claims import Claims, Refused, State
 from meetbot.fleet.jobs import JobContext, Unable, holder_gone, run_job
 from meetbot.fleet.platforms import detect, platform_problem
-from meetbot.fleet.schedule import Occurrence
 from meetbot.fleet.scheduler import Scheduler
 from meetbot.lab.services import ServiceMissing, redis_service
 from meetbot.store.database import create_engine

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from meetbot.config.schedule import Occurrence
 from meetbot.fleet.chapters import load_folder
 from meetbot.fleet.claims import Claims, State
 from meetbot.fleet.jobs import JobContext, Outcome, run_job
-from meetbot.fleet.schedule import Occurrence
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.store.database import create_engine
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from meetbot.cli import main
+from meetbot.config.schedule import Schedule
 from meetbot.errors import ConfigError
 from meetbot.fleet.chapters import load_folder
-from meetbot.fleet.schedule import Schedule
 
 SPRING = datetime(2026, 3, 20, tzinfo=UTC)  # London moves to BST on 29 March 2026
 

@@ -25,10 +25,10 @@ import pytest
 from browser_meeting import BOT, needs_browser
 
 from meetbot.clock import MonotonicClock
+from meetbot.config.schedule import Occurrence
 from meetbot.domain.states import State as Seen
 from meetbot.fleet.broker import make_app, send_join
 from meetbot.fleet.claims import Claims, State
-from meetbot.fleet.schedule import Occurrence
 from meetbot.lab.demo_pages import DemoPages
 from meetbot.lab.fleet_demo import people
 from meetbot.lab.janus_server import JanusServer

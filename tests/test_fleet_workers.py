@@ -21,10 +21,10 @@ import pytest
 from redis_server import free_port, redis_server
 
 from meetbot.cli import main
+from meetbot.config.schedule import Occurrence
 from meetbot.fleet.chapters import load_folder
 from meetbot.fleet.claims import Claims
 from meetbot.fleet.jobs import JobContext
-from meetbot.fleet.schedule import Occurrence
 from meetbot.fleet.status import as_json, as_text
 from meetbot.fleet.worker import Presence
 from meetbot.fleet.workers import Worker, Workers

@@ -2,8 +2,9 @@
 
     settings = config.load("config/my-chapter.toml")   # ConfigError (one line) on any mistake
 
-`schema` holds the frozen dataclasses (each validates itself), `loading` merges and converts the
-layers, `paths` says where the defaults and the data folder are.
+`schema` holds the frozen dataclasses (each validates itself), `schedule` a chapter's meeting
+rhythm and its occurrences, `loading` merges and converts the layers, `paths` says where the
+defaults and the data folder are.
 """
 
 from meetbot.config.loading import check_discord_secrets, load

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from detectors.settings import DetectorSettings
+from meetbot.config.schedule import Schedule
 from meetbot.domain.chapter import AgendaItem, Chapter, Member
 from meetbot.domain.ranges import SHARE, Range, check, refuse, seconds
 from meetbot.domain.settings import (
@@ -20,7 +21,6 @@ from meetbot.domain.settings import (
     TimelineSettings,
     TurnSettings,
 )
-from meetbot.fleet.schedule import Schedule
 
 # meeting.platform: "janus" is the aiortc connector; the others are browser profiles
 # (meetbot.connectors.browser.profiles, one module each).

@@ -12,9 +12,9 @@ from datetime import datetime
 from pathlib import Path
 
 from meetbot import config
+from meetbot.config.schedule import Occurrence
 from meetbot.config.schema import Settings
 from meetbot.errors import ConfigError
-from meetbot.fleet.schedule import Occurrence
 
 
 @dataclass(frozen=True, slots=True)

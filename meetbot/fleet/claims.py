@@ -22,9 +22,9 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from meetbot.config.schedule import Occurrence
 from meetbot.errors import MeetbotError
 from meetbot.fleet.occurrences import Row, State, create_table, find, row_of, table, update
-from meetbot.fleet.schedule import Occurrence
 from meetbot.session import new_session_id
 from meetbot.store.database import translating
 

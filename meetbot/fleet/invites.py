@@ -14,10 +14,10 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from meetbot.config.schedule import Occurrence
 from meetbot.errors import ConfigError
 from meetbot.fleet.chapters import Chapters
 from meetbot.fleet.claims import Claims, State
-from meetbot.fleet.schedule import Occurrence
 
 
 @dataclass(frozen=True, slots=True)

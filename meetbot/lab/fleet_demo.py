@@ -24,12 +24,12 @@ from typing import Any, TextIO
 import sqlalchemy as sa
 
 from meetbot.clock import MonotonicClock
+from meetbot.config.schedule import Occurrence
 from meetbot.domain.record import Span
 from meetbot.domain.states import State as Seen
 from meetbot.errors import ConnectError
 from meetbot.fleet.broker import make_app, send_join
 from meetbot.fleet.claims import Claims, State
-from meetbot.fleet.schedule import Occurrence
 from meetbot.lab.janus_server import JanusServer, sandbox_problem
 from meetbot.lab.scenario import Behaviour, Scenario, Script
 from meetbot.lab.services import postgres_server, redis_server
