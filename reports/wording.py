@@ -1,8 +1,10 @@
-"""Shared phrasing: durations, dates, percentages and safe names.
+"""Shared phrasing: durations, dates, percentages, lists and safe names.
 
 Every renderer goes through these so a figure reads the same in a Discord post, a card, the
-HTML report and the CSV. Nothing here depends on the locale: month and day names are spelled
-out below so output is byte-identical on every machine.
+HTML report and the CSV. Words come from the language's catalog and numbers, dates and
+percentages are written by Babel for its locale (meetbot.language), never from the machine's
+locale, so output is byte-identical on every machine. `lang` defaults to English, the language
+the messages are written in.
 """
 
 from __future__ import annotations
@@ -11,21 +13,7 @@ import re
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+from meetbot.language import ENGLISH, Language
 
 # Discord Markdown that could restyle a name, quote, spoil, link or start a heading.
 _MARKDOWN = re.compile(r"([\\*_`~|>\[\]()#:])")
@@ -49,25 +37,23 @@ def local(moment: datetime, timezone: str) -> datetime:
     return moment.astimezone(zone(timezone))
 
 
-def long_date(moment: datetime, timezone: str) -> str:
-    """'Tuesday 3 March 2026' in the chapter's timezone."""
-    d = local(moment, timezone)
-    return f"{WEEKDAYS[d.weekday()]} {d.day} {MONTHS[d.month - 1]} {d.year}"
+def long_date(moment: datetime, timezone: str, lang: Language = ENGLISH) -> str:
+    """'Tuesday 3 March 2026' ('Dienstag, 3. März 2026') in the chapter's timezone."""
+    return lang.long_date(local(moment, timezone).date())
 
 
-def short_date(moment: datetime, timezone: str) -> str:
+def short_date(moment: datetime, timezone: str, lang: Language = ENGLISH) -> str:
     """'3 Mar 2026': for tables and chart axes where space is short."""
-    d = local(moment, timezone)
-    return f"{d.day} {MONTHS[d.month - 1][:3]} {d.year}"
+    return lang.short_date(local(moment, timezone).date())
 
 
-def clock(moment: datetime, timezone: str) -> str:
+def clock(moment: datetime, timezone: str, lang: Language = ENGLISH) -> str:
     """'19:05' in the chapter's timezone."""
-    return local(moment, timezone).strftime("%H:%M")
+    return lang.clock(local(moment, timezone).time())
 
 
-def duration(seconds: float) -> str:
-    """'45 s', '1 min 15 s', '41 min', '1 h 35 min'.
+def duration(seconds: float, lang: Language = ENGLISH) -> str:
+    """'45 s', '1 min 15 s', '41 min', '1 h 35 min' ('1 Min. 15 Sek.' in German).
 
     Short spans keep their seconds (a member's turn is 30-60 s, so '1 min' would hide the
     difference between 61 and 89 s); long ones are rounded to the minute, which is all a
@@ -75,53 +61,68 @@ def duration(seconds: float) -> str:
     """
     total = int(max(seconds, 0.0) + 0.5)
     if total < 60:
-        return f"{total} s"
+        return lang.gettext("{seconds} s", seconds=lang.number(total))
     if total < 600:
-        minutes, rest = divmod(total, 60)
-        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+        return _min_s(total, lang)
     minutes = int(total / 60 + 0.5)
     if minutes < 60:
-        return f"{minutes} min"
+        return lang.gettext("{minutes} min", minutes=lang.number(minutes))
     hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+    if rest:
+        return lang.gettext(
+            "{hours} h {minutes} min", hours=lang.number(hours), minutes=lang.number(rest)
+        )
+    return lang.gettext("{hours} h", hours=lang.number(hours))
 
 
-def minutes_pair(part_s: float, whole_s: float) -> str:
+def minutes_pair(part_s: float, whole_s: float, lang: Language = ENGLISH) -> str:
     """'41 of 47 minutes' when both are long enough to round; '50 s of 2 min 10 s' otherwise."""
     part, whole = int(part_s / 60 + 0.5), int(whole_s / 60 + 0.5)
-    if whole_s >= 600 and part_s >= 60:
-        if part < whole or part_s >= whole_s:
-            return f"{part} of {whole} minutes"
+    long_enough = whole_s >= 600 and part_s >= 60
+    if long_enough and (part < whole or part_s >= whole_s):
+        return lang.ngettext(
+            "{part} of {count} minute", "{part} of {count} minutes", whole, part=lang.number(part)
+        )
+    if long_enough:
         # "16 of 16 minutes" for 944 of 976 s would read as a perfect score: say the seconds.
-        return f"{_min_s(part_s)} of {_min_s(whole_s)}"
-    return f"{duration(part_s)} of {duration(whole_s)}"
+        part_text, whole_text = _min_s(int(part_s + 0.5), lang), _min_s(int(whole_s + 0.5), lang)
+    else:
+        part_text, whole_text = duration(part_s, lang), duration(whole_s, lang)
+    return lang.gettext("{part} of {whole}", part=part_text, whole=whole_text)
 
 
-def _min_s(seconds: float) -> str:
-    minutes, rest = divmod(int(seconds + 0.5), 60)
-    return f"{minutes} min {rest} s"
+def _min_s(total: int, lang: Language) -> str:
+    minutes, rest = divmod(total, 60)
+    if not rest:
+        return lang.gettext("{minutes} min", minutes=lang.number(minutes))
+    return lang.gettext(
+        "{minutes} min {seconds} s", minutes=lang.number(minutes), seconds=lang.number(rest)
+    )
 
 
-def percent(value: float | None) -> str:
-    """'87%', or an em dash where there is no figure (never a misleading 0%)."""
-    return "—" if value is None else f"{int(value + 0.5)}%"
+def percent(value: float | None, lang: Language = ENGLISH) -> str:
+    """'87%' ('87 %' in German), or an em dash where there is no figure (never a misleading 0%)."""
+    return lang.percent(value)
 
 
-def score(value: float | None) -> str:
+def score(value: float | None, lang: Language = ENGLISH) -> str:
     """A listening score as people see it: '87 / 100', or 'not enough data'."""
-    return "not enough data" if value is None else f"{int(value + 0.5)} / 100"
+    if value is None:
+        return lang.gettext("not enough data")
+    return lang.gettext("{score} / 100", score=lang.number(int(value + 0.5)))
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
-    """'1 visitor', '2 visitors'."""
+    """'1 visitor', '2 visitors': English only, for the renderers not yet in the catalogs
+    (a translated count is `Language.ngettext` with the whole phrase)."""
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
-def joined(items: list[str]) -> str:
+def joined(items: list[str], lang: Language = ENGLISH) -> str:
     """'A', 'A and B', 'A, B and C'."""
-    if len(items) <= 2:
-        return " and ".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    if len(items) <= 1:
+        return "".join(items)
+    return lang.gettext("{items} and {last}", items=", ".join(items[:-1]), last=items[-1])
 
 
 def plain_name(name: str) -> str:

@@ -70,6 +70,18 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "discord",
         "sqlalchemy",
     ),
+    # Languages are catalogs and formatting: config, reports and publishers all ask them.
+    "meetbot.language": (
+        *_EDGES,
+        "meetbot.config",
+        "meetbot.store",
+        "meetbot.publishers",
+        "meetbot.offline",
+        "reports",
+        "detectors",
+        "discord",
+        "sqlalchemy",
+    ),
     "meetbot.terminal": (
         *_EDGES,
         "meetbot.store",

@@ -115,6 +115,11 @@ def test_command_line_overrides_win(tmp_path: Path) -> None:
         ("[bogus]\nx = 1", r"unknown key bogus"),
         ('[chapter]\ntimezone = "Mars/Base"', r"chapter\.timezone 'Mars/Base' is not a known"),
         ('[chapter]\nchair = "Nobody"', r"chapter\.chair 'Nobody' is not on the roster"),
+        (
+            '[chapter]\nlanguage = "xx"',
+            r"chapter\.language must be a language meetbot ships \(en, de, es, fr, it, pt-BR\), "
+            r"got 'xx'",
+        ),
         ('[discord]\ntoken = "abc"', r"discord\.token looks like a secret.*environment"),
         ("[ice]\n", r"unknown key ice"),
     ],

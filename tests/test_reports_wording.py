@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from meetbot.language import Language
 from reports import wording
 
 
@@ -82,3 +83,16 @@ def test_joined_lists() -> None:
     assert wording.joined(["A"]) == "A"
     assert wording.joined(["A", "B"]) == "A and B"
     assert wording.joined(["A", "B", "C"]) == "A, B and C"
+
+
+def test_durations_lists_and_scores_in_the_chapters_language() -> None:
+    de, fr = Language.of("de"), Language.of("fr")
+    assert wording.duration(90, de) == "1 Min. 30 Sek."
+    assert wording.duration(5400, de) == "1 Std. 30 Min."
+    assert wording.minutes_pair(2460, 2820, de) == "41 von 47 Minuten"
+    assert wording.minutes_pair(944, 976, de) == "15 Min. 44 Sek. von 16 Min. 16 Sek."
+    assert wording.joined(["A", "B", "C"], fr) == "A, B et C"
+    assert wording.score(None, fr) == "données insuffisantes"
+    assert wording.long_date(datetime(2026, 12, 8, 23, 30, tzinfo=UTC), "Europe/Berlin", de) == (
+        "Mittwoch, 9. Dezember 2026"
+    )

@@ -21,6 +21,7 @@ from meetbot.domain.settings import (
     TimelineSettings,
     TurnSettings,
 )
+from meetbot.language import SOURCE, canonical, shipped
 
 # meeting.platform: "janus" is the aiortc connector; the others are browser profiles
 # (meetbot.connectors.browser.profiles, one module each).
@@ -45,9 +46,14 @@ class ChapterSection:
     name: str
     timezone: str = "UTC"
     chair: str = ""  # roster name of the facilitator
+    language: str = SOURCE  # BCP 47 tag of a shipped catalog: recap, cards, reports, announcement
 
     def __post_init__(self) -> None:
         check(self, {})  # types; the time zone and the chair are checked against the roster
+        tag = canonical(self.language)
+        if tag is None:
+            refuse("language", f"a language meetbot ships ({', '.join(shipped())})", self.language)
+        object.__setattr__(self, "language", tag)  # 'pt_br' is written 'pt-BR' from here on
 
 
 @dataclass(frozen=True, slots=True)

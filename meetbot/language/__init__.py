@@ -1,0 +1,90 @@
+"""Speaking a chapter's language: gettext messages and Babel's locale formatting for a BCP 47 tag.
+
+Pure: a `Language` turns messages, counts, numbers, percentages and dates into text for one
+locale, reading nothing but the shipped catalogs (meetbot.language.catalogs). The rendering
+policy (how a duration is rounded, what a score looks like) stays with its callers, in reports.
+
+    de = Language.of("de")
+    de.ngettext("{count} visitor", "{count} visitors", 3)      # '3 Besucher'
+    de.long_date(date(2026, 12, 8))                            # 'Dienstag, 8. Dezember 2026'
+    de.percent(74.2)                                           # '74 %'
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date, time
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal, format_percent
+
+from meetbot.language.catalogs import SOURCE, canonical, folder, shipped, translations
+
+__all__ = ["ENGLISH", "SOURCE", "Language", "canonical", "shipped"]
+
+# English keeps the day-first dates meetbot has always printed (Babel's "en" is US order); every
+# other language uses its locale's own full and medium forms (CLDR).
+_LONG_DATE = {SOURCE: "EEEE d MMMM y"}
+_SHORT_DATE = {SOURCE: "d MMM y"}
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """One shipped language. Build it with `Language.of(tag)`, which refuses a tag not shipped."""
+
+    tag: str
+
+    @staticmethod
+    def of(tag: str) -> Language:
+        found = canonical(tag)
+        if found is None:
+            raise ValueError(f"meetbot does not speak {tag!r}: use one of {', '.join(shipped())}")
+        return Language(found)
+
+    @property
+    def locale(self) -> Locale:
+        return _locale(self.tag)
+
+    def gettext(self, message: str, /, **values: object) -> str:
+        """`message` in this language, its {placeholders} filled in."""
+        text = translations(self.tag).gettext(message)
+        return text.format(**values) if values else text
+
+    def ngettext(self, singular: str, plural: str, n: int, /, **values: object) -> str:
+        """The form of `singular`/`plural` this language uses for `n` (gettext's plural rules),
+        with {count} the number written for the locale."""
+        text = translations(self.tag).ngettext(singular, plural, n)
+        return text.format(count=self.number(n), **values)
+
+    def number(self, value: float) -> str:
+        """'1,234' in English, '1.234' in German."""
+        return format_decimal(value, locale=self.locale)
+
+    def percent(self, value: float | None) -> str:
+        """A percentage rounded to a whole number: '87%', '87 %'; an em dash where there is no
+        figure (never a misleading 0)."""
+        if value is None:
+            return "—"
+        return format_percent(int(value + 0.5) / 100, locale=self.locale)
+
+    def long_date(self, day: date) -> str:
+        """'Tuesday 8 December 2026', 'Dienstag, 8. Dezember 2026'."""
+        return format_date(day, _LONG_DATE.get(self.tag, "full"), locale=self.locale)
+
+    def short_date(self, day: date) -> str:
+        """'8 Dec 2026', '08.12.2026': for tables and chart axes where space is short."""
+        return format_date(day, _SHORT_DATE.get(self.tag, "medium"), locale=self.locale)
+
+    def clock(self, moment: time) -> str:
+        """'19:05': a 24-hour clock, which every shipped language's business use reads."""
+        return format_time(moment, "HH:mm", locale=self.locale)
+
+
+ENGLISH = Language(SOURCE)
+
+
+@functools.cache
+def _locale(tag: str) -> Locale:
+    return Locale.parse(folder(tag))
