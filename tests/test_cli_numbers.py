@@ -39,3 +39,32 @@ def test_a_bad_number_is_refused_in_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
     assert message in err
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-5", "0", "1e9"])
+@pytest.mark.parametrize(
+    ("action", "option"),
+    [
+        (["fleet", "status"], "--lease-s"),
+        (["fleet", "scheduler", "--once"], "--lease-s"),
+        (["fleet", "worker", "--platforms", "janus"], "--lease-s"),
+        (["fleet", "scheduler", "--once"], "--tick"),
+    ],
+)
+def test_fleet_seconds_refuse_nan_infinity_and_out_of_range(
+    action: list[str],
+    option: str,
+    value: str,
+    isolated_meetbot_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # `--lease-s nan` passed `<= 0`: every comparison with NaN is false (issue 23, L4).
+    folder = isolated_meetbot_env / "chapters"
+    folder.mkdir()
+    (folder / "numbers.toml").write_text(CHAPTER + "room = 1234\n", encoding="utf-8")
+    monkeypatch.setenv("MEETBOT_BROKER_URL", "redis://127.0.0.1:9/0")  # nothing listens there
+    assert main([*action, "--chapters", str(folder), option, value]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert f"{option} must be a number greater than 0 and at most" in err

@@ -18,11 +18,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from meetbot import config
+from meetbot.cli import numbers
 from meetbot.errors import ConfigError
 
 if TYPE_CHECKING:
     from meetbot.fleet.chapters import Chapters
     from meetbot.fleet.claims import Claims
+
+# A worker beats every few seconds: a lease of a day already means "never hand over", and a
+# pass a day apart would miss every meeting in between.
+MAX_LEASE_S = 86400.0
+MAX_TICK_S = 3600.0
 
 ENVIRONMENT = """environment:
   MEETBOT_CHAPTERS      the folder of chapter files (instead of --chapters)
@@ -112,8 +118,7 @@ def claims_of(chapters: Chapters, lease_s: float) -> Claims:
     from meetbot.fleet.claims import Claims
     from meetbot.store.database import create_engine
 
-    if lease_s <= 0:
-        raise ConfigError(f"--lease-s must be greater than 0, got {lease_s}")
+    numbers.positive("--lease-s", lease_s, at_most=MAX_LEASE_S)
     return Claims(create_engine(chapters.storage_url, config.data_dir()), lease_s=lease_s)
 
 
@@ -121,6 +126,7 @@ def _scheduler(args: argparse.Namespace) -> int:
     from meetbot.fleet.broker import broker_url, check_broker, make_app, send_join
     from meetbot.fleet.scheduler import Scheduler
 
+    numbers.positive("--tick", args.tick, at_most=MAX_TICK_S)
     url = broker_url()
     chapters = chapters_of(args)
     claims = claims_of(chapters, args.lease_s)
