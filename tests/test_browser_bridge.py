@@ -363,7 +363,12 @@ async def test_chromium_missing_is_one_line(tmp_path: Path) -> None:
     base = demo.settings(demo.PERSONAS)
     settings = dataclasses.replace(
         base,
-        meeting=dataclasses.replace(base.meeting, platform="janus_videoroom", display_name="m"),
+        meeting=dataclasses.replace(
+            base.meeting,
+            platform="janus_videoroom",
+            url="http://127.0.0.1:9/videoroomtest.html",
+            display_name="m",
+        ),
         browser=dataclasses.replace(base.browser, executable=str(tmp_path / "no-chromium")),
     )
     with pytest.raises(ConfigError) as refused:

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from meetbot import config
+from meetbot.config.schema import JANUS
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,6 +27,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     settings = config.load(args.file, require_discord=args.discord)
+    if settings.meeting.platform != JANUS:
+        # The page's own rule for names, asked here as the connector asks it when joining.
+        from meetbot.connectors.browser import profiles
+
+        profile = profiles.load(settings.meeting.platform)
+        profile.check_name(settings.meeting.display_name, settings.source)
     members = sum(1 for m in settings.roster if m.role != "visitor")
     print(
         f"{args.file}: ok — chapter {settings.chapter.name!r}, {members} members, "

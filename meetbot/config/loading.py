@@ -17,10 +17,11 @@ from typing import Any
 
 from meetbot.config.conversion import EnvText, Refused, convert, dotted
 from meetbot.config.paths import default_config_text
-from meetbot.config.schema import PLATFORMS, Secrets, Settings
+from meetbot.config.schema import Secrets, Settings
 from meetbot.errors import ConfigError
 
 ENV_PREFIX = "MEETBOT_"
+DEFAULTS = "config/default.toml"  # the first layer, as messages name it
 # Secrets come from these variables only; a file holding them is refused so they never end up
 # committed next to the roster.
 SECRET_ENV = {
@@ -39,9 +40,7 @@ def load(
 ) -> Settings:
     """Build Settings. `overrides` are dotted keys from the command line ({"meeting.room": 7})."""
     env = os.environ if env is None else env
-    layers: list[tuple[str, dict[str, Any]]] = [
-        ("config/default.toml", _parse(default_config_text(), "config/default.toml"))
-    ]
+    layers: list[tuple[str, dict[str, Any]]] = [(DEFAULTS, _parse(default_config_text(), DEFAULTS))]
     source = ""
     if chapter_file is not None:
         path = Path(chapter_file)
@@ -69,8 +68,11 @@ def load(
         settings = convert(Settings, merged, "", source or "configuration", partial=False)
     except Refused as refused:
         # The value is refused by its dataclass, which sees the merged layers: name the layer
-        # that set it (an environment value names its variable).
-        where = origins.get(refused.key, source or "configuration")
+        # that set it (an environment value names its variable). A default refused only beside
+        # another value (the default Janus url with a browser platform) is the chapter's to set.
+        where = origins.get(refused.key, DEFAULTS)
+        if where == DEFAULTS:
+            where = source or "configuration"
         raise ConfigError(f"{where}: {refused.key}{refused.rest}") from refused
     settings = dataclasses.replace(settings, secrets=_secrets(env), source=source)
     _check_meaning(settings, source or "configuration")
@@ -170,11 +172,6 @@ def _check_meaning(s: Settings, where: str) -> None:
             f"{where}: chapter.timezone {s.chapter.timezone!r} is not a known time zone; "
             "use an IANA name such as 'Europe/London'"
         ) from None
-    if s.meeting.platform not in PLATFORMS:
-        raise ConfigError(
-            f"{where}: meeting.platform must be one of {', '.join(PLATFORMS)}, "
-            f"got {s.meeting.platform!r}"
-        )
     names: dict[str, str] = {}
     members: set[str] = set()
     discord_ids: dict[int, str] = {}

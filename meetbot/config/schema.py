@@ -7,6 +7,7 @@ default.toml (a test keeps the two in step).
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -36,6 +37,11 @@ BROWSER_PLATFORMS = (
     "jitsi",
 )
 PLATFORMS = (JANUS, *BROWSER_PLATFORMS)
+# What `meeting.url` may be: aiohttp's WebSocket client (the Janus connector) opens ws(s) and
+# upgrades http(s); Chromium must be given a web page, never a local file or a script.
+URL_SCHEMES = {JANUS: ("ws", "wss", "http", "https")} | {
+    name: ("http", "https") for name in BROWSER_PLATFORMS
+}
 
 # SQLAlchemy URLs the store can open (psycopg 3 is installed for PostgreSQL).
 DATABASE_SCHEMES = ("sqlite://", "postgresql://", "postgresql+psycopg://")
@@ -93,6 +99,20 @@ class MeetingSettings:
                 "a non-empty name that says what the bot is (it is never hidden)",
                 "",
             )
+        if self.platform not in PLATFORMS:
+            refuse("platform", "one of " + ", ".join(PLATFORMS), self.platform)
+        parts = urllib.parse.urlsplit(self.url)
+        schemes = URL_SCHEMES[self.platform]
+        if parts.scheme.lower() not in schemes or not parts.hostname:
+            kinds = ", ".join(f"{s}://" for s in schemes)
+            wanted = (
+                f"Janus's WebSocket address ({kinds} and a host, e.g. ws://127.0.0.1:8188/)"
+                if self.platform == JANUS
+                else f"the link of the {self.platform} meeting page ({kinds} and a host)"
+            )
+            # With a host, only the scheme is echoed: a meeting link may carry its passcode.
+            shown = f"{parts.scheme}://…" if parts.hostname else self.url[:40]
+            refuse("url", wanted, shown)
 
 
 class Capture(StrEnum):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from meetbot.config.schedule import Occurrence
+from meetbot.config.schema import JANUS
 from meetbot.errors import ConfigError
 from meetbot.fleet.chapters import Chapters
 from meetbot.fleet.claims import Claims, State
@@ -75,6 +76,12 @@ def invite(
 ) -> Occurrence:
     """Plan a one-off meeting of `chapter` at `link`; the scheduler queues it when due."""
     settings = chapters.get(chapter)
+    if settings.meeting.platform != JANUS:
+        # A Janus link would reach the worker as the page Chromium opens and fail it there.
+        raise ConfigError(
+            f"chapter {chapter!r} joins through the {settings.meeting.platform} web client; an "
+            "invitation takes a Janus link only, so set [meeting] url in its chapter file instead"
+        )
     now = now or datetime.now(UTC)
     where = Link.parse(link)
     begins = parse_start(start, settings.chapter.timezone, now).replace(microsecond=0)

@@ -89,10 +89,12 @@ class Profile:
     def page_url(self, url: str, room: int) -> str:
         return self.url.format(url=url, room=room)
 
-    def check_name(self, display_name: str) -> None:
-        """One-line error when the page would refuse the bot's display name."""
+    def check_name(self, display_name: str, where: str = "") -> None:
+        """One-line error when the page would refuse the bot's display name (`config check`
+        and the connector both ask here); `where` names the file or variable that set it."""
         if self.name_pattern and not re.fullmatch(self.name_pattern, display_name):
             raise ConfigError(
-                f"meeting.display_name {display_name!r} is refused by the {self.name} page "
-                f"(it accepts only {self.name_pattern}); choose e.g. 'meetbot'"
+                f"{where}{': ' if where else ''}meeting.display_name {display_name!r} is refused "
+                f"by the {self.name} page (it accepts only {self.name_pattern}); set [meeting] "
+                'display_name in the chapter file, e.g. display_name = "meetbot"'
             )
