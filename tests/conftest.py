@@ -32,3 +32,15 @@ def isolated_meetbot_env(
     home = tmp_path_factory.mktemp("meetbot-home")
     monkeypatch.setenv("MEETBOT_HOME", str(home))
     return home
+
+
+@pytest.fixture
+def chapter_folder(isolated_meetbot_env: Path) -> Path:
+    """A `--chapters` folder of one chapter whose meeting is on loopback, where nothing listens."""
+    folder = isolated_meetbot_env / "chapters"
+    folder.mkdir()
+    (folder / "alder.toml").write_text(
+        '[chapter]\nname = "Alder"\n[meeting]\nurl = "ws://127.0.0.1:9/"\nroom = 1234\n',
+        encoding="utf-8",
+    )
+    return folder

@@ -55,16 +55,13 @@ def test_fleet_seconds_refuse_nan_infinity_and_out_of_range(
     action: list[str],
     option: str,
     value: str,
-    isolated_meetbot_env: Path,
+    chapter_folder: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # `--lease-s nan` passed `<= 0`: every comparison with NaN is false (issue 23, L4).
-    folder = isolated_meetbot_env / "chapters"
-    folder.mkdir()
-    (folder / "numbers.toml").write_text(CHAPTER + "room = 1234\n", encoding="utf-8")
     monkeypatch.setenv("MEETBOT_BROKER_URL", "redis://127.0.0.1:9/0")  # nothing listens there
-    assert main([*action, "--chapters", str(folder), option, value]) == 2
+    assert main([*action, "--chapters", str(chapter_folder), option, value]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
     assert f"{option} must be a number greater than 0 and at most" in err

@@ -12,8 +12,6 @@ from meetbot.cli import main
 from meetbot.errors import ConfigError
 from meetbot.fleet.broker import BROKER_ENV, DEFAULT_BROKER, broker_url
 
-CHAPTER = '[chapter]\nname = "Alder"\n[meeting]\nurl = "ws://127.0.0.1:9/"\nroom = 1234\n'
-
 
 @pytest.mark.parametrize(
     ("given", "shown"),
@@ -46,16 +44,13 @@ def test_redis_urls_pass_and_unset_means_the_local_redis(given: str) -> None:
 )
 def test_scheduler_and_worker_refuse_it_before_starting(
     action: list[str],
-    isolated_meetbot_env: Path,
+    chapter_folder: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    folder = isolated_meetbot_env / "chapters"
-    folder.mkdir()
-    (folder / "alder.toml").write_text(CHAPTER, encoding="utf-8")
     # A real AMQP address on loopback, where nothing listens.
     monkeypatch.setenv(BROKER_ENV, "amqp://guest@127.0.0.1:9//")
-    assert main(["fleet", action[0], "--chapters", str(folder), *action[1:]]) == 2
+    assert main(["fleet", action[0], "--chapters", str(chapter_folder), *action[1:]]) == 2
     captured = capsys.readouterr()
     assert captured.err == (
         f"meetbot: {BROKER_ENV} must be a redis:// or rediss:// URL, e.g. {DEFAULT_BROKER}, "
