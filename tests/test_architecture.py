@@ -46,7 +46,13 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "sqlite3",
     ),
     "meetbot.media": ("meetbot.store", "meetbot.publishers", "discord", "sqlalchemy", "reports"),
-    "meetbot.connectors": ("meetbot.store", "meetbot.publishers", "discord", "reports"),
+    "meetbot.connectors": (
+        "meetbot.media",
+        "meetbot.store",
+        "meetbot.publishers",
+        "discord",
+        "reports",
+    ),
     # The store keeps derived states; it knows nothing of media, platforms or where reports go.
     "meetbot.store": (
         *_EDGES,

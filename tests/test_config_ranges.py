@@ -41,10 +41,10 @@ from meetbot.domain.events import (
 from meetbot.domain.header import SessionHeader
 from meetbot.domain.record import SessionRecord
 from meetbot.domain.settings import DomainSettings
+from meetbot.domain.speech_gate import SpeechGate
 from meetbot.domain.states import State
 from meetbot.errors import ConfigError
 from meetbot.media.sampler import MediaSampler
-from meetbot.media.speech_level import SpeechGate
 from meetbot.publishers.attempts import Backoff
 from meetbot.store import Store
 

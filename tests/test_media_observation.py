@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from detectors import Reading, Verdict
-from meetbot.domain.events import Observation, ParticipantId
+from meetbot.domain.events import Observation, ParticipantId, unknown
 from meetbot.domain.states import State
-from meetbot.media.observation import to_observation, unknown
+from meetbot.media.observation import to_observation
 
 P = ParticipantId("feed-7")
 

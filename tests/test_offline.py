@@ -18,9 +18,10 @@ from skimage import data
 from meetbot.config.schema import ChapterSection, SamplingSettings, Settings
 from meetbot.domain.chapter import Member
 from meetbot.domain.events import ParticipantId, SpeechChanged
+from meetbot.domain.speech_gate import SpeechGate
 from meetbot.domain.states import Attendance, SpeechSource, State
 from meetbot.errors import ConfigError
-from meetbot.media.speech_level import SILENT_DB, SpeechGate, level_db
+from meetbot.media.speech_level import SILENT_DB, level_db
 from meetbot.offline.analyze import analyze, summary
 from meetbot.offline.turns_file import read_turns
 from meetbot.store import Store, schema

@@ -69,6 +69,21 @@ class Observation:
     unseen: bool = False
 
 
+def unknown(
+    participant: ParticipantId, at: float, reason: str, *, unseen: bool = False
+) -> Observation:
+    """What we say about someone we cannot judge (broken stream, failed detector); `unseen`
+    when we have no picture of them at all (off the gallery page): unknown at once."""
+    return Observation(
+        at=at,
+        participant=participant,
+        state=State.UNKNOWN,
+        confidence=0.0,
+        reason=reason,
+        unseen=unseen,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectionLost:
     """The bot itself lost the meeting: nobody can be observed until ConnectionRestored.

@@ -15,8 +15,9 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from meetbot.config.schema import SamplingSettings
 from meetbot.connectors.base import Clock
 from meetbot.domain.events import ParticipantId, SpeechChanged
+from meetbot.domain.speech_gate import SpeechGate
 from meetbot.domain.states import SpeechSource
-from meetbot.media.speech_level import SpeechGate, level_db
+from meetbot.media.speech_level import level_db
 
 OnSpeech = Callable[[SpeechChanged], Awaitable[None]]
 

@@ -1,6 +1,7 @@
 """A detector's `Reading` in domain terms: the one place the two vocabularies meet.
 
-Live sampling and offline analysis both use this, so a file and a meeting judge alike.
+Live sampling and offline analysis both use this, so a file and a meeting judge alike. An
+Observation of someone who cannot be judged is the domain's own `unknown`.
 """
 
 from __future__ import annotations
@@ -31,19 +32,4 @@ def to_observation(participant: ParticipantId, reading: Reading) -> Observation:
         yaw=reading.yaw,
         pitch=reading.pitch,
         reason=reading.reason,
-    )
-
-
-def unknown(
-    participant: ParticipantId, at: float, reason: str, *, unseen: bool = False
-) -> Observation:
-    """What we say about someone we cannot judge (broken stream, failed detector); `unseen`
-    when we have no picture of them at all (off the gallery page): unknown at once."""
-    return Observation(
-        at=at,
-        participant=participant,
-        state=State.UNKNOWN,
-        confidence=0.0,
-        reason=reason,
-        unseen=unseen,
     )

@@ -30,10 +30,9 @@ from aiortc.mediastreams import MediaStreamTrack
 from detectors import Detector, DetectorSettings
 from meetbot.config.schema import SamplingSettings
 from meetbot.connectors.base import Clock, Emit, Valve
-from meetbot.domain.events import Observation, ParticipantId, SpeechChanged
+from meetbot.domain.events import Observation, ParticipantId, SpeechChanged, unknown
 from meetbot.domain.states import TrackKind
 from meetbot.media.audio import listen
-from meetbot.media.observation import unknown
 from meetbot.media.pausing import Pausing, shut
 from meetbot.media.slot import drain
 from meetbot.media.watch import DetectorFactory, Watch, close, sample

@@ -19,8 +19,8 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from detectors import DetectorSettings, Reading
 from meetbot.connectors.base import Valve
-from meetbot.domain.events import Observation, ParticipantId
-from meetbot.media.observation import to_observation, unknown
+from meetbot.domain.events import Observation, ParticipantId, unknown
+from meetbot.media.observation import to_observation
 from meetbot.media.picture import to_rgb
 from meetbot.media.slot import FrameSlot
 

@@ -34,10 +34,11 @@ from meetbot.domain.events import (
 from meetbot.domain.header import SessionHeader
 from meetbot.domain.names import Roster, with_opt_outs
 from meetbot.domain.record import ListeningScore, SessionRecord
+from meetbot.domain.speech_gate import SpeechGate
 from meetbot.domain.states import SpeechSource, TrackKind
 from meetbot.errors import ConfigError
 from meetbot.media.observation import to_observation
-from meetbot.media.speech_level import SpeechGate, level_db
+from meetbot.media.speech_level import level_db
 from meetbot.offline.turns_file import END_SLACK_S, read_turns
 from meetbot.session import new_session_id
 from meetbot.store import Store

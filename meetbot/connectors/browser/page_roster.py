@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from meetbot.connectors.browser.people import Signal
+from meetbot.domain.events import unknown
 from meetbot.domain.states import LeaveReason, SpeechSource
-from meetbot.media.observation import unknown
 
 if TYPE_CHECKING:
     from meetbot.connectors.browser.room import Room

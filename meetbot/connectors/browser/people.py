@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from meetbot.connectors.picture_track import PictureTrack
 from meetbot.domain.events import ParticipantId
-from meetbot.media.picture_track import PictureTrack
-from meetbot.media.speech_level import SpeechGate
+from meetbot.domain.speech_gate import SpeechGate
 
 
 class Signal(StrEnum):

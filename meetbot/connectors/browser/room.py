@@ -30,6 +30,7 @@ from meetbot.connectors.browser import page_roster
 from meetbot.connectors.browser.janus_signals import read_janus
 from meetbot.connectors.browser.people import Person, Signal
 from meetbot.connectors.browser.valve import Command, PageValve
+from meetbot.connectors.picture_track import PictureTrack
 from meetbot.domain.events import (
     ParticipantId,
     ParticipantJoined,
@@ -38,9 +39,8 @@ from meetbot.domain.events import (
     TrackEnded,
     TrackStarted,
 )
+from meetbot.domain.speech_gate import SpeechGate
 from meetbot.domain.states import LeaveReason, SpeechSource, TrackKind
-from meetbot.media.picture_track import PictureTrack
-from meetbot.media.speech_level import SpeechGate
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,10 @@
 """A video track whose pictures arrive already sampled, e.g. from a browser page.
 
-The sampler reads tracks (meetbot.media.slot.drain): an aiortc track from a WebRTC connection,
-or this one, fed by a connector that gets a few pictures a second from elsewhere (the browser
-bridge). Either way the sampler, detectors, timeline, store and reports work unchanged.
+A connector hands the sink tracks (meetbot.connectors.base.TrackSink): an aiortc track from a
+WebRTC connection, or this one, which a connector makes and feeds when it gets a few pictures a
+second from elsewhere (the browser bridge). It lives with the connectors' protocols, not in
+meetbot.media, because the connector builds it; the sampler (meetbot.media.slot.drain) reads it
+like any track, so the detectors, timeline, store and reports work unchanged.
 
 Only the newest picture is held: one that nobody read is replaced, never queued. A picture's
 `pts` is its capture time in milliseconds (time base 1/1000), as RTP timestamps are for aiortc
