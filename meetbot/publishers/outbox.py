@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping
 
 import sqlalchemy as sa
 
-from meetbot.errors import PublishError, StorageError
+from meetbot.errors import PublishError
 from meetbot.publishers.attempts import DEFAULT_BACKOFF, Plan, attempt
 from meetbot.publishers.attempts import Backoff as Backoff  # re-exported: callers build one
 from meetbot.publishers.attempts import Sleep as Sleep  # re-exported: callers inject one
@@ -49,7 +49,7 @@ from meetbot.publishers.base import (
     post_to_json,
 )
 from meetbot.publishers.outbox_table import OutboxEntry, create_table, entry_of, outbox_table
-from meetbot.store.database import ddl_lock
+from meetbot.store.database import ddl_lock, translating
 from reports.post import Post
 
 
@@ -73,12 +73,9 @@ class Outbox:
         self._engine = engine
         self._clock = clock
         self._lease_s = lease_s
-        try:
-            with engine.begin() as conn:
-                ddl_lock(conn)  # workers finishing at once all create it on a new database
-                create_table(conn)
-        except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"cannot create the outbox table in {engine.url!r}: {exc}") from exc
+        with translating(engine, "create the outbox table"), engine.begin() as conn:
+            ddl_lock(conn)  # workers finishing at once all create it on a new database
+            create_table(conn)
 
     def enqueue(self, destination: str, post: Post, dedupe_key: str) -> int:
         """Store `post` for `destination`; the same (destination, dedupe_key) is stored once."""
@@ -94,14 +91,13 @@ class Outbox:
             "created_at": self._clock(),
             "next_attempt_at": 0.0,
         }
-        try:
-            with self._engine.begin() as conn:
-                result = conn.execute(outbox_table.insert().values(row))
-                return int(result.inserted_primary_key[0])  # type: ignore[index]
-        except sa.exc.IntegrityError:
-            return self._id_for(destination, dedupe_key)
-        except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"cannot store the outgoing message {dedupe_key!r}: {exc}") from exc
+        with translating(self._engine, f"store the outgoing message {dedupe_key!r}"):
+            try:
+                with self._engine.begin() as conn:
+                    result = conn.execute(outbox_table.insert().values(row))
+                    return int(result.inserted_primary_key[0])  # type: ignore[index]
+            except sa.exc.IntegrityError:
+                return self._id_for(destination, dedupe_key)
 
     def pending(self, *, include_failed: bool = True) -> list[OutboxEntry]:
         """Everything not yet sent, oldest first (`sending` rows are interrupted attempts)."""
@@ -116,14 +112,10 @@ class Outbox:
     def discard(self, dedupe_key: str) -> int:
         """Delete every message stored under `dedupe_key` (a deleted session's recap, whatever
         its status); returns how many."""
-        try:
-            with self._engine.begin() as conn:
-                gone = conn.execute(
-                    outbox_table.delete().where(outbox_table.c.dedupe_key == dedupe_key)
-                )
-                return int(gone.rowcount or 0)
-        except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"cannot delete the outgoing message {dedupe_key!r}: {exc}") from exc
+        gone = outbox_table.delete().where(outbox_table.c.dedupe_key == dedupe_key)
+        action = f"delete the outgoing message {dedupe_key!r}"
+        with translating(self._engine, action), self._engine.begin() as conn:
+            return int(conn.execute(gone).rowcount or 0)
 
     def get(self, message_id: int) -> OutboxEntry:
         found = self._select(outbox_table.c.id == message_id)
@@ -205,11 +197,9 @@ class Outbox:
             )
             .values(claim=token, lease_until=now + self._lease_s)
         )
-        try:
-            with self._engine.begin() as conn:
-                claimed = conn.execute(claim).rowcount == 1
-        except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"cannot claim outbox message {message_id}: {exc}") from exc
+        action = f"claim outbox message {message_id}"
+        with translating(self._engine, action), self._engine.begin() as conn:
+            claimed = conn.execute(claim).rowcount == 1
         return token if claimed else None
 
     def _release(self, message_id: int, token: str) -> None:
@@ -218,11 +208,9 @@ class Outbox:
             .where(outbox_table.c.id == message_id, outbox_table.c.claim == token)
             .values(claim="", lease_until=0.0)
         )
-        try:
-            with self._engine.begin() as conn:
-                conn.execute(release)
-        except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"cannot release outbox message {message_id}: {exc}") from exc
+        action = f"release outbox message {message_id}"
+        with translating(self._engine, action), self._engine.begin() as conn:
+            conn.execute(release)
 
     @staticmethod
     def _message(entry: OutboxEntry) -> OutgoingMessage:
@@ -254,19 +242,14 @@ class Outbox:
         mine = outbox_table.update().where(
             outbox_table.c.id == message_id, outbox_table.c.claim == token
         )
-        try:
-            with self._engine.begin() as conn:
-                held = conn.execute(mine, values).rowcount == 1
-        except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"cannot update outbox message {message_id}: {exc}") from exc
+        action = f"update outbox message {message_id}"
+        with translating(self._engine, action), self._engine.begin() as conn:
+            held = conn.execute(mine, values).rowcount == 1
         if not held:
             raise ClaimLost(message_id)
 
     def _select(self, where: sa.ColumnElement[bool]) -> list[OutboxEntry]:
         query = sa.select(outbox_table).where(where).order_by(outbox_table.c.id)
-        try:
-            with self._engine.connect() as conn:
-                rows = conn.execute(query).mappings().all()
-        except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"cannot read the outbox: {exc}") from exc
+        with translating(self._engine, "read the outbox"), self._engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
         return [entry_of(r) for r in rows]

@@ -135,8 +135,28 @@ def translating(engine: sa.Engine, action: str) -> Iterator[None]:
         yield
     except sa.exc.SQLAlchemyError as exc:
         where = engine.url.render_as_string(hide_password=True)
+        if _locked(exc):
+            raise StorageError(
+                f"cannot {action} in {where}: the database is busy, locked by another process; "
+                "let the other meetbot command finish (or stop the program holding the "
+                "database), then run this again"
+            ) from exc
+        # The driver's first line only: SQLAlchemy appends the whole statement (a CREATE TABLE
+        # is twenty lines) and a link to its documentation.
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise StorageError(
             f"cannot {action} in {where}: {detail}; check that the database is reachable "
             "and writable (storage.url, or MEETBOT_HOME for the SQLite file)"
         ) from exc
+
+
+def _locked(exc: sa.exc.SQLAlchemyError) -> bool:
+    """Another connection holds a lock we waited for (SQLite's busy_timeout, PostgreSQL's
+    lock_not_available)."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "55P03":
+        return True
+    message = str(orig).lower()
+    return isinstance(exc, sa.exc.OperationalError) and (
+        "database is locked" in message or "database table is locked" in message
+    )
