@@ -102,6 +102,29 @@ def test_post_without_discord_goes_to_console_outbox_once(
         assert len(Outbox(store.engine).entries()) == 1
 
 
+def test_post_labels_each_receipt_by_its_session_and_exits_by_its_own_recap(
+    stored: list[str], isolated_meetbot_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An older session's recap waits for a Discord channel this run has no publisher for
+    # (issue 23, L5a): it used to be labelled "recap of" the newer session, and exit 1.
+    older, newer = stored[0], stored[-1]
+    with Store.open("", isolated_meetbot_env) as store:
+        from meetbot.publishers.outbox import Outbox
+        from reports.post import Audience, Post
+
+        Outbox(store.engine).enqueue(
+            "discord:123456789", Post(Audience.PUBLIC, "Recap", "Thanks."), f"recap:{older}"
+        )
+    assert main(["post", newer]) == 0
+    lines = capsys.readouterr().out.splitlines()  # the console recap's text, then receipts
+    first, second = [x for x in lines if x.startswith("recap of")]
+    assert first.startswith(f"recap of {older} → discord:123456789: pending no publisher")
+    assert second == f"recap of {newer} → console: sent"
+    assert lines[-1] == "1 other message waits in the outbox; `meetbot outbox --retry` sends them"
+    assert main(["post", older]) == 1  # its own recap is still pending: that one fails
+    assert f"recap of {older} → discord:123456789: pending" in capsys.readouterr().out
+
+
 def test_running_session_is_recovered_before_reporting(
     isolated_meetbot_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

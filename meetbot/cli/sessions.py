@@ -202,7 +202,7 @@ def _region(args: argparse.Namespace, settings: Settings, last: int) -> int:
 def _post(args: argparse.Namespace) -> int:
     from meetbot import app
     from meetbot.publishers.base import Status
-    from meetbot.publishers.delivery import deliver_recap, still_waiting
+    from meetbot.publishers.delivery import deliver_recap, recap_receipts, still_waiting, what
     from meetbot.publishers.outbox import Outbox
 
     settings = config.load(args.config)
@@ -213,9 +213,13 @@ def _post(args: argparse.Namespace) -> int:
         receipts = asyncio.run(
             deliver_recap(record, settings, outbox, within_s=settings.discord.finish_timeout_s)
         )
-        rest = still_waiting(outbox, receipts)
-    for r in receipts:
-        print(f"recap of {record.session_id} → {r.destination}: {r.status} {r.note}".rstrip())
+        # The run delivers the whole queue: each receipt is labelled with its own session, and
+        # only this session's recap decides the exit code.
+        labels = [what(outbox, r) for r in receipts]
+        own = recap_receipts(outbox, receipts, record.session_id)
+        rest = still_waiting(outbox, own, which="other")
+    for label, r in zip(labels, receipts, strict=True):
+        print(f"{label} → {r.destination}: {r.status} {r.note}".rstrip())
     if rest:
         print(rest)
-    return 0 if all(r.status is Status.SENT for r in receipts) else 1
+    return 0 if all(r.status is Status.SENT for r in own) else 1

@@ -41,6 +41,7 @@ DISCORD = "discord"  # rows stored before destinations said more than this
 # take them into its own channel.
 WEBHOOK = "discord-webhook"
 CONSOLE = console.DESTINATION
+RECAP = "recap:"  # the outbox key of a session's recap is this and its id
 
 
 def discord_configured(settings: Settings) -> bool:
@@ -131,8 +132,21 @@ def queue_recap(
 ) -> int:
     """Store the recap of `record` in the outbox (once per session); returns its message id."""
     return outbox.enqueue(
-        destination(settings), render(record, settings), f"recap:{record.session_id}"
+        destination(settings), render(record, settings), RECAP + record.session_id
     )
+
+
+def what(outbox: Outbox, receipt: DeliveryReceipt) -> str:
+    """What a delivered message is, for people: "recap of SESSION", else its outbox key."""
+    key = outbox.get(receipt.message_id).dedupe_key
+    return f"recap of {key.removeprefix(RECAP)}" if key.startswith(RECAP) else key
+
+
+def recap_receipts(
+    outbox: Outbox, receipts: list[DeliveryReceipt], session_id: str
+) -> list[DeliveryReceipt]:
+    """The receipts of `session_id`'s recap among a run's (the run delivers the whole queue)."""
+    return [r for r in receipts if outbox.get(r.message_id).dedupe_key == RECAP + session_id]
 
 
 async def deliver_recap(
@@ -147,28 +161,34 @@ async def deliver_recap(
     within_s: float | None = None,
 ) -> list[DeliveryReceipt]:
     """Store the recap of `record` (once per session), then deliver everything pending
-    (all within `within_s` seconds when given)."""
+    (all within `within_s` seconds when given). The receipts always include this recap's."""
     where = destination(settings)
     message_id = queue_recap(record, settings, outbox, render)
     receipts = await deliver_pending(
         settings, outbox, env=env, stream=stream, sleep=sleep, within_s=within_s
     )
-    return receipts or [
-        # Already delivered by an earlier run: say so rather than nothing.
-        DeliveryReceipt(message_id, where, outbox.get(message_id).status, note="already sent")
-    ]
+    if all(r.message_id != message_id for r in receipts):
+        # Delivered by an earlier run, or not reached in this one (it stopped at an older
+        # message still failing): say which rather than nothing.
+        status = outbox.get(message_id).status
+        note = "already sent" if status is Status.SENT else "waits behind older messages"
+        receipts.append(DeliveryReceipt(message_id, where, status, note=note))
+    return receipts
 
 
-def still_waiting(outbox: Outbox, receipts: list[DeliveryReceipt]) -> str | None:
-    """One line about messages this run left in the outbox without a receipt (the run stopped
-    at a message still failing, or ran out of time before reaching them); None if there are none.
+def still_waiting(
+    outbox: Outbox, receipts: list[DeliveryReceipt], *, which: str = "more"
+) -> str | None:
+    """One line about the messages not among `receipts` still waiting in the outbox (the run
+    stopped at a message still failing, ran out of time before reaching them, or they are other
+    sessions' and `receipts` one session's); None if there are none.
     """
     seen = {r.message_id for r in receipts}
     left = [e for e in outbox.pending(include_failed=False) if e.id not in seen]
     if not left:
         return None
     noun = "message waits" if len(left) == 1 else "messages wait"
-    return f"{len(left)} more {noun} in the outbox; `meetbot outbox --retry` sends them"
+    return f"{len(left)} {which} {noun} in the outbox; `meetbot outbox --retry` sends them"
 
 
 async def deliver_pending(
