@@ -44,8 +44,7 @@ async def read_janus(room: Room, data: dict[str, Any], posted_at: float) -> Sign
         for feed in joined.feeds:
             await _arrive(room, feed, publishing=_sends_video(feed))
         return None
-    if "error_code" in data:
-        room.refusal = str(data.get("error", data["error_code"]))
+    if "error_code" in data:  # the join's refusal is worded by connector._join
         return Signal.REFUSED if not room.joined else None
     if data.get("leaving") == "ok" and data.get("reason") == "kicked":
         return Signal.REMOVED

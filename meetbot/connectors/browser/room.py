@@ -72,8 +72,6 @@ class Room:
     joined: bool = False  # admitted: the platform said we are in
     own_id: int | None = None  # the bot's own participant id, where the platform has one
     notifies_joining: bool = False
-    refusal: str = ""
-    frames: int = 0
     command: Command | None = None  # to the page: pause/resume pictures (tracks mode, socket)
     ticked_at: float | None = None  # the last tiles report (tiles mode)
 
@@ -128,7 +126,6 @@ class Room:
                 person.started = True
                 await self.emit(TrackStarted(self.clock(), person.pid, TrackKind.VIDEO))
         person.track.offer(picture, at_ms, bgr=True)
-        self.frames += 1
 
     def _ids_of(self, person: Person) -> list[str]:
         """The page's tracks that show `person` now."""

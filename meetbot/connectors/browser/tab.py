@@ -3,7 +3,7 @@
     async with MeetingTab(profile, meeting, browser, sampling, home) as tab:
         await tab.open()                       # the meeting page, scripts injected
         await tab.run_steps(profile.join, "join")
-        message = await tab.next()             # page messages, pictures, or the page's loss
+        arrival = await tab.queue.get()        # page messages, pictures, or the page's loss
 
 Everything the page sends arrives on one queue, in order: JSON messages from the page scripts,
 `PictureReady` when a track has a new picture (`take` decodes the newest from the page's JPEG,
@@ -68,7 +68,6 @@ class MeetingTab:
         self.home = home
         self.queue = Arrivals()
         self.pictures = 0  # received from the page (for probe and the bench)
-        self.decoded = 0  # of those, the newest ones decoded (the rest were skipped)
         self.use_socket = use_socket
         self._newest: dict[str, Encoded] = {}
         self._link: PageLink | None = None
@@ -239,9 +238,6 @@ class MeetingTab:
             return None
         return None
 
-    async def evaluate(self, script: str) -> Any:
-        return await self.page.evaluate(script)
-
     @property
     def commands(self) -> bool:
         """Can Python tell the page things (pause a track's pictures)? Over the socket only."""
@@ -262,12 +258,7 @@ class MeetingTab:
         picture = cv2.imdecode(data, cv2.IMREAD_COLOR)
         if picture is None:
             return None
-        self.decoded += 1
         return Picture(track_id, np.asarray(picture, np.uint8), encoded.at_ms)
-
-    def drop(self) -> None:
-        """Forget every picture not yet taken."""
-        self._newest.clear()
 
     # --- what the page sends ---
     def _on_message(self, message: dict[str, Any]) -> None:

@@ -4,7 +4,7 @@ Verified here against Debian's janus-demos 1.1 and a real Janus. The bot opens t
 subscriber mode (it never publishes), so it is an attendee the room announces by name. Names:
 letters and digits only (the page refuses anything else). No chat: the VideoRoom demo has none,
 so the announcement goes to the bot's console and log only. Five tiles; a bigger room is paged
-through by page/janus_pages.js (the page itself shows only the first five).
+through by page/dom.js (`onePage`; the page itself shows only the first five).
 """
 
 from __future__ import annotations
