@@ -8,8 +8,8 @@ import pytest
 
 from detectors import Detector, Verdict
 from meetbot.errors import ConfigError
-from meetbot.lab.frames import VARIANTS, FrameBook
-from meetbot.lab.scenario import Behaviour
+from meetbot.lab.frames import VARIANTS, FrameBook, video_frame
+from meetbot.lab.scenario import Behaviour, Scenario, Script
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +59,17 @@ def test_unknown_face_says_which_exist() -> None:
         ConfigError, match=r"face 'coffee' is not available; use one of \['astronaut'\]"
     ):
         FrameBook.render(["coffee"])
+
+
+def test_a_process_renders_a_scenarios_faces_once_and_every_caller_shares_a_read_only_book(
+    book: FrameBook,
+) -> None:
+    two_people = Scenario((Script("ann", "Ann"), Script("ben", "Ben")), duration_s=10.0)
+    assert FrameBook.for_scenario(two_people) is book  # same faces, canvas and size: no render
+    assert FrameBook.render(["astronaut"], canvas=(480, 640), face_px=200) is not book
+    frame = book.frame("astronaut", Behaviour.ATTENTIVE, 0)
+    with pytest.raises(ValueError, match="read-only"):
+        frame[0, 0] = 0  # one test painting its camera would paint every later test's
+    with pytest.raises(TypeError):
+        book.frames["astronaut", Behaviour.AWAY] = (frame,)
+    assert video_frame(frame, 0).to_ndarray().tobytes() == frame.tobytes()  # still sendable

@@ -6,12 +6,19 @@ face). Each picture gets a few variants with faint sensor noise: a live camera n
 frame exactly, and the detectors treat an exactly repeated picture as a frozen stream.
 Frames are kept as yuv420p arrays, what the VP8 encoder consumes, so sending costs no colour
 conversion. Nothing here touches the disk.
+
+A process renders each (faces, canvas, face size) once: rendering takes seconds (over ten on a
+busy machine) and every test or demo scenario after the first reuses the book. A shared book is
+read-only (a mapping proxy of arrays that refuse writes), so no caller can change another's.
 """
 
 from __future__ import annotations
 
 import fractions
+import functools
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import av
 import numpy as np
@@ -32,7 +39,7 @@ _FACES = ("astronaut",)  # skimage photos with one frontal face the mesh finds r
 class FrameBook:
     """Pre-rendered yuv420p frames per (face, behaviour), a few noise variants each."""
 
-    frames: dict[tuple[str, Behaviour], tuple[Yuv, ...]]
+    frames: Mapping[tuple[str, Behaviour], tuple[Yuv, ...]]
     canvas: tuple[int, int]
 
     @classmethod
@@ -42,29 +49,39 @@ class FrameBook:
 
     @classmethod
     def render(
-        cls, faces: list[str], canvas: tuple[int, int] = (240, 320), face_px: int = 110
+        cls, faces: Iterable[str], canvas: tuple[int, int] = (240, 320), face_px: int = 110
     ) -> FrameBook:
-        # Imported here: detectors pulls in mediapipe, which only scenarios need.
-        from detectors import synthetic
-
-        frames: dict[tuple[str, Behaviour], tuple[Yuv, ...]] = {}
-        empty = synthetic.empty_chair(canvas)
-        black = _to_yuv(synthetic.black(canvas))
-        for name in faces:
+        """The book of `faces`, rendered on this process's first call and shared after."""
+        wanted = tuple(sorted(set(faces)))
+        for name in wanted:
             if name not in _FACES:
                 raise ConfigError(f"face {name!r} is not available; use one of {list(_FACES)}")
-            posable = synthetic.PosableFace(getattr(skdata, name)())
-            looking = posable.frame(0.0, 0.0, face_px, canvas)
-            away = posable.frame(LOOK_AWAY_YAW, 0.0, face_px, canvas)
-            frames[name, Behaviour.ATTENTIVE] = _variants(looking)
-            frames[name, Behaviour.LOOKING_AWAY] = _variants(away)
-            frames[name, Behaviour.AWAY] = _variants(empty)
-            frames[name, Behaviour.CAMERA_OFF] = (black,)  # a disabled camera is exactly black
-        return cls(frames, canvas)
+        return _rendered(wanted, (canvas[0], canvas[1]), face_px)
 
     def frame(self, face: str, behaviour: Behaviour, n: int) -> Yuv:
         variants = self.frames[face, behaviour]
         return variants[n % len(variants)]
+
+
+# A few books at most per process (the suite uses three sizes); the bound keeps a long-lived
+# process that renders many sizes from holding them all.
+@functools.lru_cache(maxsize=8)
+def _rendered(faces: tuple[str, ...], canvas: tuple[int, int], face_px: int) -> FrameBook:
+    # Imported here: detectors pulls in mediapipe, which only scenarios need.
+    from detectors import synthetic
+
+    frames: dict[tuple[str, Behaviour], tuple[Yuv, ...]] = {}
+    empty = synthetic.empty_chair(canvas)
+    black = _to_yuv(synthetic.black(canvas))
+    for name in faces:
+        posable = synthetic.PosableFace(getattr(skdata, name)())
+        looking = posable.frame(0.0, 0.0, face_px, canvas)
+        away = posable.frame(LOOK_AWAY_YAW, 0.0, face_px, canvas)
+        frames[name, Behaviour.ATTENTIVE] = _variants(looking)
+        frames[name, Behaviour.LOOKING_AWAY] = _variants(away)
+        frames[name, Behaviour.AWAY] = _variants(empty)
+        frames[name, Behaviour.CAMERA_OFF] = (black,)  # a disabled camera is exactly black
+    return FrameBook(MappingProxyType(frames), canvas)
 
 
 def _variants(rgb: npt.NDArray[np.uint8], seed: int = 0) -> tuple[Yuv, ...]:
@@ -78,7 +95,9 @@ def _variants(rgb: npt.NDArray[np.uint8], seed: int = 0) -> tuple[Yuv, ...]:
 
 def _to_yuv(rgb: npt.NDArray[np.uint8]) -> Yuv:
     frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-    return np.asarray(frame.reformat(format="yuv420p").to_ndarray(), np.uint8)
+    yuv = np.asarray(frame.reformat(format="yuv420p").to_ndarray(), np.uint8)
+    yuv.flags.writeable = False  # books are shared: a write would change every reader's camera
+    return yuv
 
 
 def video_frame(yuv: Yuv, pts: int, clock_rate: int = 90_000) -> av.VideoFrame:
