@@ -132,6 +132,18 @@ async def test_nothing_stored_yet() -> None:
         await empty.member_card("Ana Alves", None)
 
 
+async def test_a_card_is_in_the_chapters_language() -> None:
+    settings = replace(SETTINGS, chapter=replace(SETTINGS.chapter, language="pt-BR"))
+    data = StoreChapterData(MemoryStore([session(w) for w in range(3)]), settings)
+    card = await data.member_card("Cara Chen", None)
+    assert card.title == "Sua reunião de segunda-feira, 19 de janeiro de 2026"
+    assert [f.name for f in card.fields] == [
+        "Pontuação de atenção",
+        "Sua participação",
+        "Tendência",
+    ]
+
+
 async def test_opt_out_and_forget_reach_the_store() -> None:
     store = MemoryStore([session(0), session(1)])
     data = StoreChapterData(store, SETTINGS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import socket
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -107,6 +108,18 @@ async def test_without_discord_the_real_recap_goes_to_a_file(
     assert written.startswith("# Meeting recap")
     assert "Riverside" in written
     assert written in stream.getvalue() + "\n"
+
+
+async def test_a_german_chapters_recap_is_delivered_in_german(
+    tmp_path: Path, outbox: Outbox
+) -> None:
+    base = settings_for(tmp_path)
+    settings = replace(base, chapter=replace(base.chapter, language="de"))
+    (receipt,) = await deliver_recap(record(), settings, outbox, stream=io.StringIO())
+    assert receipt.status is Status.SENT
+    written = (tmp_path / "reports" / "recap-s-2026-01-05.md").read_text(encoding="utf-8")
+    assert written.startswith("# Rückblick auf das Treffen — Montag, 5. Januar 2026")
+    assert "**Anwesenheit:** 6 von 6 Mitgliedern anwesend" in written
 
 
 async def test_bot_delivery_posts_once_even_when_run_twice(

@@ -226,7 +226,9 @@ async def finish(settings: Settings, session_ids: list[str], out: TextIO) -> dic
                 attendee.person, main.chapter, limit=settings.reports.compare_last
             )
             earlier = [r for r in history if r.session_id != main.session_id]
-            card = reports.member_card(main, attendee.person, earlier, timezone=tz)
+            card = reports.member_card(
+                main, attendee.person, earlier, timezone=tz, language=settings.chapter.language
+            )
             slug = _slug(attendee.person)
             # Every card's pictures have the same names: each member's get their own prefix.
             own = tuple(

@@ -22,12 +22,18 @@ from babel.numbers import format_decimal, format_percent
 
 from meetbot.language.catalogs import SOURCE, canonical, folder, shipped, translations
 
-__all__ = ["ENGLISH", "SOURCE", "Language", "canonical", "shipped"]
+__all__ = ["ENGLISH", "N_", "SOURCE", "Language", "canonical", "shipped"]
 
 # English keeps the day-first dates meetbot has always printed (Babel's "en" is US order); every
 # other language uses its locale's own full and medium forms (CLDR).
 _LONG_DATE = {SOURCE: "EEEE d MMMM y"}
 _SHORT_DATE = {SOURCE: "d MMM y"}
+
+
+def N_(message: str) -> str:
+    """Marks a message kept in a constant for the catalogs (pybabel finds N_); it is translated
+    where it is shown, with `Language.gettext`."""
+    return message
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,7 @@ class StoreChapterData:
         self._store = store
         self._chapter = settings.chapter.name
         self._timezone = settings.chapter.timezone
+        self._language = settings.chapter.language
         self._min_group = settings.reports.min_group_for_detail
 
     async def member_card(self, person: str, session: str | None) -> Post:
@@ -54,7 +55,9 @@ class StoreChapterData:
             for r in self._store.history(person, self._chapter, TREND_SESSIONS + 1)
             if r.session_id != record.session_id and r.started_at < record.started_at
         ][:TREND_SESSIONS]
-        return reports.member_card(record, person, history, timezone=self._timezone)
+        return reports.member_card(
+            record, person, history, timezone=self._timezone, language=self._language
+        )
 
     async def comparison(self, sessions: int) -> Post:
         return await asyncio.to_thread(self._comparison, sessions)

@@ -121,6 +121,7 @@ def render_recap(record: SessionRecord, settings: Settings) -> Post:
         record,
         timezone=settings.chapter.timezone,
         min_group=settings.reports.min_group_for_detail,
+        language=settings.chapter.language,
     )
 
 
