@@ -69,3 +69,34 @@ def test_a_chapter_file_saved_with_a_utf8_byte_order_mark_loads(tmp_path: Path) 
     path.write_bytes(ROSTER.encode("utf-8-sig"))  # what Notepad's "UTF-8 with BOM" writes
     settings = config.load(path, env={})
     assert [m.name for m in settings.roster] == ["Ann Lee", "Bo Chen"]
+
+
+@pytest.mark.parametrize("where", ["/proc/nope/reports", "FILE/reports"])
+def test_config_check_refuses_a_reports_folder_that_cannot_be_written(
+    tmp_path: Path,
+    where: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Issue 23, L5b: found only at the meeting's end, with no report files and no recap.
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where a folder should be", encoding="utf-8")
+    folder = where.replace("FILE", str(blocked))
+    monkeypatch.setenv("MEETBOT_REPORTS__OUT_DIR", folder)
+    path = write(tmp_path, ROSTER)
+    assert main(["config", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith(f"meetbot: {path}: cannot write report files to {folder} (")
+    assert "set reports.out_dir (or MEETBOT_REPORTS__OUT_DIR) to a folder" in err
+
+
+def test_config_check_accepts_a_reports_folder_still_to_be_made_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MEETBOT_REPORTS__OUT_DIR", str(tmp_path / "new" / "reports"))
+    path = write(tmp_path, ROSTER)
+    before = sorted(tmp_path.iterdir())
+    assert main(["config", "check", str(path)]) == 0
+    assert ": ok" in capsys.readouterr().out
+    assert sorted(tmp_path.iterdir()) == before  # the scratch folder is gone, nothing made

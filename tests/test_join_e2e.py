@@ -113,3 +113,43 @@ async def test_ctrl_c_saves_reports_and_posts(tmp_path: Path) -> None:
     names = {a.person for a in record.attendees if a.joined_at is not None}
     assert names == {"Ann Lee", "Bo Chen"}  # "Bo Chen (phone)" is Bo
     assert (home / "reports" / record.session_id / "report.html").exists()
+
+
+async def test_a_report_folder_that_cannot_be_written_makes_join_exit_1(tmp_path: Path) -> None:
+    # Issue 23, L5b: no report files and a failed console recap used to end with exit 0.
+    home = tmp_path / "home"
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the reports folder should be", encoding="utf-8")
+    chapter = tmp_path / "chapter.toml"
+    async with JanusServer() as janus:
+        await janus.create_room(ROOM)
+        chapter.write_text(
+            f'[chapter]\nname = "Join test"\n[meeting]\nurl = "{janus.url}"\nroom = {ROOM}\n',
+            encoding="utf-8",
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MEETBOT_")}
+        env |= {
+            "MEETBOT_HOME": str(home),
+            "MEETBOT_SANDBOX": "1",
+            "MEETBOT_REPORTS__OUT_DIR": str(blocked / "reports"),
+        }
+        # An empty room watched for six seconds; Janus answers from its own process meanwhile.
+        done = subprocess.run(  # noqa: ASYNC221
+            [sys.executable, "-m", "meetbot", "join", "--config", str(chapter), "--minutes", "0.1"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    with Store.open("", home) as store:
+        (summary,) = store.list_sessions()  # the record is kept
+    sid = summary.session_id
+    assert summary.status is SessionStatus.SAVED
+    assert "recap → console: failed" in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"meetbot: session {sid} is saved, but its report files were not written and its recap "
+        f"was not delivered; once the cause above is fixed, `meetbot report {sid}` writes them "
+        "and `meetbot outbox --retry` delivers it"
+    )

@@ -9,7 +9,7 @@ outage at any step loses nothing that `meetbot report` / `meetbot post` cannot f
 `report_files` writes the organiser's files, `stored` opens the store and loads sessions.
 """
 
-from meetbot.app.finishing import Finished, delivered_later, describe, finish
+from meetbot.app.finishing import Finished, delivered_later, describe, finish, undelivered
 from meetbot.app.live import enter_unless_stopped, join, watch
 from meetbot.app.report_files import with_report_dir, writable, write_post, write_report_files
 from meetbot.app.stored import earlier_sessions, load_session, open_store
@@ -24,6 +24,7 @@ __all__ = [
     "join",
     "load_session",
     "open_store",
+    "undelivered",
     "watch",
     "with_report_dir",
     "writable",

@@ -20,18 +20,20 @@ from meetbot.config.schema import Settings
 from meetbot.domain.record import SessionRecord
 from meetbot.errors import ConfigError
 from meetbot.publishers.base import DeliveryReceipt, Status
-from meetbot.publishers.delivery import deliver_recap, queue_recap
+from meetbot.publishers.delivery import deliver_recap, queue_recap, recap_receipts, what
 from meetbot.publishers.outbox import Outbox, Sleep
 from meetbot.store import Store
 
 
 @dataclass(frozen=True, slots=True)
 class Finished:
-    """Where everything about one session went."""
+    """Where everything about one session went. `receipts` are its recap's; `others` those of
+    older messages the same run delivered from the outbox, each with what it is."""
 
     record: SessionRecord
     files: tuple[Path, ...]
     receipts: tuple[DeliveryReceipt, ...]
+    others: tuple[tuple[str, DeliveryReceipt], ...] = ()
 
 
 async def finish(
@@ -71,9 +73,15 @@ async def finish(
         env=env,
         within_s=settings.discord.finish_timeout_s,
     )
-    if any(r.status is Status.PENDING for r in receipts):
+    # The run delivers the whole outbox: this session's recap apart from older messages.
+    own = await asyncio.to_thread(recap_receipts, outbox, receipts, record.session_id)
+    mine = {r.message_id for r in own}
+    others = [
+        (await asyncio.to_thread(what, outbox, r), r) for r in receipts if r.message_id not in mine
+    ]
+    if any(r.status is Status.PENDING for r in own):
         print(delivered_later(settings), file=stream or sys.stdout)
-    return Finished(record, files, tuple(receipts))
+    return Finished(record, files, tuple(own), tuple(others))
 
 
 def delivered_later(settings: Settings) -> str:
@@ -98,5 +106,29 @@ def describe(finished: Finished, stream: TextIO) -> None:
     for path in finished.files:
         print(f"  report: {path}", file=stream)
     for r in finished.receipts:
-        state = "sent" if r.status is Status.SENT else f"{r.status} — {r.note}"
-        print(f"  recap → {r.destination}: {state}", file=stream)
+        print(f"  recap → {r.destination}: {_state(r)}", file=stream)
+    for label, r in finished.others:
+        print(f"  also {label} → {r.destination}: {_state(r)}", file=stream)
+
+
+def _state(r: DeliveryReceipt) -> str:
+    return "sent" if r.status is Status.SENT else f"{r.status} — {r.note}"
+
+
+def undelivered(finished: Finished) -> str | None:
+    """One line when the report files or the session's recap did not get where they go (the
+    record is saved: it says what redoes them); None when everything arrived."""
+    sid = finished.record.session_id
+    missing, redo = [], []
+    if not finished.files:
+        missing.append("its report files were not written")
+        redo.append(f"`meetbot report {sid}` writes them")
+    if any(r.status is not Status.SENT for r in finished.receipts):
+        missing.append("its recap was not delivered")
+        redo.append("`meetbot outbox --retry` delivers it")
+    if not missing:
+        return None
+    return (
+        f"session {sid} is saved, but {' and '.join(missing)}; once the cause above is fixed, "
+        f"{' and '.join(redo)}"
+    )

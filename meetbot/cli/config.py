@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from meetbot import config
+from meetbot.config.paths import check_writable, reports_dir
 from meetbot.config.schema import JANUS
 
 
@@ -27,6 +28,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     settings = config.load(args.file, require_discord=args.discord)
+    # Found only at a meeting's end otherwise, with no report files and the recap failed.
+    check_writable(reports_dir(settings.reports.out_dir), settings.source)
     if settings.meeting.platform != JANUS:
         # The page's own rule for names, asked here as the connector asks it when joining.
         from meetbot.connectors.browser import profiles

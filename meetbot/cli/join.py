@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "Joins the meeting as a visible participant, shows live progress, and leaves when "
             "the meeting ends, at --until/--minutes, or on Ctrl-C (or SIGTERM). The session is "
             "saved first; a second Ctrl-C or a crash still leaves it for `meetbot report` / "
-            "`meetbot post`."
+            "`meetbot post`. Exits 1 when the report files or the recap could not be delivered "
+            "(the session is saved; the last line says what redoes them)."
         ),
     )
     parser.add_argument("--config", required=True, help="chapter TOML file")
@@ -74,4 +75,8 @@ def _join(args: argparse.Namespace) -> int:
         print(f"meetbot: {exc}", file=sys.stderr)
         return 130  # Ctrl-C's exit code, as the shell expects
     app.describe(finished, sys.stdout)
+    if problem := app.undelivered(finished):
+        # A script or service manager must see it: exit 0 would say the recap went out.
+        print(f"meetbot: {problem}", file=sys.stderr)
+        return 1
     return 0

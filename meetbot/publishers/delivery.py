@@ -20,6 +20,7 @@ from typing import TextIO
 import sqlalchemy as sa
 
 from meetbot.config import data_dir
+from meetbot.config.paths import reports_dir
 from meetbot.config.schema import Settings
 from meetbot.domain.record import SessionRecord
 from meetbot.errors import MeetbotError
@@ -71,7 +72,7 @@ def outbox_engine(settings: Settings, env: Mapping[str, str] | None = None) -> s
 
 
 def report_dir(settings: Settings, env: Mapping[str, str] | None = None) -> Path:
-    return Path(settings.reports.out_dir) if settings.reports.out_dir else data_dir(env) / "reports"
+    return reports_dir(settings.reports.out_dir, env)
 
 
 @contextlib.asynccontextmanager
