@@ -1,5 +1,6 @@
-"""What the outbox tests share: a clock that only the outbox's own waits move, and `meetbot`
-run as a user runs it later (a separate process on the same data folder)."""
+"""What the outbox tests share: a clock that only the outbox's own waits move, a bot's outbox
+loop's sleep that counts its passes, and `meetbot` run as a user runs it later (a separate
+process on the same data folder)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,26 @@ class FakeTime:
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
+
+
+class Passes:
+    """A bot's outbox-loop sleep: counts the loop's passes (each ends in one), sleeps for real."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = asyncio.Condition()
+
+    async def __call__(self, seconds: float) -> None:
+        async with self.changed:
+            self.count += 1
+            self.changed.notify_all()
+        await asyncio.sleep(seconds)
+
+    async def more(self, n: int) -> None:
+        """Until `n` more passes have ended."""
+        async with asyncio.timeout(30), self.changed:
+            target = self.count + n
+            await self.changed.wait_for(lambda: self.count >= target)
 
 
 def chapter_file(folder: Path, channel_id: int) -> Path:

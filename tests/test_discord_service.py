@@ -1,4 +1,5 @@
-"""The long-running bot: start-up checks, the outbox loop, and a whole run on a fake gateway."""
+"""The long-running chapter bot: start-up checks, the outbox loop, and a whole run on a fake
+gateway (the region bot, the same service, is tested in test_region_outbox.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fake_discord import APP_ID, GUILD_ID, LEAD_ROLE_ID, serve
+from outbox_fakes import Passes
 from test_discord_commands import BEN, ROSTER, ChapterFake, interaction
 
 from meetbot.config.schema import ChapterSection, ReportSettings, Secrets, Settings
 from meetbot.errors import ConfigError
 from meetbot.publishers.base import Status
-from meetbot.publishers.discord_service import keep_delivering, run_bot
+from meetbot.publishers.discord_service import chapter_delivery, keep_delivering, run_bot
 from meetbot.publishers.outbox import Outbox
 from reports.post import Audience, Post
 
@@ -45,11 +47,37 @@ async def test_the_outbox_loop_delivers_pending_messages_then_waits(tmp_path: Pa
     outbox.enqueue("console", Post(Audience.PUBLIC, "Recap", "Thanks."), "recap:s1")
     ticks = Ticks()
     async with asyncio.TaskGroup() as tg:
-        loop = tg.create_task(keep_delivering(settings, outbox, every_s=300.0, sleep=ticks))
+        passes = [chapter_delivery(settings, outbox, sleep=ticks)]
+        loop = tg.create_task(keep_delivering(passes, 300.0, sleep=ticks))
         await ticks.round_done.wait()
         loop.cancel()
     assert ticks.waits == [300.0]
     assert outbox.get(1).status is Status.SENT
+    assert (tmp_path / "recap-s1.md").exists()
+
+
+async def test_the_chapter_outbox_loop_outlives_a_store_that_fails_and_delivers_after(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(
+        chapter=ChapterSection("Riverside"), reports=ReportSettings(out_dir=str(tmp_path))
+    )
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    outbox = Outbox(engine)
+    passes = Passes()
+    async with asyncio.TaskGroup() as tg:
+        loop = tg.create_task(
+            keep_delivering([chapter_delivery(settings, outbox)], 0.05, sleep=passes)
+        )
+        await passes.more(1)
+        with engine.begin() as conn:  # the outbox cannot be read any more
+            conn.execute(sa.text("DROP TABLE outbox_messages"))
+        await passes.more(2)  # failing passes: said, and tried again
+        assert not loop.done()
+        Outbox(engine).enqueue("console", Post(Audience.PUBLIC, "Recap", "Thanks."), "recap:s1")
+        await passes.more(2)
+        loop.cancel()
+    assert Outbox(engine).get(1).status is Status.SENT
     assert (tmp_path / "recap-s1.md").exists()
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fake_discord import GUILD_ID, FakeDiscord, Recorded, serve
+from outbox_fakes import Passes
 from redis_server import free_port
 from scripted_meeting import Connection, record
 
@@ -31,26 +32,6 @@ from reports.post import Audience, Post
 
 pytestmark = pytest.mark.postgres
 CHANNELS = {"Alder": 6001, "Birch": 6002}
-
-
-class Passes:
-    """The loop's sleep: counts the loop's passes (each ends in one) and sleeps for real."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.changed = asyncio.Condition()
-
-    async def __call__(self, seconds: float) -> None:
-        async with self.changed:
-            self.count += 1
-            self.changed.notify_all()
-        await asyncio.sleep(seconds)
-
-    async def more(self, n: int) -> None:
-        """Until `n` more passes have ended."""
-        async with asyncio.timeout(30), self.changed:
-            target = self.count + n
-            await self.changed.wait_for(lambda: self.count >= target)
 
 
 def region(folder: Path) -> Chapters:

@@ -17,7 +17,7 @@ them.
 from __future__ import annotations
 
 import asyncio
-import logging
+import functools
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -27,17 +27,13 @@ import discord
 from discord import app_commands
 
 from meetbot.config.schema import Settings
-from meetbot.errors import ConfigError, MeetbotError
-from meetbot.publishers.base import Publisher
+from meetbot.errors import ConfigError
 from meetbot.publishers.chapter_data import SessionStore, StoreChapterData
 from meetbot.publishers.delivery import DISCORD, backoff, destination
-from meetbot.publishers.discord_bot import DiscordBotPublisher, make_client
+from meetbot.publishers.discord_bot import DiscordBotPublisher
 from meetbot.publishers.discord_commands import ChapterView, MeetbotCommands, is_lead
-from meetbot.publishers.discord_service import bot_token, start
-from meetbot.publishers.discord_wire import api_base_from_env, gateway_from_env
+from meetbot.publishers.discord_service import Delivery, Tree, bot_token, serve
 from meetbot.publishers.outbox import Outbox, Sleep
-
-log = logging.getLogger(__name__)
 
 ORGANISERS_ONLY = (
     "Sorry, only the chapter's organisers and leads can invite the bot. Ask your chapter lead."
@@ -134,61 +130,52 @@ async def run_region_bot(
     env: Mapping[str, str] | None = None,
     sleep: Sleep = asyncio.sleep,
 ) -> None:
-    token = bot_token(chapters[0])
-    api_base_from_env(env)
-    gateway_from_env(env)
-    client = make_client()
-    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
-    tree.add_command(FleetCommands(chapters, store, invitations))
-    async with client:
-        await start(client, tree, token, guild_id)
-        async with asyncio.TaskGroup() as tg:
-            tg.create_task(client.connect(reconnect=True))
-            tg.create_task(keep_delivering(chapters, client, outbox, sleep=sleep))
+    """The region's bot: the chapter bot's service (discord_service.serve) with the region's
+    commands, delivering every chapter's channel every discord.outbox_every_s (the shortest of
+    the chapters')."""
+
+    def commands(client: discord.Client) -> Tree:
+        tree: Tree = app_commands.CommandTree(client)
+        tree.add_command(FleetCommands(chapters, store, invitations))
+        return tree
+
+    def deliveries(client: discord.Client) -> list[Delivery]:
+        passes = (channel_delivery(s, client, outbox) for s in chapters)
+        return [p for p in passes if p is not None]
+
+    await serve(
+        bot_token(chapters[0]),
+        commands,
+        deliveries,
+        min(s.discord.outbox_every_s for s in chapters),
+        guild_id=guild_id,
+        env=env,
+        sleep=sleep,
+    )
 
 
-async def keep_delivering(
-    chapters: Sequence[Settings],
-    client: discord.Client,
-    outbox: Outbox,
-    *,
-    sleep: Sleep = asyncio.sleep,
-) -> None:
-    """Deliver every chapter's pending messages now and every discord.outbox_every_s (the
-    shortest of the chapters'), until cancelled; a store that is down is tried again then."""
-    posting = [(s, _publishers(s, client)) for s in chapters]
-    every_s = min(s.discord.outbox_every_s for s in chapters)
-    while True:
-        for settings, publishers in posting:
-            if not publishers:
-                continue
-            try:
-                receipts = await outbox.deliver_pending(
-                    publishers,
-                    max_attempts=settings.discord.max_attempts,
-                    backoff=backoff(settings),
-                    within_s=settings.discord.finish_timeout_s,
-                )
-            except MeetbotError as exc:  # the store is down: the bot stays up, tries later
-                log.warning("outbox: %s; trying again in %g s", exc, every_s)
-                break
-            for r in receipts:
-                log.info("outbox #%s: %s %s", r.message_id, r.status.value, r.note)
-        # A timer loop: messages are stored by other processes, there is no event to wait on.
-        await sleep(every_s)
-
-
-def _publishers(settings: Settings, client: discord.Client) -> dict[str, Publisher]:
-    """This chapter's channel, posted to by the region bot's client (already logged in)."""
+def channel_delivery(settings: Settings, client: discord.Client, outbox: Outbox) -> Delivery | None:
+    """A pass posting this chapter's messages to its channel through the region bot's client
+    (already logged in), bounded by its discord.finish_timeout_s so a channel Discord refuses
+    cannot hold the other chapters back; None when the chapter has no channel of the bot's."""
     where = destination(settings)
     if not where.startswith(f"{DISCORD}:"):  # no channel, or a webhook: not the bot's to post
-        return {}
+        return None
     d = settings.discord
-    return {where: DiscordBotPublisher(client, d.channel_id, timeout_s=d.send_timeout_s)}
+    return functools.partial(
+        outbox.deliver_pending,
+        {where: DiscordBotPublisher(client, d.channel_id, timeout_s=d.send_timeout_s)},
+        max_attempts=d.max_attempts,
+        backoff=backoff(settings),
+        within_s=d.finish_timeout_s,
+    )
 
 
 # discord.py collects a Group's commands only from the first class that defines any, so a
-# subclass must list its parent's commands and its own itself.
+# subclass must list its parent's commands and its own itself. This sets discord.py's own
+# (undocumented) class attribute, read by Group.__init_subclass__ and Group.__init__ in 2.7:
+# pinned by pyproject's `discord.py>=2.7,<2.8`; tests/test_discord_fleet.py (invite, next) fails
+# if a newer discord.py collects commands differently.
 FleetCommands.__discord_app_commands_group_children__ = [
     *MeetbotCommands.__discord_app_commands_group_children__,
     FleetCommands.__dict__["invite"],
