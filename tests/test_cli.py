@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -127,3 +128,31 @@ def test_a_reader_that_stops_early_gets_no_broken_pipe_traceback(tmp_path: Path)
     os.close(write)
     assert proc.stderr == ""
     assert proc.returncode == 0
+
+
+def test_demo_client_without_platform_web_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    # Issue 23, L7: it was ignored and the Janus demo ran. (--minutes 0.1 is refused too, so a
+    # regression ends here instead of starting a demo.)
+    assert main(["demo", "--client", "mvideoroom", "--minutes", "0.1"]) == 2
+    assert capsys.readouterr().err == (
+        "meetbot: --client needs --platform web (Janus's own web client)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report", "nosuch", "--json"],
+        ["sessions", "--since", "yesterday", "--json"],
+        ["probe", "--config", str(EXAMPLE), "--json"],  # a Janus chapter: nothing to probe
+    ],
+    ids=lambda c: c[0],
+)
+def test_a_json_command_that_fails_prints_its_error_as_json_too(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 23, L7: a script reading stdout got nothing to parse.
+    assert main(command) == 2
+    captured = capsys.readouterr()
+    (line,) = captured.err.splitlines()
+    assert json.loads(captured.out) == {"error": line.removeprefix("meetbot: ")}

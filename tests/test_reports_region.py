@@ -65,3 +65,8 @@ def test_meetbot_compare_chapters_from_one_store(
     err = capsys.readouterr().err
     assert "no sessions of 'Nowhere' in the store" in err
     assert "\n" not in err.strip()
+    # One chapter named twice is not a region (issue 23, L7): counted once, then refused.
+    assert main(["compare", "--chapters", "Alder, Alder"]) == 2
+    assert capsys.readouterr().err == (
+        "meetbot: --chapters needs two or more different chapter names, e.g. A,B,C\n"
+    )

@@ -1,14 +1,16 @@
 """The `meetbot` command. Each subcommand lives in its own module with `register(subparsers)`.
 
-Errors meant for people (MeetbotError) end the program with one line on stderr and exit code 2;
-anything else is a bug and keeps its traceback. Every command runs with mediapipe's C++ start-up
-noise filtered out of stderr (meetbot.terminal.console_noise); --verbose shows it.
+Errors meant for people (MeetbotError) end the program with one line on stderr and exit code 2
+(with --json, also {"error": "..."} on stdout); anything else is a bug and keeps its traceback.
+Every command runs with mediapipe's C++ start-up noise filtered out of stderr
+(meetbot.terminal.console_noise); --verbose shows it.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import logging
 import os
 import sys
@@ -76,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except MeetbotError as exc:
+        if getattr(args, "json", False):
+            # A script reading --json output gets an object it can parse, not an empty stdout.
+            print(json.dumps({"error": str(exc)}, ensure_ascii=False))
         print(f"meetbot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

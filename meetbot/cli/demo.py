@@ -58,9 +58,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--client",
         choices=tuple(CLIENTS),
-        default="videoroom",
-        help="with --platform web: the demo client (videoroom: one connection per person; "
-        "mvideoroom: one for everyone)",
+        help="with --platform web: the demo client (videoroom, the default: one connection per "
+        "person; mvideoroom: one for everyone)",
     )
     parser.add_argument("--config", help="a chapter file to take Discord/storage settings from")
     # Internal: the half that runs inside the namespace and only records the meetings.
@@ -71,6 +70,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _demo(args: argparse.Namespace) -> int:
     from meetbot.lab import demo  # here, not at the top: the other commands need no lab
 
+    if args.client is not None and args.platform != "web":
+        # Only the browser bridge has a client to choose; ignoring it would demo another one.
+        print("meetbot: --client needs --platform web (Janus's own web client)", file=sys.stderr)
+        return 2
     if args.participants is None:
         args.participants = demo.PERSONAS
     if args.participants < 3 or args.participants > 48:
@@ -79,9 +82,10 @@ def _demo(args: argparse.Namespace) -> int:
     if not 0.5 <= args.minutes <= 30:
         print("meetbot: --minutes must be between 0.5 and 30", file=sys.stderr)
         return 2
+    client = args.client or "videoroom"
     settings = demo.settings(args.participants, args.config)
     out = sys.stderr if args.json else sys.stdout
-    platform = "janus" if args.platform == "janus" else CLIENTS[args.client]
+    platform = "janus" if args.platform == "janus" else CLIENTS[client]
     since = datetime.now(UTC)
     try:
         if args.meeting_only or os.environ.get("MEETBOT_SANDBOX") == "1":
@@ -143,11 +147,11 @@ def _meetings_in_sandbox(args: argparse.Namespace) -> list[str]:
             str(args.minutes),
             "--platform",
             args.platform,
-            "--client",
-            args.client,
             "--meeting-only",
             str(result),
         ]
+        if args.client:
+            command += ["--client", args.client]
         if args.config:
             command += ["--config", args.config]
         if args.json:

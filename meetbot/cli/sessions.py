@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from meetbot import config
 from meetbot.cli import numbers, sessions_delete
+from meetbot.errors import ConfigError
 
 if TYPE_CHECKING:
     from meetbot.config.schema import Settings
@@ -176,20 +176,18 @@ def _region(args: argparse.Namespace, settings: Settings, last: int) -> int:
     from meetbot.publishers.delivery import report_dir
     from reports.region import region_comparison
 
-    names = [n.strip() for n in args.chapters.split(",") if n.strip()]
+    # Each chapter once, in the order given: "A,A" is one chapter, not a region.
+    names = list(dict.fromkeys(n.strip() for n in args.chapters.split(",") if n.strip()))
     if len(names) < 2:
-        print("meetbot: --chapters needs two or more chapter names, e.g. A,B,C", file=sys.stderr)
-        return 2
+        raise ConfigError("--chapters needs two or more different chapter names, e.g. A,B,C")
     with app.open_store(settings) as store:
         known = {s.chapter for s in store.list_sessions()}
         unknown = [n for n in names if n not in known]
         if unknown:
-            print(
-                f"meetbot: no sessions of {', '.join(map(repr, unknown))} in the store; "
-                f"chapters with sessions: {', '.join(sorted(known)) or 'none'}",
-                file=sys.stderr,
+            raise ConfigError(
+                f"no sessions of {', '.join(map(repr, unknown))} in the store; "
+                f"chapters with sessions: {', '.join(sorted(known)) or 'none'}"
             )
-            return 2
         by_chapter = {n: store.finished_sessions(n, limit=last) for n in names}
     post = region_comparison(by_chapter, min_group=settings.reports.min_group_for_detail)
     folder = Path(args.out) if args.out else report_dir(settings) / "region"
