@@ -14,8 +14,6 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from meetbot import config
-from meetbot.errors import ConfigError
 from meetbot.language import Language, canonical, shipped
 from meetbot.language.catalogs import TEMPLATE, folder, po_file
 
@@ -124,13 +122,3 @@ def test_counts_use_gettext_plural_rules_and_locale_numbers() -> None:
     # French takes the singular for zero as well as one, unlike German and English.
     assert fr.ngettext(*minutes, 0, part=0) == "0 sur 0 minute"
     assert de.ngettext(*minutes, 0, part=0) == "0 von 0 Minuten"
-
-
-def test_the_chapters_language_is_read_as_its_shipped_tag(tmp_path: Path) -> None:
-    chapter = tmp_path / "chapter.toml"
-    chapter.write_text('[chapter]\nname = "Rio"\nlanguage = "de"\n', encoding="utf-8")
-    assert config.load(chapter, env={}).chapter.language == "de"
-    spelled = config.load(chapter, env={"MEETBOT_CHAPTER__LANGUAGE": "pt_br"})
-    assert spelled.chapter.language == "pt-BR"
-    with pytest.raises(ConfigError, match=r"MEETBOT_CHAPTER__LANGUAGE: chapter\.language must"):
-        config.load(chapter, env={"MEETBOT_CHAPTER__LANGUAGE": "nl"})

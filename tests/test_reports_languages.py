@@ -1,23 +1,17 @@
 """The recap and the member card in every shipped language: no English left in them.
 
 An untranslated message falls back to its English source at run time (gettext's way), so it is
-caught here instead: every English phrase of the catalog template must be absent from what each
-other language renders, unless that language's own translation of the message keeps it (a
-command name such as /meetbot optout stays as it is typed).
+caught here instead (tests/english_left.py).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-
 import pytest
 import records
-from babel.messages.pofile import read_po
+from english_left import leftovers
 
 import reports
 from meetbot.language import shipped
-from meetbot.language.catalogs import folder, po_file
 from reports import Post
 
 OTHERS = [tag for tag in shipped() if tag != "en"]
@@ -32,43 +26,11 @@ CARD_PEOPLE = (
     "Zoe Li",
     "Nobody Here",
 )
-# Between placeholders and Markdown: the English words a reader would see.
-_SPLIT = re.compile(r"\{\w*\}|\*\*|_|[—:;,.!()]")
-_WORDS = re.compile(r"[A-Za-z']+")
 
 
 def text(post: Post) -> str:
     fields = [f"{f.name}\n{f.value}" for f in post.fields]
     return "\n".join([post.title, post.body, *fields, post.footer])
-
-
-def english_phrases(tag: str) -> Iterator[tuple[str, str]]:
-    """(phrase, message) for every phrase of two or more words, or one word of five letters or
-    more, that this language's translation of the message does not itself contain."""
-    with po_file(tag).open("rb") as source:
-        catalog = read_po(source, locale=folder(tag))
-    for m in catalog:
-        if not m.id:
-            continue
-        sources = (m.id,) if isinstance(m.id, str) else m.id
-        translated = " ".join((m.string,) if isinstance(m.string, str) else m.string)
-        for source_text in sources:
-            for chunk in _SPLIT.split(source_text):
-                phrase = " ".join(_WORDS.findall(chunk))
-                words = phrase.split()
-                seen = len(words) >= 2 or (len(words) == 1 and len(words[0]) >= 5)
-                if seen and phrase.casefold() not in translated.casefold():
-                    yield phrase, source_text
-
-
-def leftovers(rendered: str, tag: str) -> list[str]:
-    return sorted(
-        {
-            f"{phrase!r} (from {message!r})"
-            for phrase, message in english_phrases(tag)
-            if re.search(rf"\b{re.escape(phrase)}\b", rendered, re.IGNORECASE)
-        }
-    )
 
 
 def test_the_check_finds_english_left_in_a_post() -> None:

@@ -8,7 +8,7 @@ default.toml (a test keeps the two in step).
 from __future__ import annotations
 
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from detectors.settings import DetectorSettings
@@ -22,7 +22,7 @@ from meetbot.domain.settings import (
     TimelineSettings,
     TurnSettings,
 )
-from meetbot.language import SOURCE, canonical, shipped
+from meetbot.language import N_, SOURCE, Language, canonical, shipped
 
 # meeting.platform: "janus" is the aiortc connector; the others are browser profiles
 # (meetbot.connectors.browser.profiles, one module each).
@@ -42,6 +42,12 @@ PLATFORMS = (JANUS, *BROWSER_PLATFORMS)
 URL_SCHEMES = {JANUS: ("ws", "wss", "http", "https")} | {
     name: ("http", "https") for name in BROWSER_PLATFORMS
 }
+
+# What the bot says when it joins, in the meeting's chat or its log, unless the chapter words it.
+ANNOUNCE = N_(
+    "Hi, I'm meetbot. I note attendance and how well the room listens; no video or audio "
+    "is recorded. Members can opt out any time with /meetbot optout."
+)
 
 # SQLAlchemy URLs the store can open (psycopg 3 is installed for PostgreSQL).
 DATABASE_SCHEMES = ("sqlite://", "postgresql://", "postgresql+psycopg://")
@@ -69,10 +75,7 @@ class MeetingSettings:
     room: int = 1234
     pin: str = ""  # room pin; prefer MEETBOT_MEETING__PIN in the environment
     display_name: str = "meetbot (attendance bot)"
-    announce: str = (
-        "Hi, I'm meetbot. I note attendance and how well the room listens; no video or audio "
-        "is recorded. Members can opt out any time with /meetbot optout."
-    )
+    announce: str = ""  # empty: ANNOUNCE in the chapter's language (filled in by Settings)
     join_timeout_s: float = 15.0
     keepalive_s: float = 25.0
     reconnect_max_backoff_s: float = 30.0
@@ -283,6 +286,11 @@ class Settings:
     agenda: tuple[AgendaItem, ...] = ()
     secrets: Secrets = field(default_factory=Secrets)
     source: str = ""  # the chapter file this came from, for messages
+
+    def __post_init__(self) -> None:
+        if not self.meeting.announce.strip():
+            said = Language.of(self.chapter.language).gettext(ANNOUNCE)
+            object.__setattr__(self, "meeting", replace(self.meeting, announce=said))
 
     def domain(self) -> DomainSettings:
         """The tunables the pure domain needs, in one argument."""
