@@ -156,7 +156,9 @@ def test_missing_required_key(tmp_path: Path) -> None:
     # default.toml gives a name; a chapter file cannot remove it, so remove it at the source:
     with pytest.raises(ConfigError, match=r"roster\[0\]: missing key roster\[0\]\.name|name"):
         config.load(write(tmp_path, MINIMAL + '\n[[roster]]\nrole = "member"\n', "c2.toml"))
-    assert config.load(path, env={}).chapter.name  # the default chapter name fills in
+    # A nameless chapter file used to pass as the defaults' "My chapter" (issue 23).
+    with pytest.raises(ConfigError, match=r"chapter\.name is missing; a chapter file must"):
+        config.load(path, env={})
 
 
 def test_agenda_speaker_must_be_on_the_roster(tmp_path: Path) -> None:
@@ -176,7 +178,8 @@ def test_environment_values_are_typed_and_named(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL)
     with pytest.raises(ConfigError, match=r"environment MEETBOT_SAMPLING__FPS: sampling\.fps"):
         config.load(path, env={"MEETBOT_SAMPLING__FPS": "lots"})
-    s = config.load(path, env={"MEETBOT_DISCORD__USE_WEBHOOK": "yes"})
+    hook = {"MEETBOT_DISCORD__USE_WEBHOOK": "yes", "MEETBOT_DISCORD_WEBHOOK_URL": "https://h/x"}
+    s = config.load(path, env=hook)
     assert s.discord.use_webhook is True
     with pytest.raises(ConfigError, match=r"environment MEETBOT_SAMPLING__NOPE: unknown key"):
         config.load(path, env={"MEETBOT_SAMPLING__NOPE": "1"})

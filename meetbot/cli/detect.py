@@ -12,7 +12,6 @@ import dataclasses
 import json
 import math
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -40,6 +39,7 @@ def _detect(args: argparse.Namespace) -> int:
     # Only here: `meetbot --help` and the other subcommands need no vision stack.
     from detectors import Detector
     from meetbot import config
+    from meetbot.config.paths import input_file
     from meetbot.offline import media_file
 
     settings = config.load(args.config)
@@ -47,10 +47,7 @@ def _detect(args: argparse.Namespace) -> int:
     if not (fps > 0 and math.isfinite(fps)):
         print(f"meetbot: --fps must be a positive number, got {args.fps}", file=sys.stderr)
         return 2
-    path = Path(args.path)
-    if not path.is_file():
-        print(f"meetbot: {path}: no such file", file=sys.stderr)
-        return 2
+    path = input_file(args.path, "an image or video file")
     if (too_large := media_file.too_large(path)) is not None:
         print(f"meetbot: {too_large}", file=sys.stderr)
         return 2

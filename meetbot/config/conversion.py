@@ -105,8 +105,9 @@ def _convert_table(tp: Any, value: Any, path: str, where: str, *, partial: bool)
             close = difflib.get_close_matches(key, fields, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             allowed = ", ".join(sorted(fields))
-            if isinstance(value[key], EnvText):
-                where = f"environment {value[key].var}"
+            var = _env_var(value[key])
+            if var:
+                where = f"environment {var}"
             raise ConfigError(
                 f"{where}: unknown key {dotted(path, key)}{hint}; allowed here: {allowed}"
             )
@@ -131,6 +132,16 @@ def _convert_table(tp: Any, value: Any, path: str, where: str, *, partial: bool)
         if name in fields:
             raise Refused(dotted(path, name), " " + rest) from exc
         raise ConfigError(f"{where}: {path}: {exc}") from exc
+
+
+def _env_var(value: Any) -> str:
+    """The environment variable that set `value`: itself, or (an unknown section, which
+    MEETBOT_NOSUCH__X makes a table) the first one inside it; "" when none did."""
+    if isinstance(value, EnvText):
+        return value.var
+    if isinstance(value, dict):
+        return next(filter(None, map(_env_var, value.values())), "")
+    return ""
 
 
 @functools.cache

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from meetbot.config.conversion import EnvText, Refused, convert, dotted
-from meetbot.config.paths import default_config_text
+from meetbot.config.paths import default_config_text, input_file
 from meetbot.config.schema import Secrets, Settings
 from meetbot.errors import ConfigError
 
@@ -43,12 +43,12 @@ def load(
     layers: list[tuple[str, dict[str, Any]]] = [(DEFAULTS, _parse(default_config_text(), DEFAULTS))]
     source = ""
     if chapter_file is not None:
-        path = Path(chapter_file)
         source = str(chapter_file)
+        path = input_file(
+            chapter_file, "a chapter file (.toml)", "copy config/chapter.example.toml"
+        )
         try:
             text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"{source}: no such file; copy config/chapter.example.toml") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{source}: cannot read it ({exc})") from exc
         layers.append((source, _parse(text, source)))
@@ -68,14 +68,16 @@ def load(
         settings = convert(Settings, merged, "", source or "configuration", partial=False)
     except Refused as refused:
         # The value is refused by its dataclass, which sees the merged layers: name the layer
-        # that set it (an environment value names its variable). A default refused only beside
-        # another value (the default Janus url with a browser platform) is the chapter's to set.
-        where = origins.get(refused.key, DEFAULTS)
-        if where == DEFAULTS:
-            where = source or "configuration"
+        # that set it (an environment value names its variable).
+        where = _blame(origins, refused.key, source)
         raise ConfigError(f"{where}: {refused.key}{refused.rest}") from refused
+    if source:
+        _require_name(layers[1][1], source)  # after its values' own checks, which say more
     settings = dataclasses.replace(settings, secrets=_secrets(env), source=source)
-    _check_meaning(settings, source or "configuration")
+    _check_meaning(settings, source or "configuration", origins)
+    # Always, not only where posting starts: the recap would go to the console instead, with
+    # exit code 0, at the end of a meeting.
+    _check_webhook(settings, _blame(origins, "discord.use_webhook", source))
     if require_discord:
         check_discord_secrets(settings)
     return typing.cast(Settings, settings)
@@ -84,15 +86,39 @@ def load(
 def check_discord_secrets(settings: Settings) -> None:
     where = settings.source or "configuration"
     d, s = settings.discord, settings.secrets
-    if d.use_webhook and not s.discord_webhook_url:
-        raise ConfigError(
-            f"{where}: discord.use_webhook is true but {SECRET_ENV['discord_webhook_url']} is not "
-            "set; export the channel's webhook URL in that variable"
-        )
+    _check_webhook(settings, where)
     if not d.use_webhook and d.channel_id and not s.discord_token:
         raise ConfigError(
             f"{where}: discord.channel_id is set but {SECRET_ENV['discord_token']} is not set; "
             "export the bot token in that variable, or set discord.use_webhook = true"
+        )
+
+
+def _check_webhook(settings: Settings, where: str) -> None:
+    if settings.discord.use_webhook and not settings.secrets.discord_webhook_url:
+        raise ConfigError(
+            f"{where}: discord.use_webhook is true but {SECRET_ENV['discord_webhook_url']} is not "
+            "set; export the channel's webhook URL in that variable, or set use_webhook = false"
+        )
+
+
+def _blame(origins: Mapping[str, str], key: str, source: str) -> str:
+    """The layer that set `key`. A default refused only beside another value (the default
+    Janus url with a browser platform, the defaults' time zone) is the chapter's to set."""
+    where = origins.get(key, DEFAULTS)
+    return source or "configuration" if where == DEFAULTS else where
+
+
+def _require_name(chapter: Mapping[str, Any], source: str) -> None:
+    """An empty or nameless chapter file would pass as the defaults' "My chapter"."""
+    section = chapter.get("chapter", {})
+    if not isinstance(section, dict):
+        return  # conversion says the section must be a table
+    name = section.get("name")
+    if name is None or (isinstance(name, str) and not name.strip()):
+        raise ConfigError(
+            f"{source}: chapter.name is missing; a chapter file must name its chapter "
+            '(add [chapter] name = "Your chapter", shown in every report)'
         )
 
 
@@ -160,7 +186,7 @@ def _secrets(env: Mapping[str, str]) -> Secrets:
     return Secrets(**{field: env.get(var, "") for field, var in SECRET_ENV.items()})
 
 
-def _check_meaning(s: Settings, where: str) -> None:
+def _check_meaning(s: Settings, where: str, origins: Mapping[str, str]) -> None:
     """Checks across sections (roster, agenda, chair) or needing outside knowledge (time zones).
 
     A section's own values are checked by its dataclass (`__post_init__`), where it is defined.
@@ -169,7 +195,8 @@ def _check_meaning(s: Settings, where: str) -> None:
         zoneinfo.ZoneInfo(s.chapter.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
-            f"{where}: chapter.timezone {s.chapter.timezone!r} is not a known time zone; "
+            f"{_blame(origins, 'chapter.timezone', s.source)}: chapter.timezone "
+            f"{s.chapter.timezone!r} is not a known time zone; "
             "use an IANA name such as 'Europe/London'"
         ) from None
     names: dict[str, str] = {}

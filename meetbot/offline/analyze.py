@@ -20,6 +20,7 @@ import av
 import av.error
 
 from detectors import Detector
+from meetbot.config.paths import input_file
 from meetbot.config.schema import Settings
 from meetbot.domain.assemble import assemble
 from meetbot.domain.events import (
@@ -69,8 +70,7 @@ def analyze(
         raise ConfigError("give at least one video file, one per participant")
     names = {}
     for path in videos:
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such file; give one video file per participant")
+        input_file(path, "one video file per participant")
         if path.stem in names:
             raise ConfigError(f"{path}: two files are named {path.stem!r}; rename one of them")
         names[path.stem] = ParticipantId(path.stem)

@@ -18,6 +18,7 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 
+from meetbot.config.paths import input_file
 from meetbot.domain.events import ParticipantId, SpeechChanged
 from meetbot.domain.names import key as name_key
 from meetbot.domain.states import SpeechSource
@@ -46,6 +47,7 @@ def read_turns(
     `length_s`: how long the videos run (the longest), when known; a turn must end by then.
     """
     by_key = {name_key(name): pid for name, pid in participants.items()}
+    input_file(path, "the turns file (CSV: name,start_s,end_s)")
     try:
         data = path.read_bytes()
     except OSError as exc:
