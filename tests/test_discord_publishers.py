@@ -157,6 +157,24 @@ async def test_a_429_discord_py_sleeps_through_is_rate_limited_not_maybe_posted(
     assert entry.next_attempt_at > 0
 
 
+async def test_a_429_slept_through_past_the_run_s_deadline_is_rate_limited(
+    fake: FakeDiscord, db: sa.Engine
+) -> None:
+    # Issue 23, L7: the run's deadline (1 s) ends discord.py's sleep before the webhook's own
+    # timeout (3 x 10 s) does; it said "no answer before the deadline", hiding the 429.
+    fake.fail_next("webhook", 429, retry_after=600.0)
+    outbox = Outbox(db)
+    outbox.enqueue("discord", RECAP, "recap:s1")
+    async with DiscordWebhookPublisher(WEBHOOK_URL, timeout_s=10.0) as publisher:
+        (receipt,) = await outbox.deliver_pending({"discord": publisher}, within_s=1.0)
+    assert [r.status for r in fake.sent("/webhooks/")] == [429]
+    assert receipt.status is Status.PENDING
+    assert "no answer before the deadline" not in receipt.note
+    assert "rate limited (429)" in receipt.note
+    assert "Discord asks to wait 10 min" in receipt.note
+    assert outbox.get(1).next_attempt_at > 0  # not retried before Discord's wait is over
+
+
 async def test_a_500_then_success_sends_one_message(fake: FakeDiscord, db: sa.Engine) -> None:
     fake.fail_next("message", 500)  # discord.py retries a 500 itself, after its own 1 s pause
     fake.fail_next("message", 503)  # ... but raises on a 503: the outbox backs off and retries

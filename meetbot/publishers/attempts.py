@@ -20,6 +20,7 @@ from meetbot.errors import PublishError
 from meetbot.publishers.base import (
     DeliveryFailed,
     DeliveryReceipt,
+    KnowsWhyCutOff,
     OutgoingMessage,
     Publisher,
     Status,
@@ -100,8 +101,12 @@ async def attempt(
             async with asyncio.timeout(left):  # None: the publisher's own timeout only
                 receipt = await publisher.publish(this_try, acknowledged)
         except TimeoutError:
-            # Only ours: publishers turn their own timeouts into DeliveryFailed.
-            return out_of_time("no answer before the deadline")
+            # Only ours: publishers turn their own timeouts into DeliveryFailed. One may know
+            # it was rate limited (discord.py sleeping out a long Retry-After): say that.
+            why = publisher.cut_off() if isinstance(publisher, KnowsWhyCutOff) else None
+            if why is None:
+                return out_of_time("no answer before the deadline")
+            retryable, retry_after, error = why.retryable, why.retry_after, str(why)
         except DeliveryFailed as exc:
             retryable, retry_after, error = exc.retryable, exc.retry_after, str(exc)
             if retryable and not exc.retry_now:

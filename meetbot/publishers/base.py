@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from meetbot.errors import PublishError
 from reports.post import Attachment, Audience, Field, Post
@@ -92,6 +92,15 @@ class Publisher(Protocol):
     async def publish(
         self, message: OutgoingMessage, acknowledged: Acknowledged
     ) -> DeliveryReceipt: ...
+
+
+@runtime_checkable
+class KnowsWhyCutOff(Protocol):
+    """A publisher that can tell why an attempt the run's deadline cut off had not finished."""
+
+    def cut_off(self) -> DeliveryFailed | None:
+        """What kept the attempt waiting (a 429 discord.py was sleeping out), or None."""
+        ...
 
 
 # How a Post is kept in the outbox row until it is delivered (charts as base64).

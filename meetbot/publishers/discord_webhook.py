@@ -141,6 +141,10 @@ class DiscordWebhookPublisher:
         if session is not None:
             await session.close()
 
+    def cut_off(self) -> DeliveryFailed | None:
+        """Why the part the run's deadline cut off was not posted (see KnowsWhyCutOff)."""
+        return self._answers.not_posted()
+
     async def publish(
         self, message: OutgoingMessage, acknowledged: Acknowledged = no_one_listens
     ) -> DeliveryReceipt:
