@@ -1,9 +1,13 @@
 """A region in a box for the outage tests: a private PostgreSQL and redis-server that a test may
-stop and start again, a sandboxed Janus with one room, real `meetbot fleet worker` and
+stop and start again, a room of its own on a sandboxed Janus, real `meetbot fleet worker` and
 `meetbot fleet scheduler` processes (each in its own process group, as meetbot.lab.fleet_demo
 runs them), and one scripted meeting (meetbot.lab.stage).
 
-    async with region(tmp_path) as r:
+The Janus is the caller's and may serve several regions in turn (a module-scoped fixture): the
+tests stop databases and workers, never Janus, and each region's meeting has a fresh room, so
+nothing of an earlier test's meeting is in it.
+
+    async with region(tmp_path, janus, lease_s=8.0) as r:
         a = r.worker("machine-a")
         r.scheduler()
         await r.ready(workers=1)
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import subprocess
 import time
@@ -50,7 +55,7 @@ from meetbot.store import Store, schema
 from meetbot.store.database import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
-ROOM = 7101
+ROOMS = itertools.count(7101)  # a fresh room per region on a shared Janus
 CHAPTER = "Alder"
 LEAD_S = 4.0  # the meeting starts this long after it is planned
 T = TypeVar("T")
@@ -60,6 +65,7 @@ T = TypeVar("T")
 class Region:
     root: Path
     janus: JanusServer
+    room: int
     pg: PostgresService
     redis: RedisService
     claims: Claims
@@ -118,7 +124,7 @@ class Region:
             self.claims.plan, occurrence, join_before_s=LEAD_S + 5, one_off=True
         )
         self.scenario = asyncio.create_task(
-            run_scenario(self.janus.url, ROOM, scenario, MonotonicClock(), book=book)
+            run_scenario(self.janus.url, self.room, scenario, MonotonicClock(), book=book)
         )
         return occurrence.key
 
@@ -162,7 +168,7 @@ class Region:
 
 
 @contextlib.asynccontextmanager
-async def region(tmp_path: Path, *, lease_s: float) -> AsyncIterator[Region]:
+async def region(tmp_path: Path, janus: JanusServer, *, lease_s: float) -> AsyncIterator[Region]:
     for sub in ("chapters", "logs", "home"):
         (tmp_path / sub).mkdir()
     with contextlib.ExitStack() as stack:
@@ -171,19 +177,20 @@ async def region(tmp_path: Path, *, lease_s: float) -> AsyncIterator[Region]:
             redis = stack.enter_context(redis_service())
         except ServiceMissing as exc:
             pytest.skip(str(exc))
-        async with JanusServer() as janus:
-            await janus.create_room(ROOM)
-            chapter_file(tmp_path / "chapters", CHAPTER, janus.url, ROOM)
-            engine = create_engine(pg.url)
-            store = Store.open(pg.url)
-            r = Region(tmp_path, janus, pg, redis, Claims(engine, lease_s=lease_s), store, lease_s)
-            try:
-                yield r
-            finally:
-                r.procs.stop_all()
-                if r.scenario is not None:
-                    r.scenario.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, MeetbotError, OSError):
-                        await r.scenario
-                store.close()
-                engine.dispose()
+        room = next(ROOMS)
+        await janus.create_room(room)
+        chapter_file(tmp_path / "chapters", CHAPTER, janus.url, room)
+        engine = create_engine(pg.url)
+        store = Store.open(pg.url)
+        claims = Claims(engine, lease_s=lease_s)
+        r = Region(tmp_path, janus, room, pg, redis, claims, store, lease_s)
+        try:
+            yield r
+        finally:
+            r.procs.stop_all()
+            if r.scenario is not None:
+                r.scenario.cancel()
+                with contextlib.suppress(asyncio.CancelledError, MeetbotError, OSError):
+                    await r.scenario
+            store.close()
+            engine.dispose()

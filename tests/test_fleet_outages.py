@@ -10,6 +10,9 @@ scripted meeting (tests/fleet_region.py):
 - PostgreSQL stops mid-meeting and at the meeting's end (pg_ctl stop -m fast, then start):
   checkpoints retry, the stale heartbeat hands nothing over, the record waits in memory and is
   saved when the database is back, the recap is posted once.
+
+The three share one Janus (none stops it; each meeting has its own room): each starts its own
+PostgreSQL, Redis and processes, which it stops.
 """
 
 from __future__ import annotations
@@ -17,22 +20,25 @@ from __future__ import annotations
 import math
 import os
 import signal
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 import redis
 from fleet_region import Region, region
 
 from meetbot.domain.states import State as Seen
 from meetbot.fleet.broker import make_app, send_join
 from meetbot.fleet.claims import State
-from meetbot.lab.janus_server import sandbox_problem
+from meetbot.lab.janus_server import JanusServer, sandbox_problem
 
 pytestmark = [
     pytest.mark.janus,
     pytest.mark.postgres,
     pytest.mark.slow,
     pytest.mark.skipif(sandbox_problem() is not None, reason=str(sandbox_problem())),
+    pytest.mark.asyncio(loop_scope="module"),  # the loop the shared Janus's HTTP session is in
 ]
 
 LENGTH_S = 40.0
@@ -52,8 +58,14 @@ def finished(r: Region, key: str) -> State | None:
     return state if state in (State.FINISHED, State.FAILED) else None
 
 
-async def test_a_whole_worker_machine_lost_mid_meeting(tmp_path: Path) -> None:
-    async with region(tmp_path, lease_s=LEASE_S) as r:
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def janus() -> AsyncIterator[JanusServer]:
+    async with JanusServer() as server:
+        yield server
+
+
+async def test_a_whole_worker_machine_lost_mid_meeting(tmp_path: Path, janus: JanusServer) -> None:
+    async with region(tmp_path, janus, lease_s=LEASE_S) as r:
         machines = {"machine-a": r.worker("machine-a"), "machine-b": r.worker("machine-b")}
         r.scheduler()
         await r.ready(workers=2)
@@ -106,8 +118,8 @@ async def test_a_whole_worker_machine_lost_mid_meeting(tmp_path: Path) -> None:
         assert (row.claims, row.handovers, row.duplicates) == (2, 1, 0)
 
 
-async def test_redis_down_mid_meeting(tmp_path: Path) -> None:
-    async with region(tmp_path, lease_s=LEASE_S) as r:
+async def test_redis_down_mid_meeting(tmp_path: Path, janus: JanusServer) -> None:
+    async with region(tmp_path, janus, lease_s=LEASE_S) as r:
         r.worker("machine-a", concurrency=2)
         r.scheduler()
         await r.ready(workers=1)
@@ -162,8 +174,8 @@ async def test_redis_down_mid_meeting(tmp_path: Path) -> None:
         assert (row.claims, row.handovers) == (1, 0)
 
 
-async def test_postgres_down_mid_meeting_and_at_its_end(tmp_path: Path) -> None:
-    async with region(tmp_path, lease_s=LEASE_S) as r:
+async def test_postgres_down_mid_meeting_and_at_its_end(tmp_path: Path, janus: JanusServer) -> None:
+    async with region(tmp_path, janus, lease_s=LEASE_S) as r:
         r.worker("machine-a")
         r.scheduler()
         await r.ready(workers=1)
