@@ -37,11 +37,15 @@ def _check(args: argparse.Namespace) -> int:
             continue
         tz = zoneinfo.ZoneInfo(schedule.timezone or settings.chapter.timezone)
         print(f"  {schedule.describe()} {tz.key}, {schedule.length_min:g} min")
-        for o in schedule.occurrences(name, settings.chapter.timezone, after, args.next):
+        found = schedule.occurrences(name, settings.chapter.timezone, after, args.next)
+        for o in found:
             local = o.start.astimezone(tz)
             print(
                 f"  {local:%a %Y-%m-%d %H:%M} {local.tzname()} "
                 f"(UTC {o.start.astimezone(UTC):%H:%M})  {o.key}"
             )
+        if not found:
+            # A rule's UNTIL or COUNT has passed: valid (it met from its anchor), but over.
+            print(f"  no meeting in the two years from {after:%Y-%m-%d %H:%M %Z}")
     print(f"{len(chapters.by_name)} chapters ok")
     return 0

@@ -187,7 +187,8 @@ def _secrets(env: Mapping[str, str]) -> Secrets:
 
 
 def _check_meaning(s: Settings, where: str, origins: Mapping[str, str]) -> None:
-    """Checks across sections (roster, agenda, chair) or needing outside knowledge (time zones).
+    """Checks across sections (roster, agenda, chair, the schedule in the chapter's time zone)
+    or needing outside knowledge (time zones).
 
     A section's own values are checked by its dataclass (`__post_init__`), where it is defined.
     """
@@ -199,6 +200,10 @@ def _check_meaning(s: Settings, where: str, origins: Mapping[str, str]) -> None:
             f"{s.chapter.timezone!r} is not a known time zone; "
             "use an IANA name such as 'Europe/London'"
         ) from None
+    try:
+        s.schedule.check_spacing(s.chapter.timezone)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
     names: dict[str, str] = {}
     members: set[str] = set()
     discord_ids: dict[int, str] = {}
