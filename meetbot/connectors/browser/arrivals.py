@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,10 +33,28 @@ class Lost:
 Arrival = dict[str, Any] | PictureReady | Lost
 
 
-class Arrivals(asyncio.Queue[Arrival]):
-    """The page's queue; what the join looked at goes back in front (put_front)."""
+class Arrivals:
+    """The page's queue, oldest first; what the join looked at goes back in front (put_front).
+
+    Its own small structure rather than asyncio.Queue, which has no public way to put an item
+    in front. Unbounded, as the page's messages are: `put_nowait` never waits or refuses.
+    """
+
+    def __init__(self) -> None:
+        self._items: deque[Arrival] = deque()
+        self._more = asyncio.Event()  # set while items wait
+
+    def put_nowait(self, item: Arrival) -> None:
+        self._items.append(item)
+        self._more.set()
 
     def put_front(self, item: Arrival) -> None:
-        self._queue.appendleft(item)  # type: ignore[attr-defined]
-        self._unfinished_tasks += 1  # type: ignore[attr-defined]
-        self._wakeup_next(self._getters)  # type: ignore[attr-defined]
+        self._items.appendleft(item)
+        self._more.set()
+
+    async def get(self) -> Arrival:
+        """The oldest item, waiting for one; a get cancelled while waiting takes nothing."""
+        while not self._items:
+            self._more.clear()
+            await self._more.wait()
+        return self._items.popleft()
