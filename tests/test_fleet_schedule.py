@@ -141,6 +141,29 @@ def test_a_rule_that_has_ended_is_valid_whenever_it_is_checked(
     assert "Tue 2024-12-31 07:00 GMT" in out
 
 
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--after", "yesterday"], "--after 'yesterday': give a date such as 2026-03-01"),
+        (["--after", "2027-02-30"], "--after '2027-02-30': give a date such as"),
+        (["--after", "9999-12-30"], "--after '9999-12-30': give a date from 2000-01-01 to 2099"),
+        (["--after", "1999-12-31T23:00"], "give a date from 2000-01-01 to 2099-12-31"),
+        (["--next", "0"], "--next must be at least 1 and at most 100, got 0"),
+        (["--next", "-3"], "--next must be at least 1 and at most 100, got -3"),
+        (["--next", "100000"], "--next must be at least 1 and at most 100, got 100000"),
+    ],
+)
+def test_chapters_check_refuses_a_bad_after_or_next_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: list[str], message: str
+) -> None:
+    chapter_file(tmp_path, "a", "Riverside", WEEKLY)
+    code, out, err = check(capsys, tmp_path, *option)
+    assert code == 2
+    assert err.strip().splitlines() == [err.strip()]  # no traceback
+    assert message in err
+    assert out == ""
+
+
 def test_two_chapters_with_one_name_are_refused(tmp_path: Path) -> None:
     chapter_file(tmp_path, "a", "Riverside", WEEKLY)
     chapter_file(tmp_path, "b", "riverside ")

@@ -6,7 +6,12 @@ import argparse
 import zoneinfo
 from datetime import UTC, datetime
 
+from meetbot.cli import numbers
+from meetbot.config.schedule import ANCHORS
+from meetbot.errors import ConfigError
 from meetbot.fleet.chapters import load_folder
+
+MOST_SHOWN = 100  # two years of a weekly chapter; the listing never looks further than two years
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -16,19 +21,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "check", help="validate every chapter file in DIR and print its next meetings"
     )
     check.add_argument("folder", metavar="DIR", help="folder of chapter TOML files")
-    check.add_argument("--next", type=int, default=3, help="occurrences to show per chapter")
     check.add_argument(
-        "--after", help="list meetings from this ISO date-time (UTC if no offset) instead of now"
+        "--next", type=int, default=3, help=f"occurrences to show per chapter (1-{MOST_SHOWN})"
+    )
+    check.add_argument(
+        "--after",
+        help="list meetings from this ISO date or date-time (UTC if no offset) instead of now",
     )
     check.set_defaults(func=_check)
 
 
 def _check(args: argparse.Namespace) -> int:
+    shown = numbers.count("--next", args.next, at_most=MOST_SHOWN)
+    after = numbers.moment("--after", args.after) if args.after else datetime.now(UTC)
+    if not ANCHORS[0] <= after.astimezone(UTC).date() <= ANCHORS[1]:
+        # Schedules count from an anchor in these years: listing from elsewhere means nothing.
+        raise ConfigError(f"--after {args.after!r}: give a date from {ANCHORS[0]} to {ANCHORS[1]}")
     chapters = load_folder(args.folder)
-    after = datetime.now(UTC)
-    if args.after:
-        after = datetime.fromisoformat(args.after)
-        after = after if after.tzinfo else after.replace(tzinfo=UTC)
     for name, settings in sorted(chapters.by_name.items()):
         schedule = settings.schedule
         print(f"{name} ({settings.source}):")
@@ -37,7 +46,7 @@ def _check(args: argparse.Namespace) -> int:
             continue
         tz = zoneinfo.ZoneInfo(schedule.timezone or settings.chapter.timezone)
         print(f"  {schedule.describe()} {tz.key}, {schedule.length_min:g} min")
-        found = schedule.occurrences(name, settings.chapter.timezone, after, args.next)
+        found = schedule.occurrences(name, settings.chapter.timezone, after, shown)
         for o in found:
             local = o.start.astimezone(tz)
             print(

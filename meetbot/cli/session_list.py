@@ -7,12 +7,11 @@ listening (withheld, as in every report, when too few were scored to keep it ano
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import reports
 from meetbot.domain.record import SessionRecord
-from meetbot.errors import ConfigError
 from meetbot.store.rows import StoredSession as Listed
 from reports import wording
 from reports.comparison import room_listening
@@ -31,20 +30,6 @@ FOOTNOTE = (
     "members: there or represented by a substitute, of those expected; listening: the room's "
     "figure (— when too few were scored to show it)"
 )
-
-
-def since(text: str) -> datetime:
-    """--since: '2026-03-01' (midnight UTC) or an ISO time; a one-line error otherwise."""
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return datetime(day.year, day.month, day.day, tzinfo=UTC)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(
-            f"--since {text!r}: give a date such as 2026-03-01 or a time such as 2026-03-01T18:30"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def chosen(rows: Sequence[Listed], chapter: str | None, start: datetime | None) -> list[Listed]:

@@ -81,7 +81,7 @@ def _sessions(args: argparse.Namespace) -> int:
     numbers.count("--limit", args.limit)
     settings = config.load(args.config)
     group = settings.reports.min_group_for_detail
-    start = session_list.since(args.since) if args.since else None
+    start = numbers.moment("--since", args.since) if args.since else None
     with app.open_store(settings) as store:
         rows = session_list.chosen(store.list_sessions(), args.chapter, start)[: args.limit]
         # Figures come from the saved record; a meeting still being recorded has none yet.
