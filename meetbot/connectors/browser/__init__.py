@@ -3,7 +3,10 @@
 - `launch`: Debian's Chromium through Playwright, its flags and private profile folder.
 - `tab.MeetingTab`: one browser with the meeting page, the page scripts, the profile's steps.
 - `page/`: the scripts injected into the page: `core.js` (any WebRTC client: tracks, pictures,
-  audio levels), `janus_tap.js` (Janus VideoRoom signalling), `dom.js` (tiles, labels, lists).
+  audio levels), `janus_tap.js` (Janus VideoRoom signalling), `dom.js` (tiles, labels, lists);
+  `wire.d.ts` types what they post for the checker (scripts/gate).
+- `wire`: what the page scripts post, typed for Python; `parse` drops what does not fit.
+  `to_page`: what Python tells them (settings, page facts, pause/resume).
 - `profiles/`: one table of selectors and page facts per client.
 - `room.Room`: the page's messages as domain events; `janus_signals` reads the Janus VideoRoom
   signalling, `page_roster` the page's participant list and tiles (and who is on screen).

@@ -9,7 +9,8 @@ A picture is one binary message: 2 bytes (big-endian) header length, a JSON head
 {"id": track id, "at": capture time in the page's epoch milliseconds, "sent": when its JPEG was
 ready, same clock}, then the JPEG. Only the
 newest undecoded picture of each track is kept (`Pictures`): a slow consumer skips pictures,
-never queues them. Text messages are the page scripts' JSON events, kept in order.
+never queues them. Text messages are the page scripts' JSON events, kept in order (their types
+are meetbot.connectors.browser.wire's).
 
 Python sends the page JSON commands on the same socket (`send`): pause or resume the
 pictures of some tracks (meetbot.connectors.browser.valve).

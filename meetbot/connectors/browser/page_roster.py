@@ -8,9 +8,10 @@ gallery page the bot shows: someone off it is unknown at once until their page c
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from meetbot.connectors.browser.people import Signal
+from meetbot.connectors.browser.wire import Dom
 from meetbot.domain.events import unknown
 from meetbot.domain.states import LeaveReason, SpeechSource
 
@@ -20,20 +21,20 @@ if TYPE_CHECKING:
 LONGEST_TICK_S = 5.0  # a longer silence of the page counts this much (it was not watching)
 
 
-async def read_dom(room: Room, message: dict[str, Any]) -> Signal | None:
+async def read_dom(room: Room, message: Dom) -> Signal | None:
     """One DOM report from the page: a Signal that ends the stay, or None."""
-    if message.get("removed"):
+    if message.removed:
         return Signal.REMOVED
-    if message.get("ended"):
+    if message.ended:
         return Signal.ENDED
-    for track_id, name in dict(message.get("owners") or {}).items():
-        person = room.by_name(str(name))
+    for track_id, name in message.owners.items():
+        person = room.by_name(name)
         if person is not None:
-            room.named[str(track_id)] = person.key
+            room.named[track_id] = person.key
     if not room.dom_roster:
         return None  # the signalling knows the roster and the speakers better
-    roster = message.get("roster")
-    names = set(roster if roster is not None else message.get("tiles") or ())
+    roster = message.roster
+    names = set(roster if roster is not None else message.tiles)
     room.joined = True
     for name in sorted(names - {room.own_name}):
         if room.by_name(name) is None:
@@ -42,7 +43,7 @@ async def read_dom(room: Room, message: dict[str, Any]) -> Signal | None:
         for key, person in list(room.people.items()):
             if person.name not in names:
                 await room.leave(key, LeaveReason.LEFT)
-    speaking = message.get("speaking")
+    speaking = message.speaking
     if speaking is not None:
         at = room.posted_at(message)
         for key, person in list(room.people.items()):

@@ -2,7 +2,8 @@
 
 One Room per stay of the browser in the meeting (from an admitted join to the page's loss).
 It reads the page core's messages (tracks, frames, levels, tiles) and the profile's (the Janus
-VideoRoom signalling: janus_signals; the page's tiles and participant list: page_roster) and
+VideoRoom signalling: janus_signals; the page's tiles and participant list: page_roster), each
+typed by meetbot.connectors.browser.wire (one that does not fit is dropped there), and
 tells the domain what meetbot.connectors.janus tells it for the same room:
 ParticipantJoined/Left, TrackStarted/Ended, SpeechChanged, MeetingEnded. Pictures go to the
 sink through one PictureTrack per person.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +28,7 @@ import numpy.typing as npt
 
 from meetbot.config.schema import SamplingSettings
 from meetbot.connectors.base import Clock, Emit, TrackSink
-from meetbot.connectors.browser import page_roster
+from meetbot.connectors.browser import page_roster, wire
 from meetbot.connectors.browser.janus_signals import read_janus
 from meetbot.connectors.browser.people import Person, Signal
 from meetbot.connectors.browser.valve import Command, PageValve
@@ -43,8 +45,6 @@ from meetbot.domain.speech_gate import SpeechGate
 from meetbot.domain.states import LeaveReason, SpeechSource, TrackKind
 
 log = logging.getLogger(__name__)
-
-Message = dict[str, Any]
 
 # The page stamps each message as it posts it (core.js `sent`: its epoch milliseconds, the same
 # wall clock as ours). On a busy machine a message can wait a second or more in Playwright's
@@ -68,7 +68,7 @@ class Room:
     gone: list[Person] = field(default_factory=list)  # who left, for the observed share
     owners: dict[tuple[int, str], str] = field(default_factory=dict)  # (pc, mid) -> person key
     named: dict[str, str] = field(default_factory=dict)  # track id -> person key (tiles' names)
-    tracks: dict[str, tuple[int, str]] = field(default_factory=dict)  # track id -> (pc, mid)
+    tracks: dict[str, tuple[int, str | None]] = field(default_factory=dict)  # id -> (pc, mid)
     joined: bool = False  # admitted: the platform said we are in
     own_id: int | None = None  # the bot's own participant id, where the platform has one
     notifies_joining: bool = False
@@ -76,39 +76,42 @@ class Room:
     ticked_at: float | None = None  # the last tiles report (tiles mode)
 
     # --- the page's messages ---
-    def posted_at(self, message: Message) -> float:
+    def posted_at(self, message: wire.Posted) -> float:
         """Session time when the page posted `message` (now, when it does not say)."""
         now = self.clock()
-        sent = message.get("sent")
-        if not isinstance(sent, int | float) or not math.isfinite(sent):
+        if message.sent is None:
             return now
-        waited = time.time() - sent / 1000
+        waited = time.time() - message.sent / 1000
         return now - min(max(waited, 0.0), LONGEST_WAIT_S)
 
-    async def handle(self, message: Message) -> Signal | None:
-        kind = message.get("type")
-        if kind == "janus":
-            return await read_janus(self, message["data"], self.posted_at(message))
-        if kind == "owners":
-            pc = int(message["pc"])
-            for mid, feed in dict(message["mids"]).items():
-                if feed is None:
-                    self.owners.pop((pc, str(mid)), None)
-                else:
-                    self.owners[(pc, str(mid))] = f"janus:{feed}"
-        elif kind == "track":
-            if message.get("kind") == "video" or message.get("kind") == "audio":
-                self.tracks[str(message["id"])] = (int(message["pc"]), str(message["mid"]))
-        elif kind == "track_ended":
-            self.tracks.pop(str(message["id"]), None)
-        elif kind == "levels":
-            await self._levels(message["levels"], self.posted_at(message))
-        elif kind == "tiles":
-            await page_roster.on_screen(self, {str(t["name"]) for t in message["tiles"]})
-        elif kind == "dom":
-            return await page_roster.read_dom(self, message)
-        elif kind == "log":
-            log.debug("page: %s", message.get("message"))
+    async def handle(self, raw: Mapping[str, Any]) -> Signal | None:
+        """One JSON message from the page: a Signal that ends the stay, or None."""
+        match wire.parse(raw):
+            case wire.Janus(data) as message:
+                return await read_janus(self, data, self.posted_at(message))
+            case wire.Owners(pc, mids):
+                for mid, feed in mids.items():
+                    if feed is None:
+                        self.owners.pop((pc, mid), None)
+                    else:
+                        self.owners[(pc, mid)] = f"janus:{feed}"
+            case wire.Track(track_id, _, pc, mid):
+                self.tracks[track_id] = (pc, mid)
+            case wire.TrackEnded(track_id):
+                self.tracks.pop(track_id, None)
+            case wire.Levels(levels) as message:
+                await self._levels(levels, self.posted_at(message))
+            case wire.Tiles(tiles):
+                await page_roster.on_screen(self, {t.name for t in tiles})
+            case wire.Dom() as message:
+                return await page_roster.read_dom(self, message)
+            case wire.Log(text):
+                log.debug("page: %s", text)
+            case wire.JanusSession(janus, error):
+                # the page's client reconnects or fails on its own; its signalling says the rest
+                log.info("the page's Janus session said %s (%s)", janus, error)
+            case wire.TrackMuted() | wire.Connection() | wire.JanusJoin() | None:
+                pass  # see wire.py for why each is not read; None: dropped there
         return None
 
     async def picture(self, track_id: str, picture: npt.NDArray[np.uint8], at_ms: float) -> None:
@@ -195,16 +198,16 @@ class Room:
         await self.emit(SpeechChanged(person.spoke_at, person.pid, talking, source))
 
     # --- audio levels: the speech fallback (sampling.speech_from_audio) ---
-    async def _levels(self, levels: list[list[Any]], at: float) -> None:
+    async def _levels(self, levels: tuple[tuple[str, float], ...], at: float) -> None:
         if not self.sampling.speech_from_audio:
             return
         for track_id, level in levels:
-            person = self._whose(str(track_id))
+            person = self._whose(track_id)
             if person is None:
                 continue
             if person.gate is None:
                 person.gate = SpeechGate(self.sampling)
-            db = 20 * math.log10(level) if level and level > 0 else -127.0
+            db = 20 * math.log10(level) if level > 0 else -127.0
             flip = person.gate.feed(at, db)
             if flip is not None:
                 await self.talking(person.key, flip[1], SpeechSource.AUDIO_LEVEL, flip[0])

@@ -36,6 +36,7 @@ from meetbot.connectors.browser import launch
 from meetbot.connectors.browser.arrivals import Arrivals, Lost, Picture, PictureReady
 from meetbot.connectors.browser.link import Encoded, PageLink
 from meetbot.connectors.browser.profiles import Action, Profile, Step
+from meetbot.connectors.browser.to_page import PageConfig, ProfileFacts
 from meetbot.errors import ConnectError
 
 log = logging.getLogger(__name__)
@@ -160,9 +161,9 @@ class MeetingTab:
                 f"the meeting page {url} is unreachable ({reason}); check meeting.url"
             ) from exc
 
-    def page_config(self) -> tuple[dict[str, Any], dict[str, Any]]:
+    def page_config(self) -> tuple[PageConfig, ProfileFacts]:
         """What the page scripts are told: the core's settings and the profile's page facts."""
-        config = {
+        config: PageConfig = {
             "fps": self.sampling.fps,
             "maxWidth": self.sampling.max_width,
             "capture": self.capture.value,
@@ -172,7 +173,7 @@ class MeetingTab:
             "levelsMs": LEVELS_MS if self.sampling.speech_from_audio else 0,
         }
         tiles = self.profile.tiles
-        facts = {
+        facts: ProfileFacts = {
             "tile": tiles.tile,
             "name": tiles.name,
             "video": tiles.video,

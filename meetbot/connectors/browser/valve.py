@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from meetbot.connectors.base import Keyframe
+from meetbot.connectors.browser.to_page import Valve, command
 
 Command = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -34,7 +35,7 @@ class PageValve:
         return None
 
     async def pause(self) -> None:
-        await self._command({"type": "pause", "ids": self._ids()})
+        await self._command(command(Valve.PAUSE, self._ids()))
 
     async def resume(self) -> None:
-        await self._command({"type": "resume", "ids": self._ids()})
+        await self._command(command(Valve.RESUME, self._ids()))

@@ -1,15 +1,17 @@
+// @ts-check
 // meetbot's page core, injected before any page script (Playwright add_init_script).
 // Generic for any WebRTC client: it wraps RTCPeerConnection, gives each received track its own
 // id ("p<connection>:<mid>": track.id is not unique, Janus names every track "janus1"), samples
 // each remote video `fps` times a second (or the rendered tiles, in tiles mode), downscaled to
-// `maxWidth` and JPEG-encoded, and reports audio levels and track ended/muted. Frames go to
-// Python through the __meetbotFrame binding, everything else as JSON through __meetbotEvent.
+// `maxWidth` and JPEG-encoded, and reports audio levels and track ended/muted. Pictures (binary)
+// and JSON messages go to Python over a loopback WebSocket (cfg.link; the Playwright bindings
+// __meetbotFrame and __meetbotEvent when there is none). wire.d.ts types every message.
 // Nothing is stored: a frame exists only until Python has it.
 // Platform profiles (loaded after this) read page facts and post through window.__meetbot.
 (() => {
   if (window.__meetbot) return;
   const cfg = Object.assign(
-    { fps: 1, maxWidth: 640, quality: 0.85, capture: "tracks", perSample: 2, levelsMs: 0 },
+    { fps: 1, maxWidth: 640, quality: 0.85, capture: "tracks", perSample: 2, levelsMs: 0, link: "" },
     window.__meetbotConfig || {},
   );
   // Frames are sent `perSample` times per sampling period, so the sampler always finds a
@@ -50,9 +52,9 @@
       }
     });
   }
+  /** @param {PageMessage} event one of wire.d.ts's messages; `sent` is stamped here */
   const post = (event) => {
-    event.sent = performance.timeOrigin + performance.now();
-    const text = JSON.stringify(event);
+    const text = JSON.stringify({ ...event, sent: performance.timeOrigin + performance.now() });
     if (link) {
       if (link.readyState === 1) link.send(text);
       else if (waiting.length < 2000) waiting.push(text);
@@ -196,8 +198,9 @@
   }
   Wrapped.prototype = Native.prototype;
   Object.setPrototypeOf(Wrapped, Native);
-  window.RTCPeerConnection = Wrapped;
-  window.webkitRTCPeerConnection = Wrapped;
+  // A plain function standing in for the class (its prototype and statics are the native's).
+  window.RTCPeerConnection = /** @type {any} */ (Wrapped);
+  window.webkitRTCPeerConnection = /** @type {any} */ (Wrapped);
 
   const trackId = (pc, mid, track) => `p${pc.__meetbotPc}:${mid ?? track.id}`;
   function onTrack(pc, ev) {
@@ -220,6 +223,7 @@
   // call into WebRTC's worker thread: while a connection is set up on a busy machine it holds
   // the main thread, and with it the stamps of the signalling the page reads.
   if (cfg.levelsMs > 0) setInterval(() => {
+    /** @type {[string, number][]} */
     const levels = [];
     for (const pc of pcs) {
       if (pc.connectionState === "closed") continue;

@@ -1,3 +1,4 @@
+// @ts-check
 // Profile script for clients read from their page (tiles, labels, participant list), driven by
 // the profile's selector table in window.__meetbotProfile. Twice a second it reports which
 // names are on screen, which received track each tile shows (so tracks get names), who the
@@ -14,7 +15,7 @@
 
   function tiles() {
     const out = [];
-    for (const tile of document.querySelectorAll(p.tile)) {
+    for (const tile of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll(p.tile))) {
       const name = text(tile.querySelector(p.name));
       const video = tile.querySelector(p.video);
       if (name && video && tile.offsetParent !== null) out.push({ key: name, name, video, tile });
@@ -36,7 +37,7 @@
     if (performance.now() - turnedAt >= (p.pageDwellMs || 10000)) {
       page += 1;
       turnedAt = performance.now();
-      const next = p.nextPage && document.querySelector(p.nextPage);
+      const next = p.nextPage && /** @type {HTMLElement | null} */ (document.querySelector(p.nextPage));
       if (next) next.click();
     }
     if (p.nextPage && document.querySelector(p.nextPage)) return all; // the client pages
@@ -55,6 +56,7 @@
   };
   setInterval(() => {
     const shown = tiles().filter(onScreen);
+    /** @type {Record<string, string>} */
     const owners = {};
     const speaking = [];
     for (const t of shown) {

@@ -1,3 +1,4 @@
+// @ts-check
 // Profile script for Janus VideoRoom web clients (the janus-demos pages and anything built on
 // janus.js): reads the page's own signalling, as meeting bots read Meet's or Teams' wire.
 // - The VideoRoom events of the page's participant handle (the one that joined as a
@@ -56,6 +57,7 @@
   });
 
   const NativeSocket = window.WebSocket;
+  /** @param {ConstructorParameters<typeof WebSocket>} args */
   function Socket(...args) {
     const ws = new NativeSocket(...args);
     const send = ws.send.bind(ws);
@@ -76,7 +78,8 @@
   }
   Socket.prototype = NativeSocket.prototype;
   Object.setPrototypeOf(Socket, NativeSocket);
-  window.WebSocket = Socket;
+  // A plain function standing in for the class (its prototype and statics are the native's).
+  window.WebSocket = /** @type {any} */ (Socket);
 
   // The HTTP transport (long polling) carries the same messages.
   const nativeFetch = window.fetch;
