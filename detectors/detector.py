@@ -24,7 +24,9 @@ from detectors.pose import head_pose
 from detectors.reading import Reading, Verdict
 from detectors.settings import DetectorSettings
 
-_MIN_SIDE = 16
+# The smallest picture side judged at all; a smaller picture is a bad_frame (meetbot analyze and
+# detect refuse such a file up front: nothing in it can be judged).
+MIN_SIDE = 16
 # below this face width pose gets noisy (a few px of landmark error are degrees): lower confidence
 _FULL_CONFIDENCE_FACE_PX = 64.0
 
@@ -120,11 +122,11 @@ class Detector:
             return None
         if frame.ndim == 2:
             frame = np.asarray(cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB), np.uint8)
-        if frame.ndim != 3 or frame.shape[2] != 3 or min(frame.shape[:2]) < _MIN_SIDE:
+        if frame.ndim != 3 or frame.shape[2] != 3 or min(frame.shape[:2]) < MIN_SIDE:
             return None
         h, w = frame.shape[:2]
         if w > self.settings.max_width:
-            size = (self.settings.max_width, max(_MIN_SIDE, round(h * self.settings.max_width / w)))
+            size = (self.settings.max_width, max(MIN_SIDE, round(h * self.settings.max_width / w)))
             frame = np.asarray(cv2.resize(frame, size, interpolation=cv2.INTER_AREA), np.uint8)
         return np.ascontiguousarray(frame)
 

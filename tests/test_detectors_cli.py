@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import struct
 import zlib
@@ -13,14 +12,12 @@ import pytest
 import skimage.data
 
 from detectors import synthetic as syn
-from meetbot.cli import detect
+from meetbot.cli import main
 
 
 def run(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="meetbot")
-    detect.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["detect", *argv])
-    return int(args.func(args))
+    # Through the entry point: its refusals are ConfigErrors, printed in one line by main.
+    return main(["detect", *argv])
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import math
 import sys
@@ -40,6 +41,7 @@ def _detect(args: argparse.Namespace) -> int:
     from detectors import Detector
     from meetbot import config
     from meetbot.config.paths import input_file
+    from meetbot.errors import ConfigError
     from meetbot.offline import media_file
 
     settings = config.load(args.config)
@@ -48,13 +50,18 @@ def _detect(args: argparse.Namespace) -> int:
         print(f"meetbot: --fps must be a positive number, got {args.fps}", file=sys.stderr)
         return 2
     path = input_file(args.path, "an image or video file")
-    if (too_large := media_file.too_large(path)) is not None:
-        print(f"meetbot: {too_large}", file=sys.stderr)
-        return 2
+    if (unfit := media_file.unfit(path)) is not None:
+        raise ConfigError(unfit)
     frames = media_file.frames(path, fps)
     if frames is None:
         print(f"meetbot: {path}: not a readable image or video", file=sys.stderr)
         return 2
+    first = next(frames, None)
+    if first is not None:
+        height, width = first[1].shape[:2]
+        if (small := media_file.too_small(path, width, height)) is not None:
+            raise ConfigError(small)  # a video's pictures; an image's header said it already
+        frames = itertools.chain([first], frames)
     count = 0
     with Detector(settings.detector) as det:
         if not args.json:

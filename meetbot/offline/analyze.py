@@ -40,6 +40,7 @@ from meetbot.domain.states import SpeechSource, TrackKind
 from meetbot.errors import ConfigError
 from meetbot.media.observation import to_observation
 from meetbot.media.speech_level import level_db
+from meetbot.offline import media_file
 from meetbot.offline.turns_file import END_SLACK_S, read_turns
 from meetbot.session import new_session_id
 from meetbot.store import Store
@@ -94,6 +95,9 @@ def analyze(
             own = None if speech is None else [e for e in speech if e.participant == pid]
             jobs.append(pool.submit(_participant, path, pid, settings, own, private))
         tracks = [job.result() for job in jobs]
+    for path, track in zip(videos, tracks, strict=True):
+        if (short := media_file.too_short(path, track.media_end)) is not None:
+            raise ConfigError(short)  # before anything is stored: a 0-second session is no use
     end_at = max(t.end for t in tracks)
     media_end = max(t.media_end for t in tracks)
     if speech and turns_file is not None and speech[-1].at > media_end + END_SLACK_S:
@@ -154,6 +158,10 @@ def _participant(
         has_video = bool(container.streams.video)
         has_audio = bool(container.streams.audio)
         length = float(container.duration or 0) / av.time_base
+        if has_video and not private:
+            video = container.streams.video[0].codec_context
+            if (small := media_file.too_small(path, video.width, video.height)) is not None:
+                raise ConfigError(small)
     events: list[Event] = [ParticipantJoined(0.0, pid, pid)]
     audio_end = 0.0
     if speech is None and has_audio and not private:

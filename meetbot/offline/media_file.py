@@ -1,6 +1,7 @@
 """Frames from an image or a video file, for `meetbot detect`: decoded in memory as RGB, one
 per 1/fps seconds of video, and never written anywhere. A file that would decode to more than
-MAX_PIXELS is refused from its header alone.
+MAX_PIXELS is refused from its header alone; pictures smaller than the detector judges, and
+(for `meetbot analyze`) media shorter than MIN_SECONDS, are refused too.
 """
 
 from __future__ import annotations
@@ -13,10 +14,15 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from detectors.detector import MIN_SIDE
+
 Frame = npt.NDArray[np.uint8]
 
 # 40 megapixels (a large camera photo) is 120 MB decoded; the detector downscales to 640 wide.
 MAX_PIXELS = 40_000_000
+# A session is kept per second: a shorter file (a still image is one frame) has no second to
+# show and would be stored as a 0-second meeting.
+MIN_SECONDS = 1.0
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm"}
 
 
@@ -25,8 +31,9 @@ def frames(path: Path, fps: float) -> Iterator[tuple[float, Frame]] | None:
     return _image(path) if path.suffix.lower() in _IMAGE_SUFFIXES else _video(path, fps)
 
 
-def too_large(path: Path) -> str | None:
-    """Why `path` must not be decoded, from its header alone, or None when it may be.
+def unfit(path: Path) -> str | None:
+    """Why the image `path` must not be decoded, from its header alone (too large to decode,
+    too small to judge), or None when it may be.
 
     A small PNG can declare 25000×25000 pixels: 1.9 GB once decoded, 3.9 GB at the peak.
     """
@@ -42,11 +49,31 @@ def too_large(path: Path) -> str | None:
     finally:
         Image.MAX_IMAGE_PIXELS = pillow_limit
     if width * height <= MAX_PIXELS:
-        return None
+        return too_small(path, width, height)
     return (
         f"{path}: {width}×{height} pixels is more than detect decodes "
         f"({MAX_PIXELS / 1e6:g} megapixels); scale the image down first (the detector works at "
         "640 pixels wide anyway)"
+    )
+
+
+def too_small(path: Path, width: int, height: int) -> str | None:
+    """Why a picture of width × height cannot be analysed, or None when it can."""
+    if min(width, height) >= MIN_SIDE:
+        return None
+    return (
+        f"{path}: {width}×{height} pixels is too small to analyse (the detector needs at least "
+        f"{MIN_SIDE} pixels a side); give the participant's camera video"
+    )
+
+
+def too_short(path: Path, seconds: float) -> str | None:
+    """Why media lasting `seconds` cannot be analysed as a meeting, or None when it can."""
+    if seconds >= MIN_SECONDS:
+        return None
+    return (
+        f"{path}: {seconds:.2g} s of media is too short to analyse (at least {MIN_SECONDS:g} s); "
+        "give the participant's recording of the meeting"
     )
 
 
