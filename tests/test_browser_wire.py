@@ -1,16 +1,21 @@
 """The page <-> Python contract: the page scripts' types (page/wire.d.ts, which tsc checks every
 post against in scripts/gate) and Python's (meetbot.connectors.browser.wire) name the same
-messages and fields, and a message that does not fit is dropped, never fatal.
+messages and fields; a message that does not fit is dropped, never fatal; and what real Janus
+clients posted (tests/data/page_messages, recorded by tests/record_page_messages.py) parses
+whole and replays through the Room into the same people.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import re
+import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from meetbot.clock import ManualClock
@@ -18,12 +23,13 @@ from meetbot.config.schema import BrowserSettings, MeetingSettings, SamplingSett
 from meetbot.connectors.browser import profiles, to_page, wire
 from meetbot.connectors.browser.room import Room
 from meetbot.connectors.browser.tab import MeetingTab
-from meetbot.domain.events import ParticipantJoined
+from meetbot.domain.events import ParticipantId, ParticipantJoined, ParticipantLeft, SpeechChanged
 from meetbot.domain.states import TrackKind
 from meetbot.lab.recorder import EventRecorder
 from tests.test_browser_room import NoTracks
 
 PAGE = Path(wire.__file__).parent / "page"
+RECORDED = Path(__file__).parent / "data" / "page_messages"
 
 
 def interfaces() -> dict[str, dict[str, str]]:
@@ -129,3 +135,80 @@ async def test_a_malformed_message_leaves_the_room_reading(
     published = {"videoroom": "event", "publishers": [{"id": 7, "display": "Amy"}]}
     await room.handle({"type": "janus", "data": published})
     assert [e.display_name for e in recorder.of(ParticipantJoined)] == ["Amy"]
+
+
+# --- what real Janus clients posted, replayed ---
+FLOWS = sorted(path.stem for path in RECORDED.glob("*.jsonl"))
+
+
+def recorded(flow: str) -> list[dict[str, Any]]:
+    lines = (RECORDED / f"{flow}.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+class Tracks:
+    """The sink: who got a picture track (the pictures themselves are not kept)."""
+
+    def __init__(self) -> None:
+        self.started: list[ParticipantId] = []
+
+    async def track_started(
+        self, participant: ParticipantId, kind: TrackKind, track: Any, valve: Any = None
+    ) -> None:
+        self.started.append(participant)
+
+    async def track_ended(self, participant: ParticipantId, kind: TrackKind) -> None:
+        pass
+
+
+def test_recordings_exist() -> None:
+    assert FLOWS == ["mvideoroom_tracks", "videoroom_tiles", "videoroom_tracks"]
+
+
+@pytest.mark.parametrize("flow", FLOWS)
+def test_everything_real_clients_posted_fits(flow: str) -> None:
+    messages = recorded(flow)
+    assert [m for m in messages if wire.parse(m) is None] == []
+    assert {m["type"] for m in messages} >= {"janus", "owners", "track", "dom", "janus_join"}
+
+
+@pytest.mark.parametrize("flow", FLOWS)
+async def test_a_recorded_meeting_replays_into_the_same_people(flow: str) -> None:
+    """Replayed in order, with the page's own spacing on a ManualClock: the room says the same
+    people joined as it did live, hears Amy talk and Dan leave, and each picture the page would
+    send of a publishing person (a tiny synthetic one here) reaches the sink as theirs."""
+    messages = recorded(flow)
+    tiles = flow.endswith("_tiles")
+    clock, recorder, sink = ManualClock(0.0), EventRecorder(), Tracks()
+    room = Room(
+        "meetbot",
+        SamplingSettings(speech_from_audio=True),
+        clock,
+        recorder.emit,
+        sink,
+        tiles,
+        set(),
+    )
+    first = messages[0]["sent"]
+    picture = np.zeros((2, 2, 3), np.uint8)
+    sources: set[str] = set()  # what the page cuts pictures from by now
+    for message in messages:
+        clock.now = (message["sent"] - first) / 1000
+        assert await room.handle({**message, "sent": time.time() * 1000}) is None
+        match wire.parse(message):
+            case wire.Track(track_id, TrackKind.VIDEO):
+                sources.add(track_id)
+            case wire.Tiles(shown):
+                sources = {f"tile:{tile.name}" for tile in shown}
+        for source in sorted(sources):
+            await room.picture(source, picture, clock.now * 1000)
+    joined = sorted(e.display_name for e in recorder.of(ParticipantJoined))
+    assert joined == (RECORDED / f"{flow}.names").read_text(encoding="utf-8").split("\n")[:-1]
+    names = {e.participant: e.display_name for e in recorder.of(ParticipantJoined)}
+    left = [names[e.participant] for e in recorder.of(ParticipantLeft)]
+    assert left[0] == "Dan Leaver"  # the rest say goodbye when the meeting ends
+    assert sorted(left) == joined
+    talked = {names[e.participant] for e in recorder.of(SpeechChanged) if e.speaking}
+    assert "Amy Talker" in talked
+    # Cal never publishes
+    assert {names[p] for p in sink.started} == {"Amy Talker", "Bea Pauser", "Dan Leaver"}
