@@ -101,6 +101,7 @@ async def test_ctrl_c_saves_reports_and_posts(tmp_path: Path) -> None:
     output = "\n".join(seen) + "\n" + rest
     assert code == 0, output
     assert "meetbot: joining as 'meetbot (attendance bot)'" in output  # announced, visible
+    assert "meetbot: Hi, I'm meetbot." in output  # once in the room
     assert "Ann Lee joined" in output
     assert "session " in rest
     assert "saved" in rest

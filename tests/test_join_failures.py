@@ -102,6 +102,9 @@ async def test_the_command_says_it_in_one_line_and_stores_nothing(tmp_path: Path
     assert done.returncode == 2, done.stderr[-2000:]
     (line,) = done.stderr.strip().splitlines()
     assert line == (f"meetbot: room {ROOM + 1} does not exist on {janus.url}; check meeting.room")
+    # Said only once the bot is in the room (issue 23, L7): never before a join that fails.
+    assert "meetbot: joining as" in done.stdout
+    assert settings.meeting.announce not in done.stdout
     with Store.open("", home) as store:
         assert store.list_sessions() == []
 

@@ -67,12 +67,10 @@ async def watch(
         sampler = await stack.enter_async_context(
             MediaSampler(settings.sampling, settings.detector, clock)
         )
-        print(f"meetbot: {getattr(connector, 'announce', settings.meeting.announce)}", file=out)
+        announce = getattr(connector, "announce", settings.meeting.announce)
         failure: Exception | None = None
         async with asyncio.TaskGroup() as tg:
-            told = None
-            if on_admitted is not None:
-                told = tg.create_task(_tell_admitted(connector.admitted, on_admitted))
+            told = tg.create_task(_when_admitted(connector.admitted, announce, out, on_admitted))
             try:
                 record = await run_session(
                     connector,
@@ -91,8 +89,7 @@ async def watch(
                 # would leave as an ExceptionGroup, and a failed join is one line to the user.
                 failure = exc
             finally:
-                if told is not None:
-                    told.cancel()
+                told.cancel()
         if failure is not None:
             raise failure
         if str(getattr(connector, "ended_by", "")) == "removed":
@@ -131,8 +128,15 @@ async def enter_unless_stopped(
     raise StoppedWhileJoining(interrupted=stop is not None and stop.is_set())
 
 
-async def _tell_admitted(admitted: asyncio.Event, on_admitted: Callable[[], None]) -> None:
+async def _when_admitted(
+    admitted: asyncio.Event, announce: str, out: TextIO, on_admitted: Callable[[], None] | None
+) -> None:
     await admitted.wait()
+    # Said once the bot is in the room (on Janus the join itself happens in the session): a
+    # join that then fails has announced nothing.
+    print(f"meetbot: {announce}", file=out)
+    if on_admitted is None:
+        return
     try:
         await asyncio.to_thread(on_admitted)
     except MeetbotError as exc:
