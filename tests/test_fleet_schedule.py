@@ -166,10 +166,12 @@ def test_chapters_check_refuses_a_bad_after_or_next_in_one_line(
 
 def test_two_chapters_with_one_name_are_refused(tmp_path: Path) -> None:
     chapter_file(tmp_path, "a", "Riverside", WEEKLY)
-    chapter_file(tmp_path, "b", "riverside ")
-    with pytest.raises(ConfigError, match="also the name in") as info:
-        load_folder(tmp_path)
-    assert "b.toml" in str(info.value)
+    second = chapter_file(tmp_path, "b", "riverside ")
+    chapters = load_folder(tmp_path)
+    assert list(chapters.by_name) == ["Riverside"]  # the first file keeps the name
+    assert list(chapters.refused) == [second]
+    assert "also the name in" in chapters.refused[second]
+    assert str(second) in chapters.refused[second]
     with pytest.raises(ConfigError, match="not a folder"):
         load_folder(tmp_path / "a.toml")
     empty = tmp_path / "empty"
@@ -209,11 +211,13 @@ def test_a_rule_firing_too_often_is_refused_at_once_naming_the_file(
     bad = chapter_file(tmp_path, "bad", "Bad", f'[schedule]\nrrule = "{rule}"\nstart = "07:00"\n')
     chapter_file(tmp_path, "good", "Good", WEEKLY)
     began = time.monotonic()
-    code, _, err = check(capsys, tmp_path)
+    code, out, err = check(capsys, tmp_path)
     assert code == 2
     assert err.strip().splitlines() == [err.strip()]
     assert str(bad) in err
     assert message in err
+    assert "Good (" in out  # the good chapter beside it is still checked and listed
+    assert "1 chapters ok, 1 refused" in out
     code, err = config_check(capsys, bad)
     assert code == 2
     assert message in err
@@ -304,3 +308,32 @@ def test_the_scheduler_never_sends_two_bots_to_one_chapter_at_once(
     claims.engine.dispose()
     assert len(sent) == meetings
     assert most == 1
+
+
+def test_a_bad_chapter_file_never_stops_the_other_chapters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One organiser's broken file (here a rule firing every second, which once hung the whole
+    region) is refused on its own: the scheduler queues the good chapter's meeting, and
+    `fleet status` names the refused file in one line and shows the rest."""
+    folder = tmp_path / "chapters"
+    folder.mkdir()
+    bad = chapter_file(
+        folder, "bad", "Bad", '[schedule]\nrrule = "FREQ=SECONDLY"\nstart = "07:00"\n'
+    )
+    chapter_file(folder, "good", "Good", WEEKLY)
+    chapters = load_folder(folder)
+    assert list(chapters.by_name) == ["Good"]
+    assert list(chapters.refused) == [bad]
+    claims = Claims(create_engine("", tmp_path), lease_s=60)
+    sent: list[str] = []
+    tuesday = datetime(2026, 12, 8, 6, 58, tzinfo=UTC)  # two minutes before Good meets
+    Scheduler(chapters, claims, sent.append).tick(tuesday.timestamp())
+    claims.engine.dispose()
+    assert sent == ["Good@2026-12-08T07:00:00Z"]
+    code = main(["fleet", "status", "--chapters", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert err.strip().splitlines() == [err.strip()]
+    assert str(bad) in err
+    assert "the other chapters go on" in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import zoneinfo
 from datetime import UTC, datetime
 
@@ -56,5 +57,8 @@ def _check(args: argparse.Namespace) -> int:
         if not found:
             # A rule's UNTIL or COUNT has passed: valid (it met from its anchor), but over.
             print(f"  no meeting in the two years from {after:%Y-%m-%d %H:%M %Z}")
-    print(f"{len(chapters.by_name)} chapters ok")
-    return 0
+    for reason in chapters.refused.values():
+        print(reason, file=sys.stderr)
+    refused = f", {len(chapters.refused)} refused" if chapters.refused else ""
+    print(f"{len(chapters.by_name)} chapters ok{refused}")
+    return 2 if chapters.refused else 0

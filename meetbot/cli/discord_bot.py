@@ -69,15 +69,14 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_region(args: argparse.Namespace) -> int:
-    from meetbot.cli.fleet import claims_of
-    from meetbot.fleet.chapters import load_folder
+    from meetbot.cli.fleet import chapters_of, claims_of
     from meetbot.fleet.invites import Invitations
     from meetbot.publishers.discord_fleet import run_region_bot
     from meetbot.publishers.discord_service import bot_token
     from meetbot.publishers.outbox import Outbox
     from meetbot.store import Store
 
-    chapters = load_folder(args.chapters)
+    chapters = chapters_of(args)
     settings = list(chapters.by_name.values())
     bot_token(settings[0])
     claims = claims_of(chapters, lease_s=60.0)

@@ -111,7 +111,16 @@ def chapters_of(args: argparse.Namespace) -> Chapters:
     folder = args.chapters or os.environ.get("MEETBOT_CHAPTERS")
     if not folder:
         raise ConfigError("give the folder of chapter files: --chapters DIR or MEETBOT_CHAPTERS")
-    return load_folder(folder)
+    chapters = load_folder(folder)
+    for reason in chapters.refused.values():
+        # The other chapters go on; this one is said once, where the operator looks.
+        print(
+            f"meetbot: refused {reason}; the other chapters go on, this one meets once its file "
+            "is mended and this command restarted",
+            file=sys.stderr,
+            flush=True,
+        )
+    return chapters
 
 
 def claims_of(chapters: Chapters, lease_s: float) -> Claims:

@@ -1,13 +1,16 @@
 """A region's chapters: one folder of chapter files, every name once.
 
 The scheduler, every worker and the Discord bot read the same folder (deployed beside them), so
-a job names only its chapter and the worker finds the rest here.
+a job names only its chapter and the worker finds the rest here. A file that fails its checks is
+refused on its own, with its one-line reason, and the other chapters meet as planned: one
+organiser's typo never stops a region (every reader refuses the same files, so the scheduler
+never queues a meeting the workers cannot run).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -19,10 +22,12 @@ from meetbot.errors import ConfigError
 
 @dataclass(frozen=True, slots=True)
 class Chapters:
-    """Settings by chapter name, loaded from every *.toml of one folder."""
+    """Settings by chapter name, loaded from every *.toml of one folder, and the files refused
+    (path -> the one-line reason)."""
 
     folder: Path
     by_name: Mapping[str, Settings]
+    refused: Mapping[Path, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.by_name:
@@ -66,20 +71,31 @@ class Chapters:
 
 
 def load_folder(folder: str | Path, env: Mapping[str, str] | None = None) -> Chapters:
-    """Load and check every chapter file; the first problem is one line naming the file."""
+    """Load and check every chapter file. A file with a problem is refused (its reason is one
+    line naming it) and the rest load; only a folder with no good file at all is an error."""
     root = Path(folder)
     if not root.is_dir():
         raise ConfigError(f"{root}: not a folder; give the folder that holds the chapter files")
     by_name: dict[str, Settings] = {}
+    refused: dict[Path, str] = {}
     seen: dict[str, Path] = {}
     for path in sorted(root.glob("*.toml")):
-        settings = config.load(path, env=env)
+        try:
+            settings = config.load(path, env=env)
+        except ConfigError as exc:
+            refused[path] = str(exc)
+            continue
         key = settings.chapter.name.casefold().strip()
         if key in seen:
-            raise ConfigError(
+            refused[path] = (
                 f"{path}: chapter.name {settings.chapter.name!r} is also the name in "
                 f"{seen[key]}; every chapter needs its own name (it keys sessions and jobs)"
             )
+            continue
         seen[key] = path
         by_name[settings.chapter.name] = settings
-    return Chapters(root, by_name)
+    if refused and not by_name:
+        first = next(iter(refused.values()))
+        more = f" (and {len(refused) - 1} more file(s) refused)" if len(refused) > 1 else ""
+        raise ConfigError(first + more)
+    return Chapters(root, by_name, refused)
