@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from meetbot.domain.record import SessionRecord
 from meetbot.domain.states import Attendance
+from meetbot.language import ENGLISH, Language
 from reports import wording
 from reports.chart import chart_png
 from reports.post import Attachment, Audience, Post
@@ -99,33 +100,61 @@ def comparison(
     )
 
 
-def table(summaries: Sequence[MeetingFigures], min_group: int, timezone: str) -> list[str]:
+def table(
+    summaries: Sequence[MeetingFigures], min_group: int, timezone: str, lang: Language = ENGLISH
+) -> list[str]:
     """A fixed-width table (one row per session) that reads the same in a code block and a file."""
-    rows: list[tuple[str, ...]] = [("date", "attendance", "late", "listening", "turns", "visitors")]
+    # TRANSLATORS: column headings of a fixed-width table: short, lower case where usual.
+    headings = (
+        lang.gettext("date"),
+        lang.gettext("attendance"),
+        lang.gettext("late"),
+        lang.gettext("listening"),
+        lang.gettext("turns"),
+        lang.gettext("visitors"),
+    )
+    rows: list[tuple[str, ...]] = [headings]
     for s in summaries:
         rows.append(
             (
-                wording.short_date(s.started_at, timezone),
-                wording.percent(s.attendance_rate),
-                str(s.late),
-                wording.percent(room_listening(s, min_group)),
-                str(s.member_turns),
-                str(len(s.visitors)),
+                wording.short_date(s.started_at, timezone, lang),
+                wording.percent(s.attendance_rate, lang),
+                lang.number(s.late),
+                wording.percent(room_listening(s, min_group), lang),
+                lang.number(s.member_turns),
+                lang.number(len(s.visitors)),
             )
         )
     return aligned(rows)
 
 
-def trends(summaries: Sequence[MeetingFigures], min_group: int) -> list[str]:
+def trends(
+    summaries: Sequence[MeetingFigures], min_group: int, lang: Language = ENGLISH
+) -> list[str]:
     first, last = summaries[0], summaries[-1]
     visitors = sum(len(s.visitors) for s in summaries)
+    listening = (room_listening(first, min_group), room_listening(last, min_group))
     return [
-        f"Attendance: {_change(first.attendance_rate, last.attendance_rate)}",
-        "Room listening: "
-        + _change(room_listening(first, min_group), room_listening(last, min_group)),
-        f"Late arrivals: {first.late} → {last.late}",
-        f"Member turns: {first.member_turns} → {last.member_turns}",
-        f"Visitors: {wording.plural(visitors, 'visitor')} over these sessions",
+        lang.gettext(
+            "Attendance: {change}",
+            change=_change(first.attendance_rate, last.attendance_rate, lang),
+        ),
+        lang.gettext("Room listening: {change}", change=_change(*listening, lang)),
+        lang.gettext(
+            "Late arrivals: {first} → {last}",
+            first=lang.number(first.late),
+            last=lang.number(last.late),
+        ),
+        lang.gettext(
+            "Member turns: {first} → {last}",
+            first=lang.number(first.member_turns),
+            last=lang.number(last.member_turns),
+        ),
+        lang.ngettext(
+            "Visitors: {count} visitor over these sessions",
+            "Visitors: {count} visitors over these sessions",
+            visitors,
+        ),
     ]
 
 
@@ -191,12 +220,20 @@ def _cell_name(name: str, width: int | None) -> str:
     return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
-def _change(before: float | None, after: float | None) -> str:
+def _change(before: float | None, after: float | None, lang: Language) -> str:
+    figures = f"{wording.percent(before, lang)} → {wording.percent(after, lang)}"
     if before is None or after is None:
-        return f"{wording.percent(before)} → {wording.percent(after)}"
+        return figures
     delta = int(after + 0.5) - int(before + 0.5)
     if delta == 0:
-        how = "steady"
-    else:
-        how = f"{'up' if delta > 0 else 'down'} {abs(delta)} point{'s' if abs(delta) != 1 else ''}"
-    return f"{wording.percent(before)} → {wording.percent(after)} ({how})"
+        return lang.gettext("{figures} (steady)", figures=figures)
+    if delta > 0:
+        return lang.ngettext(
+            "{figures} (up {count} point)", "{figures} (up {count} points)", delta, figures=figures
+        )
+    return lang.ngettext(
+        "{figures} (down {count} point)",
+        "{figures} (down {count} points)",
+        -delta,
+        figures=figures,
+    )

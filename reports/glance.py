@@ -22,6 +22,7 @@ from matplotlib.patches import Patch
 from meetbot.domain.record import Attendee, SessionRecord
 from meetbot.domain.scoring import Stretch
 from meetbot.domain.states import Attendance, State, TurnKind
+from meetbot.language import ENGLISH, Language
 from reports import canvas, listening_minutes, meeting_band, palette, wording
 from reports.organiser import attendee_order
 from reports.summary import (
@@ -75,16 +76,29 @@ def _plan(record: SessionRecord, min_group: int) -> _Plan:
     return _Plan(s, min_group, detail, states, minutes)
 
 
-def meeting_glance(record: SessionRecord, *, timezone: str = "UTC", min_group: int = 5) -> Glance:
-    """The picture as PNG bytes with its size and a text alternative."""
+def meeting_glance(
+    record: SessionRecord, *, timezone: str = "UTC", min_group: int = 5, lang: Language = ENGLISH
+) -> Glance:
+    """The picture as PNG bytes with its size and a text alternative in `lang` (the picture's
+    own labels are English still)."""
     plan = _plan(record, min_group)
     fig = _figure(record, plan, timezone)
     width, height = (int(v * canvas.DPI + 0.5) for v in fig.get_size_inches())
-    alt = (
-        f"Timeline of the meeting: {wording.plural(len(record.turns), 'turn')} and "
-        f"{wording.plural(len(record.attendees), 'person', 'people')}, when each was there"
-        + (", and the room's listening per minute." if plan.room else ".")
-    )
+    turns = lang.ngettext("{count} turn", "{count} turns", len(record.turns))
+    people = lang.ngettext("{count} person", "{count} people", len(record.attendees))
+    if plan.room:
+        alt = lang.gettext(
+            "Timeline of the meeting: {turns} and {people}, when each was there, and the room's "
+            "listening per minute.",
+            turns=turns,
+            people=people,
+        )
+    else:
+        alt = lang.gettext(
+            "Timeline of the meeting: {turns} and {people}, when each was there.",
+            turns=turns,
+            people=people,
+        )
     return Glance(canvas.png(fig), width, height, alt)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import jinja2
 
 from meetbot.domain.record import SessionRecord
+from meetbot.language import SOURCE, Language
 from reports.canvas import data_uri
 from reports.chart import chart_png
 from reports.glance import meeting_glance
@@ -35,12 +36,22 @@ def html_report(
     *,
     timezone: str = "UTC",
     min_group: int = 5,
+    language: str = SOURCE,
 ) -> str:
-    """One HTML document; `history` (earlier sessions) adds the over-time table and chart."""
-    report = organiser_report(record, history, timezone=timezone, min_group=min_group)
+    """One HTML document in `language`; `history` (earlier sessions) adds the over-time table
+    and chart."""
+    lang = Language.of(language)
+    report = organiser_report(
+        record, history, timezone=timezone, min_group=min_group, language=lang.tag
+    )
     sessions = chronological([*(r for r in history if r.session_id != record.session_id), record])
     chart_uri = data_uri(chart_png(sessions, timezone=timezone, min_group=min_group))
-    glance = meeting_glance(record, timezone=timezone, min_group=min_group)
+    glance = meeting_glance(record, timezone=timezone, min_group=min_group, lang=lang)
     return _ENV.get_template("session.html.j2").render(
-        r=report, chart_uri=chart_uri, glance=glance, glance_uri=data_uri(glance.png)
+        r=report,
+        chart_uri=chart_uri,
+        glance=glance,
+        glance_uri=data_uri(glance.png),
+        lang_tag=lang.tag,
+        _=lang.gettext,
     )

@@ -3,7 +3,7 @@
 Both renderers show exactly these rows, so the two formats never disagree. Attendees are listed
 members first, then substitutes and visitors, alphabetically within each: never by score.
 Scores and each person's observed share appear only when the group is large enough
-(`min_group`), as in the lead comparison.
+(`min_group`), as in the lead comparison. Every word is in the report's language.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from datetime import timedelta
 
 from meetbot.domain.record import Attendee, SessionRecord, Turn
 from meetbot.domain.states import Attendance, TurnKind
+from meetbot.language import N_, SOURCE, Language
 from reports import wording
 from reports.card import attendance_words, explanation
 from reports.comparison import room_listening, table, trends
 from reports.summary import chronological, is_member, observed_share, represented, summarize
 
 # Mirrors the formula documented in meetbot/domain/scoring.py; keep the two in step.
-FORMULA = (
+FORMULA = N_(
     "Listening score = 100 × time engaged ÷ time that could be judged, counted only while "
     "OTHER members (the feature presenter included) had the floor and the person was "
     "connected. Looking away, an empty chair and camera-off count as not attentive; moments "
@@ -28,7 +29,7 @@ FORMULA = (
     "out too. The chair's remarks and the person's own turn do not count. Too little judged "
     "time gives “not enough data”, never zero. Visitors and substitutes are not scored."
 )
-OBSERVED = (
+OBSERVED = N_(
     "Observed = the share of the time a person was connected that meetbot had their picture "
     "and could tell what it showed. Where the meeting client shows only some people at a time, "
     "meetbot pages through the gallery and the others are out of view in turn; time not "
@@ -36,7 +37,11 @@ OBSERVED = (
     "anywhere else."
 )
 _GROUP_ORDER = {Attendance.SUBSTITUTE: 1, Attendance.VISITOR: 2}
-_KIND_WORDS = {TurnKind.MEMBER: "member", TurnKind.FEATURE: "feature", TurnKind.CHAIR: "chair"}
+_KIND_WORDS = {
+    TurnKind.MEMBER: N_("member"),
+    TurnKind.FEATURE: N_("feature"),
+    TurnKind.CHAIR: N_("chair"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +78,8 @@ class OrganiserReport:
     history_table: tuple[str, ...]  # fixed-width lines, empty without history
     history_trends: tuple[str, ...]
     notes: tuple[str, ...]
-    formula: str = FORMULA
-    observed: str = OBSERVED
+    formula: str
+    observed: str
 
 
 def organiser_report(
@@ -83,51 +88,76 @@ def organiser_report(
     *,
     timezone: str = "UTC",
     min_group: int = 5,
+    language: str = SOURCE,
 ) -> OrganiserReport:
+    lang = Language.of(language)
     s = summarize(record)
     start, end = record.started_at, record.started_at + timedelta(seconds=record.duration_s)
     scores_shown = s.members >= min_group
     listening = room_listening(s, min_group)
+    n = lang.number
+    presenters = [wording.plain_name(p) for p in s.feature_presenters]
     facts = [
-        ("Length", wording.duration(record.duration_s)),
-        ("Members there", f"{s.attended} of {s.attended + s.covered + s.absent}"),
-        ("Attendance rate", wording.percent(s.attendance_rate)),
-        ("Late", str(s.late)),
-        ("Left early", str(s.left_early)),
-        ("Represented by a substitute", str(s.covered)),
-        ("Absent", str(s.absent)),
-        ("Visitors", str(len(s.visitors))),
-        ("Member turns", str(s.member_turns)),
-        ("Feature", wording.joined([wording.plain_name(p) for p in s.feature_presenters]) or "—"),
-        ("Room listening", wording.percent(listening)),
+        (lang.gettext("Length"), wording.duration(record.duration_s, lang)),
+        (
+            lang.gettext("Members there"),
+            lang.gettext(
+                "{part} of {whole}", part=n(s.attended), whole=n(s.attended + s.covered + s.absent)
+            ),
+        ),
+        (lang.gettext("Attendance rate"), wording.percent(s.attendance_rate, lang)),
+        (lang.gettext("Late"), n(s.late)),
+        (lang.gettext("Left early"), n(s.left_early)),
+        (lang.gettext("Represented by a substitute"), n(s.covered)),
+        (lang.gettext("Absent"), n(s.absent)),
+        (lang.gettext("Visitors"), n(len(s.visitors))),
+        (lang.gettext("Member turns"), n(s.member_turns)),
+        (lang.gettext("Feature"), wording.joined(presenters, lang) or "—"),
+        (lang.gettext("Room listening"), wording.percent(listening, lang)),
     ]
     notes = list(record.notes)
     if not record.complete:
-        notes.insert(0, "Rebuilt from checkpoints after an interruption: figures may be partial.")
+        notes.insert(
+            0,
+            lang.gettext("Rebuilt from checkpoints after an interruption: figures may be partial."),
+        )
     if not scores_shown:
         notes.append(
-            "Individual scores and observed shares are not shown: the group has fewer than "
-            f"{min_group} members."
+            lang.ngettext(
+                "Individual scores and observed shares are not shown: the group has fewer than "
+                "{count} member.",
+                "Individual scores and observed shares are not shown: the group has fewer than "
+                "{count} members.",
+                min_group,
+            )
         )
     past = [r for r in history if r.session_id != record.session_id]
     summaries = [summarize(r) for r in chronological([*past, record])] if past else []
+    date = wording.long_date(start, timezone, lang)
     return OrganiserReport(
-        title=f"{wording.plain_name(record.chapter)} — {wording.long_date(start, timezone)}",
-        when=(
-            f"{wording.long_date(start, timezone)}, {wording.clock(start, timezone)}–"
-            f"{wording.clock(end, timezone)} ({timezone})"
+        title=f"{wording.plain_name(record.chapter)} — {date}",
+        when=lang.gettext(
+            "{date}, {start}–{end} ({timezone})",
+            date=date,
+            start=wording.clock(start, timezone, lang),
+            end=wording.clock(end, timezone, lang),
+            timezone=timezone,
         ),
         session_id=record.session_id,
         facts=tuple(facts),
         attendees=tuple(
-            _attendee_row(record, a, scores_shown, timezone)
+            _attendee_row(record, a, scores_shown, timezone, lang)
             for a in sorted(record.attendees, key=attendee_order)
         ),
         scores_shown=scores_shown,
-        turns=tuple(_turn_row(record, t, timezone) for t in sorted(record.turns, key=_turn_key)),
-        history_table=tuple(table(summaries, min_group, timezone)) if summaries else (),
-        history_trends=tuple(trends(summaries, min_group)) if summaries else (),
+        turns=tuple(
+            _turn_row(record, t, timezone, lang) for t in sorted(record.turns, key=_turn_key)
+        ),
+        history_table=tuple(table(summaries, min_group, timezone, lang)) if summaries else (),
+        history_trends=tuple(trends(summaries, min_group, lang)) if summaries else (),
         notes=tuple(notes),
+        formula=lang.gettext(FORMULA),
+        observed=lang.gettext(OBSERVED),
     )
 
 
@@ -139,39 +169,41 @@ def attendee_order(a: Attendee) -> tuple[int, str]:
 
 
 def _attendee_row(
-    record: SessionRecord, a: Attendee, scores_shown: bool, timezone: str
+    record: SessionRecord, a: Attendee, scores_shown: bool, timezone: str, lang: Language
 ) -> AttendeeRow:
-    attendance = attendance_words(a)
+    attendance = attendance_words(a, lang=lang)
     if a.attendance in (Attendance.ABSENT, Attendance.OPTED_OUT) or represented(a):
         blank = "—"
         return AttendeeRow(wording.plain_name(a.person), attendance, *[blank] * 8)
     value = a.score.value if a.score is not None else None
+    score = lang.number(int(value + 0.5)) if value is not None else lang.gettext("no data")
     return AttendeeRow(
         person=wording.plain_name(a.person),
         attendance=attendance,
-        joined=_at(record, a.joined_at, timezone),
-        left=_at(record, a.left_at, timezone),
-        present=wording.duration(a.present_s),
-        camera_on=wording.duration(a.camera_on_s),
-        own_turn=wording.duration(a.own_turn_s) if a.turns else "—",
-        observed=_observed(a) if scores_shown else "—",
-        score=(str(int(value + 0.5)) if value is not None else "no data") if scores_shown else "—",
-        explanation=explanation(a.score) if scores_shown else "",
+        joined=_at(record, a.joined_at, timezone, lang),
+        left=_at(record, a.left_at, timezone, lang),
+        present=wording.duration(a.present_s, lang),
+        camera_on=wording.duration(a.camera_on_s, lang),
+        own_turn=wording.duration(a.own_turn_s, lang) if a.turns else "—",
+        observed=_observed(a, lang) if scores_shown else "—",
+        score=score if scores_shown else "—",
+        explanation=explanation(a.score, lang) if scores_shown else "",
     )
 
 
-def _observed(a: Attendee) -> str:
+def _observed(a: Attendee, lang: Language) -> str:
     share = observed_share(a)
-    return wording.percent(None if share is None else 100 * share)
+    return wording.percent(None if share is None else 100 * share, lang)
 
 
-def _turn_row(record: SessionRecord, t: Turn, timezone: str) -> TurnRow:
-    speaker = t.person or t.label or "unidentified"
+def _turn_row(record: SessionRecord, t: Turn, timezone: str, lang: Language) -> TurnRow:
+    speaker = t.person or t.label or lang.gettext("unidentified")
+    kind = _KIND_WORDS.get(t.kind)
     return TurnRow(
-        at=_at(record, t.start, timezone),
+        at=_at(record, t.start, timezone, lang),
         speaker=wording.plain_name(speaker),
-        kind=_KIND_WORDS.get(t.kind, str(t.kind)),
-        length=wording.duration(t.duration),
+        kind=lang.gettext(kind) if kind else str(t.kind),
+        length=wording.duration(t.duration, lang),
     )
 
 
@@ -179,7 +211,7 @@ def _turn_key(t: Turn) -> tuple[float, float]:
     return (t.start, t.end)
 
 
-def _at(record: SessionRecord, offset: float | None, timezone: str) -> str:
+def _at(record: SessionRecord, offset: float | None, timezone: str, lang: Language) -> str:
     if offset is None:
         return "—"
-    return wording.clock(record.started_at + timedelta(seconds=offset), timezone)
+    return wording.clock(record.started_at + timedelta(seconds=offset), timezone, lang)

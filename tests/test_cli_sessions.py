@@ -54,6 +54,19 @@ def test_report_writes_html_markdown_and_csv(
     assert "Chloé Martin" in html
 
 
+def test_report_files_are_in_the_chapters_language(
+    stored: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEETBOT_CHAPTER__LANGUAGE", "it")
+    assert main(["report", stored[-1], "--out", str(tmp_path)]) == 0
+    html = (tmp_path / stored[-1] / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="it">' in html
+    assert "<h2>L'incontro a colpo d'occhio</h2>" in html.replace("&#39;", "'")
+    markdown = (tmp_path / stored[-1] / "report.md").read_text(encoding="utf-8")
+    assert "## Informazioni su questi dati" in markdown
+    assert "martedì 3 marzo 2026" in markdown
+
+
 def test_report_print_keeps_individual_figures_back_as_the_chapter_says(
     stored: list[str],
     tmp_path: Path,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 import records
 from english_left import leftovers
+from html_text import visible
 
 import reports
 from meetbot.language import shipped
@@ -74,3 +75,33 @@ def test_a_german_recap_and_card_read_as_german() -> None:
 def test_a_language_not_shipped_is_refused() -> None:
     with pytest.raises(ValueError, match=r"does not speak 'tlh'"):
         reports.recap(records.chapter_session(), language="tlh")
+
+
+@pytest.mark.parametrize("tag", OTHERS)
+def test_the_organisers_reports_have_no_english_left(tag: str) -> None:
+    tz = records.TIMEZONE
+    full = (records.chapter_session(), records.earlier_sessions())
+    small = (records.small_session(), ())  # too few for scores: the note that says so
+    pages, files = [], []
+    for record, history in (full, small):
+        page = reports.html_report(record, history, timezone=tz, language=tag)
+        assert f'<html lang="{tag}">' in page
+        pages.append(visible(page))
+        files.append(reports.markdown_report(record, history, timezone=tz, language=tag))
+    assert leftovers("\n".join(pages), tag) == []
+    assert leftovers("\n".join(files), tag) == []
+
+
+def test_a_german_report_reads_as_german() -> None:
+    page = reports.html_report(
+        records.chapter_session(),
+        records.earlier_sessions(),
+        timezone=records.TIMEZONE,
+        language="de",
+    )
+    text = visible(page)
+    assert "Dienstag, 3. März 2026" in text
+    assert "Uhr (Europe/London)" in text
+    for heading in ("Überblick", "Das Treffen auf einen Blick", "Zu diesen Zahlen"):
+        assert f"<h2>{heading}</h2>" in page
+    assert "Aufmerksamkeitswert = 100 × aufmerksame Zeit ÷ beurteilbare Zeit" in text

@@ -9,10 +9,10 @@ Records come from the real pipeline (tests/scripted_meeting.py), as the other re
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 
 import pytest
 import records
+from html_text import visible
 from scripted_meeting import Connection, record
 
 import reports
@@ -43,21 +43,6 @@ def gallery_meeting() -> SessionRecord:
     return record("2026-03-10-paging", chapter, start, script, 1000.0)
 
 
-class Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def text_of(html: str) -> str:
-    parser = Text()
-    parser.feed(html)
-    return " ".join(parser.parts)
-
-
 def by_person(meeting: SessionRecord) -> dict[str, float | None]:
     return {a.person: observed_share(a) for a in meeting.attendees}
 
@@ -82,7 +67,7 @@ def test_the_organiser_report_shows_it_per_person_and_says_it_counts_against_nob
     assert rows == {"Amy": "100%", "Bea": "50%", "Cid": "100%", "Dee": "50%", "Eli": "100%",
                     "Fay": "—"}  # fmt: skip
     md = reports.markdown_report(meeting, min_group=5)
-    html = text_of(reports.html_report(meeting, min_group=5))
+    html = visible(reports.html_report(meeting, min_group=5))
     for text in (md, html):
         assert "Observed" in text
         assert "never counted against anyone" in text
@@ -97,7 +82,7 @@ def test_small_groups_get_no_individual_shares() -> None:
         report = organiser_report(meeting, min_group=min_group)
         assert {r.observed for r in report.attendees} == {"—"}
         md = reports.markdown_report(meeting, min_group=min_group)
-        html = text_of(reports.html_report(meeting, min_group=min_group))
+        html = visible(reports.html_report(meeting, min_group=min_group))
         for text in (md, html):
             assert "Observed" not in text
             assert "observed shares are not shown" in text

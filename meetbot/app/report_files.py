@@ -27,9 +27,14 @@ def write_report_files(
     folder = report_dir(settings) / record.session_id
     tz = settings.chapter.timezone
     group = settings.reports.min_group_for_detail
+    lang = settings.chapter.language
     files = {
-        "report.html": reports.html_report(record, history, timezone=tz, min_group=group),
-        "report.md": reports.markdown_report(record, history, timezone=tz, min_group=group),
+        "report.html": reports.html_report(
+            record, history, timezone=tz, min_group=group, language=lang
+        ),
+        "report.md": reports.markdown_report(
+            record, history, timezone=tz, min_group=group, language=lang
+        ),
         "attendees.csv": reports.csv_report(record, timezone=tz),
     }
     paths = []
