@@ -8,8 +8,10 @@
 - `wire`: what the page scripts post, typed for Python; `parse` drops what does not fit.
   `to_page`: what Python tells them (settings, page facts, pause/resume).
 - `profiles/`: one table of selectors and page facts per client.
-- `room.Room`: the page's messages as domain events; `janus_signals` reads the Janus VideoRoom
-  signalling, `page_roster` the page's participant list and tiles (and who is on screen).
+- readers turn the profile's messages into typed `changes` and import nothing from the room:
+  `janus_tap` the Janus VideoRoom signalling, `dom_reader` the page's participant list and tiles
+  (and, in tiles mode, how long each person is on screen).
+- `room.Room`: the page's messages as domain events; `Room.apply` is where the changes land.
 - `connector.BrowserConnector`: the Connector, with recovery.
 
 Imported by name, like the other connectors: Playwright loads only when a browser is used.

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Self
 
 from meetbot.config.schema import Capture, Settings
 from meetbot.connectors.base import Clock, Connector, Emit, TrackSink
-from meetbot.connectors.browser import profiles
+from meetbot.connectors.browser import janus_tap, profiles, wire
 from meetbot.connectors.browser.arrivals import Arrival, Lost, PictureReady
 from meetbot.connectors.browser.people import Signal
 from meetbot.connectors.browser.profiles import Action, Step
@@ -189,19 +189,18 @@ class BrowserConnector:
                         arrival = await tab.queue.get()
                 except TimeoutError:
                     continue
-                if not isinstance(arrival, dict):
-                    tab.take(
-                        getattr(arrival, "track_id", "")
-                    )  # pictures before the session: dropped
+                if isinstance(arrival, PictureReady):  # pictures before the session: dropped
+                    tab.take(arrival.track_id)
+                    continue
+                if isinstance(arrival, Lost):
                     continue
                 kept.append(arrival)
-                data = arrival.get("data")
-                janus = self.profile.roster is profiles.Roster.JANUS
-                if janus and arrival.get("type") == "janus" and isinstance(data, dict):
-                    if data.get("videoroom") == "joined":
+                message = wire.parse(arrival)
+                if self.profile.roster is profiles.Roster.JANUS and isinstance(message, wire.Janus):
+                    if janus_tap.admits(message.data):
                         break
-                    if "error_code" in data:
-                        error = str(data.get("error", data["error_code"]))
+                    error = janus_tap.refusal(message.data)
+                    if error is not None:
                         raise _refusal(self.profile.name, error, self.settings.meeting.room)
         finally:
             for arrival in reversed(kept):  # back in front of what came since, in order

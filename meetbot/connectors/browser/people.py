@@ -33,4 +33,9 @@ class Person:
 
     @property
     def pid(self) -> ParticipantId:
-        return ParticipantId(f"web:{self.key}")
+        return pid_of(self.key)
+
+
+def pid_of(key: str) -> ParticipantId:
+    """The domain's id of the person the platform knows as `key`."""
+    return ParticipantId(f"web:{key}")
