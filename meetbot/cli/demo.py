@@ -96,7 +96,7 @@ def _demo(args: argparse.Namespace) -> int:
                 Path(args.meeting_only).write_text(json.dumps(ids), encoding="utf-8")
                 return 0
         else:
-            ids = _meetings_in_sandbox(args)
+            ids = _meetings_in_sandbox(args, settings)
     except KeyboardInterrupt:
         if not args.meeting_only:  # the outer command says it, once
             _say_what_was_kept(settings, since)
@@ -132,7 +132,29 @@ def _say_what_was_kept(settings: Settings, since: datetime) -> None:
         print("meetbot: the demo was interrupted before a session began", file=sys.stderr)
 
 
-def _meetings_in_sandbox(args: argparse.Namespace) -> list[str]:
+def _failed(settings: Settings, returncode: int) -> str:
+    """Why the demo meeting may have failed: a demo killed (kill -9) leaves its session marked
+    running, which the user should hear about before Janus or unshare are blamed."""
+    from meetbot import app
+    from meetbot.store import SessionStatus
+
+    said = f"the demo meeting failed (exit {returncode}); the lines above say why"
+    with app.open_store(settings) as store:
+        left = [
+            s.session_id
+            for s in store.list_sessions(chapter=settings.chapter.name)
+            if s.status is SessionStatus.RUNNING
+        ]
+    if not left:
+        return f"{said}. It needs Janus (scripts/setup installs it) and unshare (util-linux)"
+    return (
+        f"{said}. Demo session {left[0]} is still marked running: an earlier demo was stopped "
+        f"before it could save it (or is still running). Once no demo runs, `meetbot report "
+        f"{left[0]}` recovers it; `meetbot sessions` lists every session"
+    )
+
+
+def _meetings_in_sandbox(args: argparse.Namespace, settings: Settings) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="meetbot-demo-") as tmp:
         result = Path(tmp) / "sessions.json"
         command = [
@@ -174,9 +196,6 @@ def _meetings_in_sandbox(args: argparse.Namespace) -> list[str]:
         if interrupted and (returncode != 0 or not result.exists()):
             raise KeyboardInterrupt
         if returncode != 0 or not result.exists():
-            raise ConnectError(
-                f"the demo meeting failed (exit {returncode}); the lines above say why. "
-                "It needs Janus (scripts/setup installs it) and unshare (util-linux)"
-            )
+            raise ConnectError(_failed(settings, returncode))
         ids: list[str] = json.loads(result.read_text(encoding="utf-8"))
         return ids
