@@ -6,6 +6,8 @@ caught here instead (tests/english_left.py).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import records
 from english_left import leftovers
@@ -29,6 +31,10 @@ CARD_PEOPLE = (
 )
 
 
+# "46 Sek.." : an abbreviation's stop must also end the sentence (German durations).
+_DOUBLED_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
+
+
 def text(post: Post) -> str:
     fields = [f"{f.name}\n{f.value}" for f in post.fields]
     return "\n".join([post.title, post.body, *fields, post.footer])
@@ -46,7 +52,9 @@ def test_a_recap_has_no_english_left(tag: str) -> None:
         reports.recap(records.chapter_session(), timezone=records.TIMEZONE, language=tag),
         reports.recap(records.small_session(), timezone="Asia/Tokyo", language=tag),
     ]
-    assert leftovers("\n".join(text(p) for p in posts), tag) == []
+    rendered = "\n".join(text(p) for p in posts)
+    assert leftovers(rendered, tag) == []
+    assert not _DOUBLED_STOP.search(rendered)
 
 
 @pytest.mark.parametrize("tag", OTHERS)
@@ -56,7 +64,9 @@ def test_every_kind_of_member_card_has_no_english_left(tag: str) -> None:
         reports.member_card(session, person, history, timezone=records.TIMEZONE, language=tag)
         for person in CARD_PEOPLE
     ]
-    assert leftovers("\n".join(text(c) for c in cards), tag) == []
+    rendered = "\n".join(text(c) for c in cards)
+    assert leftovers(rendered, tag) == []
+    assert not _DOUBLED_STOP.search(rendered)
 
 
 def test_a_german_recap_and_card_read_as_german() -> None:
@@ -90,6 +100,7 @@ def test_the_organisers_reports_have_no_english_left(tag: str) -> None:
         files.append(reports.markdown_report(record, history, timezone=tz, language=tag))
     assert leftovers("\n".join(pages), tag) == []
     assert leftovers("\n".join(files), tag) == []
+    assert not _DOUBLED_STOP.search("\n".join([*pages, *files]))
 
 
 def test_a_german_report_reads_as_german() -> None:
