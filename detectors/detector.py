@@ -17,7 +17,7 @@ import numpy.typing as npt
 from detectors.baseline import Baseline
 from detectors.faces import FaceFinder, FaceSearch
 from detectors.frame_quality import FreezeWatch, assess, thumbnail
-from detectors.gaze import eye_direction
+from detectors.gaze import eye_direction, eyes_shut
 from detectors.judgement import explain, judge, limits
 from detectors.plausibility import assess_fit
 from detectors.pose import head_pose
@@ -171,7 +171,10 @@ class Detector:
                 )  # fmt: skip
             return dataclasses.replace(measured, reason="implausible_fit", why=why)
         learned = self._baseline.ready
-        j = judge(pose.yaw, pose.pitch, gaze, rest, self._baseline.facing, s, learned=learned)
+        shut = gaze is None and eyes_shut(lm)
+        j = judge(
+            pose.yaw, pose.pitch, gaze, rest, self._baseline.facing, s, learned=learned, shut=shut
+        )
         lim = limits(s, learned)
         self._baseline.learn(at, pose.yaw, pose.pitch, gaze, speaking=speaking)
         # the ratio that decided: the line of sight when the eyes excused the head

@@ -36,10 +36,8 @@ def _eye_ratios(lm: Matrix, eye: tuple[int, int, int, int], iris: Matrix) -> tup
     return h, v, gap / width, width
 
 
-def eye_direction(lm: Matrix) -> tuple[float, float] | None:
-    """(yaw, pitch) of the eyes relative to the head in degrees, same signs as head pose."""
-    if len(lm) < 478:
-        return None
+def _both_eyes(lm: Matrix) -> tuple[float, float, float, float]:
+    """(h, v, openness) averaged over both eyes, and the narrower eye's width in px."""
     ratios = []
     for eye in _EYES:
         centre = (lm[eye[0], :2] + lm[eye[1], :2]) / 2
@@ -51,7 +49,23 @@ def eye_direction(lm: Matrix) -> tuple[float, float] | None:
     h = sum(r[0] for r in ratios) / 2
     v = sum(r[1] for r in ratios) / 2
     openness = sum(r[2] for r in ratios) / 2
-    width = min(r[3] for r in ratios)
+    return h, v, openness, min(r[3] for r in ratios)
+
+
+def eyes_shut(lm: Matrix) -> bool:
+    """Eyes wide enough to read whose lids are (nearly) shut: a blink, a laugh, or lids lowered
+    over a phone or notes. Eyes too small to read are not shut: nothing is known of them."""
+    if len(lm) < 478:
+        return False
+    _, _, openness, width = _both_eyes(lm)
+    return width >= MIN_EYE_PX and openness < _MIN_OPENNESS
+
+
+def eye_direction(lm: Matrix) -> tuple[float, float] | None:
+    """(yaw, pitch) of the eyes relative to the head in degrees, same signs as head pose."""
+    if len(lm) < 478:
+        return None
+    h, v, openness, width = _both_eyes(lm)
     if openness < _MIN_OPENNESS or width < MIN_EYE_PX:
         return None
 

@@ -15,9 +15,11 @@ Never 6-point iterative solvePnP: it flips between mirror solutions.
 face_mesh's landmarks still understate head turns: on rotated real faces the 2D fit's yaw gain
 was 0.86-0.92 (astronaut) and 0.79-0.84 (grace_hopper, held out) for |yaw| <= 45 degrees, so
 `head_pose` scales yaw by `yaw_gain`: the default 1.11 is the median over 22 people's faces
-re-rendered at known turns (bench/realfaces/calibrate.py; per person 1.01-1.23). Pitch is left
-at gain 1: those renders read a median 1.24, but they rotate face_mesh's own depth-compressed
-mesh, and on real photos of people facing the camera the pitch already spreads -18°..+11°.
+re-rendered at known turns (bench/realfaces/calibrate.py; per person 1.01-1.23). Pitch is
+returned as measured: a bowed head reads short too (35-45° down read -25..-30° on real photos),
+but the person's own level spreads -18°..+11°, so the pitch gain (1.1; renders of 22 people
+read 0.92-1.41) is applied to the bow from the person's baseline, in detectors.judgement,
+not to the absolute pitch.
 
 The canonical model (canonical_face_model.npz) is MediaPipe's face geometry data,
 Copyright The MediaPipe Authors, Apache License 2.0.

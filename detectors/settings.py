@@ -19,6 +19,8 @@ ALLOWED: dict[str, tuple[float, float]] = {
     "pitch_threshold_deg": (1, 90),
     "gaze_weight": (0, 5),
     "yaw_gain": (0.5, 3),
+    "pitch_gain": (0.5, 3),
+    "bowed_share": (0, 1),
     "pitch_level_deg": (-30, 30),
     "unlearned_margin_deg": (0, 30),
     "gaze_noise_deg": (0, 45),
@@ -58,6 +60,8 @@ class DetectorSettings:
     pitch_threshold_deg: float = 20.0  # head raised/lowered further than this = looking away
     yaw_gain: float = 1.11  # face_mesh understates head turns (bench/realfaces/calibrate.py)
     pitch_level_deg: float = -6.0  # the pitch face_mesh reads on a level head facing the camera
+    pitch_gain: float = 1.1  # face_mesh understates a bow from the person's level
+    bowed_share: float = 0.6  # bowed this share of the threshold + eyes down or shut: looking down
     unlearned_margin_deg: float = 5.0  # thresholds widened by this until the baseline is learned
     # --- eyes: a veto, never a reason on their own ---
     gaze_weight: float = 2.5  # the irises' sideways turn, times this, is added to the head's

@@ -20,8 +20,10 @@ S = DetectorSettings()
 CAMERA = Offsets(0.0, S.pitch_level_deg, 0.0, 0.0)
 
 
-def verdict(yaw: float, pitch: float, gaze: tuple[float, float] | None) -> tuple[bool, str]:
-    j = judge(yaw, pitch, gaze, CAMERA, CAMERA, S, learned=True)
+def verdict(
+    yaw: float, pitch: float, gaze: tuple[float, float] | None, *, shut: bool = False
+) -> tuple[bool, str]:
+    j = judge(yaw, pitch, gaze, CAMERA, CAMERA, S, learned=True, shut=shut)
     return j.away, j.reason
 
 
@@ -49,7 +51,40 @@ def test_eyes_alone_never_make_anyone_look_away() -> None:
 def test_eyes_do_not_excuse_a_head_pitched_down() -> None:
     # the up/down iris reading comes from the lids: it cannot clear someone reading a phone
     down = S.pitch_level_deg - S.pitch_threshold_deg - 8.0
-    assert verdict(0.0, down, (0.0, 25.0)) == (True, "head_pitch")
+    assert verdict(0.0, down, (0.0, 25.0)) == (True, "head_down")
+    assert verdict(0.0, S.pitch_level_deg + S.pitch_threshold_deg + 8.0, None) == (
+        True,
+        "head_pitch",
+    )
+
+
+def test_a_bowed_head_with_the_eyes_lowered_or_shut_is_looking_down() -> None:
+    # bowed 3/4 of the threshold (as judged, after the pitch gain): within it, but well down
+    bowed = S.pitch_level_deg - 0.75 * S.pitch_threshold_deg / S.pitch_gain
+    # lids shut over a phone: looking down, never "facing"; eyes too small to read say
+    # nothing, and the head within the threshold decides alone
+    assert verdict(0.0, bowed, None, shut=True) == (True, "head_down")
+    assert verdict(0.0, bowed, None) == (False, "facing")
+    # eyes lowered as well: head plus eyes pass the threshold
+    assert verdict(0.0, bowed, (0.0, -10.0)) == (True, "head_down")
+    # the same bow with the eyes back on the camera, or level within the irises' noise: engaged
+    assert verdict(0.0, bowed, (0.0, 10.0)) == (False, "facing")
+    assert verdict(0.0, bowed, (0.0, -S.gaze_noise_deg + 1.0)) == (False, "facing")
+
+
+def test_a_bow_is_judged_with_the_pitch_gain_and_a_raised_head_without() -> None:
+    # read 19° down from the level: 20.9° once the gain restores it, beyond the threshold
+    assert verdict(0.0, S.pitch_level_deg - 19.0, (0.0, 0.0)) == (True, "head_down")
+    assert verdict(0.0, S.pitch_level_deg + 19.0, (0.0, 0.0)) == (False, "facing")
+
+
+def test_a_head_bowed_a_little_stays_engaged_whatever_the_eyes() -> None:
+    # a laugh with the eyes shut, a nod: bowed less than bowed_share of the threshold
+    little = S.pitch_level_deg - 0.5 * S.pitch_threshold_deg / S.pitch_gain
+    assert verdict(0.0, little, None, shut=True) == (False, "facing")
+    assert verdict(0.0, little, (0.0, -8.0)) == (False, "facing")
+    # eyes alone, head level: never away
+    assert verdict(0.0, S.pitch_level_deg, (0.0, -30.0)) == (False, "facing")
 
 
 def test_first_sight_gives_the_doubt_to_the_person() -> None:

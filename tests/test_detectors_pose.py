@@ -82,6 +82,29 @@ def test_head_up_is_looking_away_by_pitch(astronaut: syn.PosableFace, renders: d
     assert abs(reading.pitch - astronaut.truth(0.0, 30.0).pitch) < YAW_TOLERANCE
 
 
+@pytest.mark.parametrize("bow", [30.0, 45.0])
+def test_a_bowed_head_reads_its_whole_bow_and_is_looking_down(
+    astronaut: syn.PosableFace, bow: float
+) -> None:
+    """face_mesh reads a bow ~0.8 of its size; the fitted pitch gain restores it (the bow from
+    the person's learned baseline), and a bowed head is looking down, at first sight too."""
+    level = astronaut.frame(0.0, 0.0, 160, CANVAS)
+    bowed = astronaut.frame(0.0, -bow, 160, CANVAS)
+    with Detector() as det:
+        for at in range(DetectorSettings().baseline_min_samples + 2):
+            det.observe(level, float(at), speaking=True)
+        learned = steady(det, bowed, 200.0)
+    with Detector() as det:
+        first = det.observe(bowed, 0.0)
+    truth = astronaut.truth(0.0, -bow).pitch - astronaut.truth(0.0, 0.0).pitch
+    assert learned.baseline_ready
+    assert learned.offset_pitch is not None
+    # the astronaut's own gain is ~1.2 (bench/realfaces/calibrate.py), the setting's lower
+    assert abs(learned.offset_pitch - truth) < 0.15 * bow
+    assert (learned.verdict, learned.reason) == (Verdict.LOOKING_AWAY, "head_down")
+    assert (first.verdict, first.reason) == (Verdict.LOOKING_AWAY, "head_down")
+
+
 @pytest.mark.parametrize("size", [48, 64])
 def test_small_faces_are_found(astronaut: syn.PosableFace, renders: dict, size: int) -> None:
     with Detector() as det:

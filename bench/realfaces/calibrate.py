@@ -4,7 +4,9 @@ Every frontal, engaged, single-face photo of the real-photo set (one per identit
 with many photos counts once) is re-rendered at known head turns by detectors.synthetic and
 measured with gains of 1. Per identity:
 - yaw gain / pitch gain: the least-squares factor that maps the measured turn (relative to the
-  same face's frontal render) onto the applied one;
+  same face's frontal render) onto the applied one; the pitch gain also apart for heads bowed
+  down (15-45°: what detectors.judgement applies, as `pitch_gain`, to a bow from the person's
+  baseline) and raised (15-25°);
 - level pitch: the pitch face_mesh reads on the photo itself (a level head facing the camera).
 The fitted values are the MEDIAN over identities (no face type drives them); the per-identity
 errors with those values are printed so an outlier is visible, not averaged away.
@@ -31,7 +33,7 @@ from .score import load
 CANVAS = (360, 640)
 FACE_PX = 160
 YAWS = (-40.0, -25.0, -15.0, 15.0, 25.0, 40.0)
-PITCHES = (-25.0, -15.0, 15.0, 25.0)
+PITCHES = (-45.0, -35.0, -25.0, -15.0, 15.0, 25.0)
 
 
 def frontal_photos() -> dict[str, np.ndarray]:
@@ -98,7 +100,7 @@ def _mae(pairs: list[tuple[float, float]], gain: float) -> float:
 
 
 def calibrate() -> dict[str, Any]:
-    raw = dataclasses.replace(DetectorSettings(), yaw_gain=1.0)
+    raw = dataclasses.replace(DetectorSettings(), yaw_gain=1.0, pitch_gain=1.0)
     people = {}
     for who, photo in frontal_photos().items():
         m = measure(photo, raw)
@@ -110,11 +112,17 @@ def calibrate() -> dict[str, Any]:
         )
     yaw_gain = statistics.median(_gain(m["yaw"]) for m in people.values())
     pitch_gain = statistics.median(_gain(m["pitch"]) for m in people.values())
+    down = {who: [(t, g) for t, g in m["pitch"] if t < 0] for who, m in people.items()}
+    up = {who: [(t, g) for t, g in m["pitch"] if t > 0] for who, m in people.items()}
+    down_gain = statistics.median(_gain(v) for v in down.values() if v)
+    up_gain = statistics.median(_gain(v) for v in up.values() if v)
     level = statistics.median(m["level_pitch"] for m in people.values())
     per_identity = {
         who: {
             "yaw_gain": round(_gain(m["yaw"]), 3),
             "pitch_gain": round(_gain(m["pitch"]), 3),
+            "pitch_down_gain": round(_gain(down[who]), 3) if down[who] else None,
+            "pitch_up_gain": round(_gain(up[who]), 3) if up[who] else None,
             "level_pitch_deg": round(m["level_pitch"], 1),
             "yaw_mae_deg": _mae(m["yaw"], yaw_gain),
             "pitch_mae_deg": _mae(m["pitch"], 1.0),
@@ -126,6 +134,8 @@ def calibrate() -> dict[str, Any]:
         "identities": len(people),
         "yaw_gain": round(yaw_gain, 3),
         "pitch_gain": round(pitch_gain, 3),
+        "pitch_down_gain": round(down_gain, 3),
+        "pitch_up_gain": round(up_gain, 3),
         "level_pitch_deg": round(level, 1),
         "per_identity": per_identity,
     }
@@ -137,11 +147,15 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     r = calibrate()
     print(f"{r['identities']} identities: median yaw gain {r['yaw_gain']}, pitch gain "
-          f"{r['pitch_gain']}, level pitch {r['level_pitch_deg']}°")  # fmt: skip
-    print(f"{'identity':20s} {'yaw gain':>8s} {'pitch gain':>10s} {'level':>6s} "
+          f"{r['pitch_gain']} (bowed down {r['pitch_down_gain']}, raised {r['pitch_up_gain']}), "
+          f"level pitch {r['level_pitch_deg']}°")  # fmt: skip
+    print(f"{'identity':20s} {'yaw gain':>8s} {'pitch gain':>10s} {'down':>6s} {'level':>6s} "
           f"{'yaw MAE':>8s} {'@1.15':>6s} {'pitch MAE':>9s}")  # fmt: skip
     for who, p in r["per_identity"].items():
-        gains = f"{p['yaw_gain']:>8} {p['pitch_gain']:>10} {p['level_pitch_deg']:>6}"
+        gains = (
+            f"{p['yaw_gain']:>8} {p['pitch_gain']:>10} {p['pitch_down_gain']!s:>6} "
+            f"{p['level_pitch_deg']:>6}"
+        )
         errors = f"{p['yaw_mae_deg']:>8} {p['yaw_mae_at_1_15_deg']:>6} {p['pitch_mae_deg']:>9}"
         print(f"{who:20s} {gains} {errors}")
     if args.json:
