@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 
 from meetbot.domain.record import SessionRecord
+from meetbot.language import ENGLISH, Language
 from reports import canvas, wording
 from reports.summary import MeetingFigures, chronological, summarize
 
@@ -16,16 +17,21 @@ BLUE, ORANGE, GREEN, GREY = "#0072B2", "#E69F00", "#009E73", "#999999"
 
 
 def chart_png(
-    records: Sequence[SessionRecord], *, timezone: str = "UTC", min_group: int = 5
+    records: Sequence[SessionRecord],
+    *,
+    timezone: str = "UTC",
+    min_group: int = 5,
+    lang: Language = ENGLISH,
 ) -> bytes:
-    """Attendance and the room's listening (top), late arrivals and guests (bottom), per session.
+    """Attendance and the room's listening (top), late arrivals and guests (bottom), per session,
+    labelled in `lang`.
 
     The listening line has a gap where fewer than `min_group` people were scored.
     """
     if not records:
         raise ValueError("chart_png needs at least one session record; none were given")
     summaries = [summarize(r) for r in chronological(records)]
-    labels = [wording.short_date(s.started_at, timezone) for s in summaries]
+    labels = [wording.short_date(s.started_at, timezone, lang) for s in summaries]
     xs = list(range(len(summaries)))
     with canvas.figure(WIDTH_IN, HEIGHT_IN) as fig:
         top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
@@ -34,34 +40,45 @@ def chart_png(
             [_nan(s.attendance_rate) for s in summaries],
             marker="o",
             color=BLUE,
-            label="attendance %",
+            label=lang.gettext("attendance %"),
         )
         top.plot(
             xs,
             [_nan(_listening(s, min_group)) for s in summaries],
             marker="s",
             color=ORANGE,
-            label="room listening %",
+            label=lang.gettext("room listening %"),
         )
         top.set_ylim(0, 105)
-        top.set_ylabel("percent")
+        top.set_ylabel(lang.gettext("percent"))
         top.grid(axis="y", color="#dddddd", linewidth=0.6)
         top.legend(loc="lower left", frameon=False, ncols=2)
         chapter = canvas.safe_text(summaries[-1].chapter)
-        top.set_title(f"{chapter}: last {wording.plural(len(xs), 'session')}")
+        top.set_title(
+            lang.ngettext(
+                "{chapter}: last {count} session",
+                "{chapter}: last {count} sessions",
+                len(xs),
+                chapter=chapter,
+            )
+        )
         width = 0.38
         bottom.bar(
             [x - width / 2 for x in xs],
             [s.late for s in summaries],
             width,
             color=GREY,
-            label="late",
+            label=lang.gettext("late"),
         )
         guests = [len(s.visitors) + len(s.substitutes) for s in summaries]
         bottom.bar(
-            [x + width / 2 for x in xs], guests, width, color=GREEN, label="visitors + substitutes"
+            [x + width / 2 for x in xs],
+            guests,
+            width,
+            color=GREEN,
+            label=lang.gettext("visitors + substitutes"),
         )
-        bottom.set_ylabel("people")
+        bottom.set_ylabel(lang.gettext("people"))
         bottom.yaxis.get_major_locator().set_params(integer=True)
         bottom.legend(loc="upper left", frameon=False, ncols=2)
         bottom.set_xticks(xs, labels, rotation=30 if len(xs) > 6 else 0, ha="center")

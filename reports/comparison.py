@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from meetbot.domain.record import SessionRecord
 from meetbot.domain.states import Attendance
-from meetbot.language import ENGLISH, Language
+from meetbot.language import ENGLISH, SOURCE, Language
 from reports import wording
 from reports.chart import chart_png
 from reports.post import Attachment, Audience, Post
@@ -42,59 +42,84 @@ def comparison(
     detail: bool = False,
     min_group: int = 5,
     timezone: str = "UTC",
+    language: str = SOURCE,
 ) -> Post:
-    """Compare `records` (any order; shown oldest first) for the chapter's leads."""
+    """Compare `records` (any order; shown oldest first) for the chapter's leads, in
+    `language`."""
     if not records:
         raise ValueError("comparison needs at least one session record; none were given")
+    lang = Language.of(language)
     ordered = chronological(records)
     summaries = [summarize(r) for r in ordered]
     latest = summaries[-1]
     lines = [
-        f"**{wording.md_name(latest.chapter)}**: "
-        f"{wording.plural(len(summaries), 'session')} side by side, oldest first.",
+        lang.ngettext(
+            "**{chapter}**: {count} session side by side, oldest first.",
+            "**{chapter}**: {count} sessions side by side, oldest first.",
+            len(summaries),
+            chapter=wording.md_name(latest.chapter),
+        ),
         "```text",
-        *table(summaries, min_group, timezone),
+        *table(summaries, min_group, timezone, lang),
         "```",
     ]
     if len(summaries) > 1:
-        lines.append("**Trends** (first → latest)")
-        lines.extend(f"- {line}" for line in trends(summaries, min_group))
-    attachments = [
-        Attachment(CHART_NAME, chart_png(ordered, timezone=timezone, min_group=min_group))
-    ]
+        lines.append(lang.gettext("**Trends** (first → latest)"))
+        lines.extend(f"- {line}" for line in trends(summaries, min_group, lang))
+    chart = chart_png(ordered, timezone=timezone, min_group=min_group, lang=lang)
+    attachments = [Attachment(CHART_NAME, chart)]
     if detail:
         lines.append("")
         if latest.members >= min_group:
             details = member_details(ordered)
-            lines.append("**Members** (alphabetical, not a ranking; for leads only)")
-            block = ["```text", *_detail_table(details, NAME_WIDTH), "```"]
+            lines.append(lang.gettext("**Members** (alphabetical, not a ranking; for leads only)"))
+            block = ["```text", *_detail_table(details, NAME_WIDTH, lang), "```"]
             if len("\n".join([*lines, *block])) <= BODY_LIMIT:
                 lines.extend(block)
             else:
                 # A big chapter's table would be cut or split mid-block by the publisher:
                 # it travels as a file instead, with full names.
-                lines.append(f"{wording.plural(len(details), 'member')}: see {DETAIL_NAME}.")
-                text = "\n".join(_detail_table(details, None)) + "\n"
+                lines.append(
+                    lang.ngettext(
+                        "{count} member: see {file}.",
+                        "{count} members: see {file}.",
+                        len(details),
+                        file=DETAIL_NAME,
+                    )
+                )
+                text = "\n".join(_detail_table(details, None, lang)) + "\n"
                 attachments.append(
                     Attachment(DETAIL_NAME, text.encode("utf-8"), "text/plain; charset=utf-8")
                 )
         else:
             lines.append(
-                f"_Per-member detail is shown only for groups of at least {min_group} members; "
-                f"this one has {latest.members}._"
+                lang.ngettext(
+                    "_Per-member detail is shown only for groups of at least {count} member; "
+                    "this one has {members}._",
+                    "_Per-member detail is shown only for groups of at least {count} members; "
+                    "this one has {members}._",
+                    min_group,
+                    members=lang.number(latest.members),
+                )
             )
-    first = wording.short_date(summaries[0].started_at, timezone)
-    last = wording.short_date(latest.started_at, timezone)
+    first = wording.short_date(summaries[0].started_at, timezone, lang)
+    last = wording.short_date(latest.started_at, timezone, lang)
+    if len(summaries) > 1:
+        title = lang.gettext("Chapter comparison — {first} to {last}", first=first, last=last)
+    else:
+        title = lang.gettext("Chapter comparison — {date}", date=last)
     return Post(
         audience=Audience.LEADS,
-        title=f"Chapter comparison — {first} to {last}"
-        if len(summaries) > 1
-        else f"Chapter comparison — {last}",
+        title=title,
         body="\n".join(lines),
-        footer=(
+        footer=lang.ngettext(
             "For chapter leads. Listening is the room's figure: attentive time during members' "
-            f"turns over the time that could be judged, shown when at least {min_group} people "
-            "were scored."
+            "turns over the time that could be judged, shown when at least {count} person was "
+            "scored.",
+            "For chapter leads. Listening is the room's figure: attentive time during members' "
+            "turns over the time that could be judged, shown when at least {count} people were "
+            "scored.",
+            min_group,
         ),
         attachments=tuple(attachments),
     )
@@ -189,15 +214,24 @@ def member_details(ordered: Sequence[SessionRecord]) -> list[MemberDetail]:
     return out
 
 
-def _detail_table(details: Sequence[MemberDetail], width: int | None) -> list[str]:
-    rows: list[tuple[str, ...]] = [("member", "attended", "avg listening", "latest")]
+def _detail_table(details: Sequence[MemberDetail], width: int | None, lang: Language) -> list[str]:
+    # TRANSLATORS: column headings of a fixed-width table: short, lower case where usual.
+    headings = (
+        lang.gettext("member"),
+        lang.gettext("attended"),
+        lang.gettext("avg listening"),
+        lang.gettext("latest"),
+    )
+    rows: list[tuple[str, ...]] = [headings]
     for d in details:
         rows.append(
             (
                 _cell_name(d.name, width),
-                f"{d.attended} of {d.sessions}",
-                wording.percent(d.average),
-                wording.percent(d.latest),
+                lang.gettext(
+                    "{part} of {whole}", part=lang.number(d.attended), whole=lang.number(d.sessions)
+                ),
+                wording.percent(d.average, lang),
+                wording.percent(d.latest, lang),
             )
         )
     return aligned(rows)

@@ -45,7 +45,7 @@ def html_report(
         record, history, timezone=timezone, min_group=min_group, language=lang.tag
     )
     sessions = chronological([*(r for r in history if r.session_id != record.session_id), record])
-    chart_uri = data_uri(chart_png(sessions, timezone=timezone, min_group=min_group))
+    chart_uri = data_uri(chart_png(sessions, timezone=timezone, min_group=min_group, lang=lang))
     glance = meeting_glance(record, timezone=timezone, min_group=min_group, lang=lang)
     return _ENV.get_template("session.html.j2").render(
         r=report,

@@ -12,7 +12,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from babel.numbers import format_decimal
+
 from meetbot.domain.record import SessionRecord
+from meetbot.language import SOURCE, Language
 from reports import canvas, wording
 from reports.chart import BLUE, GREEN
 from reports.comparison import aligned
@@ -51,22 +54,35 @@ def figures(chapter: str, records: Sequence[SessionRecord], min_group: int) -> C
 
 
 def region_comparison(
-    by_chapter: Mapping[str, Sequence[SessionRecord]], *, min_group: int = 5
+    by_chapter: Mapping[str, Sequence[SessionRecord]],
+    *,
+    min_group: int = 5,
+    language: str = SOURCE,
 ) -> Post:
-    """Chapters side by side (alphabetical), each over the sessions given for it."""
+    """Chapters side by side (alphabetical), each over the sessions given for it, in
+    `language`."""
+    lang = Language.of(language)
     rows = [figures(c, by_chapter[c], min_group) for c in sorted(by_chapter) if by_chapter[c]]
     if not rows:
         raise ValueError("the region view needs at least one chapter with a finished session")
+    # TRANSLATORS: column headings of a fixed-width table: short, lower case where usual.
+    headings = (
+        lang.gettext("chapter"),
+        lang.gettext("sessions"),
+        lang.gettext("attendance"),
+        lang.gettext("late/session"),
+        lang.gettext("listening"),
+    )
     table = aligned(
         [
-            ("chapter", "sessions", "attendance", "late/session", "listening"),
+            headings,
             *(
                 (
                     f.chapter,
-                    str(f.sessions),
-                    wording.percent(f.attendance),
-                    f"{f.late:.1f}",
-                    wording.percent(f.listening),
+                    lang.number(f.sessions),
+                    wording.percent(f.attendance, lang),
+                    format_decimal(round(f.late, 1), "0.0", locale=lang.locale),
+                    wording.percent(f.listening, lang),
                 )
                 for f in rows
             ),
@@ -75,33 +91,42 @@ def region_comparison(
     missing = sorted(c for c, records in by_chapter.items() if not records)
     body = ["```text", *table, "```"]
     if missing:
-        body.append(f"No finished sessions yet: {', '.join(missing)}.")
+        body.append(
+            lang.gettext("No finished sessions yet: {chapters}.", chapters=", ".join(missing))
+        )
     return Post(
         audience=Audience.LEADS,
-        title=f"Region view — {wording.plural(len(rows), 'chapter')} side by side",
-        body="\n".join(body),
-        footer=(
-            "For directors and leads: group figures only, chapters in alphabetical order. "
-            f"Listening counts sessions in which at least {min_group} people were scored."
+        title=lang.ngettext(
+            "Region view — {count} chapter side by side",
+            "Region view — {count} chapters side by side",
+            len(rows),
         ),
-        attachments=(Attachment(CHART_NAME, chart(rows)),),
+        body="\n".join(body),
+        footer=lang.ngettext(
+            "For directors and leads: group figures only, chapters in alphabetical order. "
+            "Listening counts sessions in which at least {count} person was scored.",
+            "For directors and leads: group figures only, chapters in alphabetical order. "
+            "Listening counts sessions in which at least {count} people were scored.",
+            min_group,
+        ),
+        attachments=(Attachment(CHART_NAME, chart(rows, lang)),),
     )
 
 
-def chart(rows: Sequence[ChapterFigures]) -> bytes:
+def chart(rows: Sequence[ChapterFigures], lang: Language) -> bytes:
     """Attendance and listening per chapter as paired bars (a gap where withheld)."""
     xs = list(range(len(rows)))
     with canvas.figure(max(5.0, 1.2 * len(rows) + 2.0), 4.0) as fig:
         ax = fig.subplots()
         width = 0.38
         ax.bar([x - width / 2 for x in xs], [_nan(f.attendance) for f in rows], width,
-               color=BLUE, label="attendance %")  # fmt: skip
+               color=BLUE, label=lang.gettext("attendance %"))  # fmt: skip
         ax.bar([x + width / 2 for x in xs], [_nan(f.listening) for f in rows], width,
-               color=GREEN, label="room listening %")  # fmt: skip
+               color=GREEN, label=lang.gettext("room listening %"))  # fmt: skip
         ax.set_xticks(xs, [canvas.safe_text(f.chapter) for f in rows], rotation=20, ha="right")
         ax.set_ylim(0, 100)
         ax.legend(loc="lower right", frameon=False)
-        ax.set_title("Chapters side by side (group figures)")
+        ax.set_title(lang.gettext("Chapters side by side (group figures)"))
         fig.tight_layout()
         return canvas.png(fig)
 

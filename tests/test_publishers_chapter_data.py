@@ -142,6 +142,8 @@ async def test_a_card_is_in_the_chapters_language() -> None:
         "Sua participação",
         "Tendência",
     ]
+    leads = await data.comparison(3)
+    assert leads.title == "Comparação do grupo — de 5 de jan. de 2026 a 19 de jan. de 2026"
 
 
 async def test_opt_out_and_forget_reach_the_store() -> None:

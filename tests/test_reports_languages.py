@@ -7,6 +7,7 @@ caught here instead (tests/english_left.py).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 import records
@@ -16,6 +17,7 @@ from html_text import visible
 import reports
 from meetbot.language import shipped
 from reports import Post
+from reports.region import region_comparison
 
 OTHERS = [tag for tag in shipped() if tag != "en"]
 CARD_PEOPLE = (
@@ -116,3 +118,27 @@ def test_a_german_report_reads_as_german() -> None:
     for heading in ("Überblick", "Das Treffen auf einen Blick", "Zu diesen Zahlen"):
         assert f"<h2>{heading}</h2>" in page
     assert "Aufmerksamkeitswert = 100 × aufmerksame Zeit ÷ beurteilbare Zeit" in text
+
+
+@pytest.mark.parametrize("tag", OTHERS)
+def test_the_lead_and_region_comparisons_have_no_english_left(tag: str) -> None:
+    sessions = (records.chapter_session(), *records.earlier_sessions())
+    # A small group (the note that per-member detail is withheld), named without English words.
+    small = replace(records.small_session(), chapter="Tiny")
+    posts = [
+        reports.comparison(sessions, detail=True, timezone=records.TIMEZONE, language=tag),
+        reports.comparison([small], detail=True, language=tag),
+        region_comparison({"Alder": sessions, "Birch": [small], "Cedar": []}, language=tag),
+    ]
+    rendered = "\n".join(text(p) for p in posts)
+    assert leftovers(rendered, tag) == []
+    assert not _DOUBLED_STOP.search(rendered)
+
+
+def test_a_region_view_writes_numbers_for_the_locale() -> None:
+    """One decimal for late arrivals per session: a comma in German."""
+    sessions = records.earlier_sessions()
+    post = region_comparison({"Alder": sessions}, language="de")
+    (row,) = [line for line in post.body.splitlines() if line.startswith("Alder")]
+    assert re.fullmatch(r"Alder +\d+ +\d+\xa0% +\d,\d +(\d+\xa0%|—)", row)
+    assert post.title == "Regionsansicht — 1 Chapter im Vergleich"

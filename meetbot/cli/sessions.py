@@ -157,6 +157,7 @@ def _compare(args: argparse.Namespace) -> int:
         detail=True,
         min_group=settings.reports.min_group_for_detail,
         timezone=settings.chapter.timezone,
+        language=settings.chapter.language,
     )
     folder = Path(args.out) if args.out else report_dir(settings) / "comparison"
     paths = app.write_post(post, folder, "comparison")
@@ -189,7 +190,11 @@ def _region(args: argparse.Namespace, settings: Settings, last: int) -> int:
                 f"chapters with sessions: {', '.join(sorted(known)) or 'none'}"
             )
         by_chapter = {n: store.finished_sessions(n, limit=last) for n in names}
-    post = region_comparison(by_chapter, min_group=settings.reports.min_group_for_detail)
+    post = region_comparison(
+        by_chapter,
+        min_group=settings.reports.min_group_for_detail,
+        language=settings.chapter.language,
+    )
     folder = Path(args.out) if args.out else report_dir(settings) / "region"
     for path in app.write_post(post, folder, "region"):
         print(f"region view: {path}")

@@ -238,7 +238,11 @@ async def finish(settings: Settings, session_ids: list[str], out: TextIO) -> dic
             print(f"\n--- card for {attendee.person} ---\n" + render_markdown(card), file=out)
         records = store.finished_sessions(main.chapter, limit=settings.reports.compare_last)
     lead = reports.comparison(
-        records, detail=True, min_group=settings.reports.min_group_for_detail, timezone=tz
+        records,
+        detail=True,
+        min_group=settings.reports.min_group_for_detail,
+        timezone=tz,
+        language=settings.chapter.language,
     )
     print("\n== lead comparison ==\n" + render_markdown(lead), file=out)
     for path in app.write_post(lead, folder, "comparison"):

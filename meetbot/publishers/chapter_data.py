@@ -65,7 +65,11 @@ class StoreChapterData:
     def _comparison(self, sessions: int) -> Post:
         records = self._finished(sessions)
         return reports.comparison(
-            records, detail=True, min_group=self._min_group, timezone=self._timezone
+            records,
+            detail=True,
+            min_group=self._min_group,
+            timezone=self._timezone,
+            language=self._language,
         )
 
     async def set_opt_out(self, person: str, opted_out: bool) -> None:
