@@ -44,6 +44,16 @@ def test_pose_faces_confidence_and_reason_carry_over() -> None:
     )
 
 
+def test_a_head_bowed_down_is_a_look_down_for_the_timeline() -> None:
+    """The detector's head_down (bowed over notes or a phone) gets the timeline's longer dwell;
+    a look away to the side or up does not."""
+    down = Reading(at=1.0, verdict=Verdict.LOOKING_AWAY, confidence=0.9, reason="head_down")
+    assert to_observation(P, down).looking_down
+    for reason in ("head_yaw", "head_pitch", "turned_away"):
+        aside = Reading(at=1.0, verdict=Verdict.LOOKING_AWAY, confidence=0.9, reason=reason)
+        assert not to_observation(P, aside).looking_down
+
+
 def test_unknown_has_no_confidence_and_says_why() -> None:
     obs = unknown(P, 4.0, "stream_ended")
     assert (obs.state, obs.confidence, obs.reason, obs.at) == (

@@ -226,6 +226,37 @@ def test_unseen_is_unknown_at_once_and_a_reading_ends_it_at_once() -> None:
     assert spans_of(events, 12) == [(E, 0, 12)]
 
 
+def down(start: float, seconds: int, pid: ParticipantId = A) -> list[Event]:
+    """One look-down reading a second (head bowed over notes or a phone) from `start`."""
+    return [
+        Observation(start + i, pid, L, reason="head_down", looking_down=True)
+        for i in range(seconds)
+    ]
+
+
+def test_note_taking_looks_down_for_a_few_seconds_and_stays_engaged() -> None:
+    """Writing a referral down: 8 s of head down (longer than the 5 s look-away dwell, shorter
+    than the look-down one) and back to the meeting: engaged throughout."""
+    assert S.looking_away_dwell_s < 8 < S.looking_down_dwell_s
+    events = [*joined(), *readings("e" * 10), *down(10, 8), *readings("e" * 10, start=18)]
+    assert spans_of(events, 28) == [(E, 0, 28)]
+    # the same 8 s turned aside is looking away
+    events = [*joined(), *readings("e" * 10 + "l" * 8 + "e" * 10)]
+    assert spans_of(events, 28) == [(E, 0, 10), (L, 10, 18), (E, 18, 28)]
+
+
+def test_a_head_that_stays_down_is_looking_away_from_when_it_went_down() -> None:
+    events = [*joined(), *readings("e" * 10), *down(10, 20), *readings("e" * 5, start=30)]
+    assert spans_of(events, 35) == [(E, 0, 10), (L, 10, 30), (E, 30, 35)]
+
+
+def test_a_look_down_that_turns_aside_takes_the_ordinary_dwell() -> None:
+    """Down for 3 s, then turned aside: one look away of 6 s, past the 5 s dwell."""
+    events = [*joined(), *readings("e" * 10), *down(10, 3), *readings("lll", start=13)]
+    events += readings("e" * 5, start=16)
+    assert spans_of(events, 21) == [(E, 0, 10), (L, 10, 16), (E, 16, 21)]
+
+
 def test_connections_are_folded_independently() -> None:
     events = sorted(
         joined(0, A) + joined(5, B) + readings("e" * 20, 0, A) + readings("l" * 15, 5, B),

@@ -64,6 +64,8 @@ class Observation:
     yaw: float | None = None
     pitch: float | None = None
     reason: str = ""
+    # Looking away by bowing the head (notes, a phone): the timeline gives it a longer dwell.
+    looking_down: bool = False
     # The bot has no picture of them at all now (their tile is off the gallery page it is
     # showing): `unknown` from this moment, not only once the last reading goes stale.
     unseen: bool = False

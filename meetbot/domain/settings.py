@@ -12,6 +12,9 @@ class TimelineSettings:
     # A state must hold this long before a span switches to it; shorter blips stay in the
     # previous state (a glance at notes is not looking away).
     looking_away_dwell_s: float = 5.0
+    # A look down (head bowed over notes, a phone, a keyboard) must hold this long: writing a
+    # referral down takes a few seconds of head down and is attention, a phone held longer is not.
+    looking_down_dwell_s: float = 10.0
     absent_dwell_s: float = 5.0
     camera_off_dwell_s: float = 3.0
     engaged_dwell_s: float = 2.0
@@ -27,6 +30,7 @@ class TimelineSettings:
             self,
             {
                 "looking_away_dwell_s": seconds(),
+                "looking_down_dwell_s": seconds(),
                 "absent_dwell_s": seconds(),
                 "camera_off_dwell_s": seconds(),
                 "engaged_dwell_s": seconds(),

@@ -9,6 +9,10 @@ Rules, per connection (ParticipantId):
 - A reading (Observation) of another state only takes over once readings of that state have held
   for the state's dwell time; the switch is then dated back to the first such reading, so the
   span lengths stay true. A glance at notes shorter than the dwell stays `engaged`.
+- Looking away by looking down (head bowed over notes or a phone) has its own, longer dwell,
+  `looking_down_dwell_s`: a member writing down a referral looks down for a few seconds and up
+  again, and stays `engaged`. While every reading of the candidate is a look down that dwell
+  applies; one reading turned aside makes it an ordinary look away (the shorter dwell).
 - Readings come at the sampler's beat (one a second by default) but are stamped when each was
   taken, a few milliseconds to a tenth of a second off the beat. A dwell of 3 s at one reading a
   second means four readings, whose stamps may span 2.99 s. So a switch also comes when the
@@ -67,6 +71,7 @@ class _Candidate:
     seen_until: float  # latest evidence that it still holds
     from_track: bool  # camera off because the video track ended: holds until TrackStarted
     readings: int = 1  # how many readings (0 for TrackEnded) said so
+    down: bool = False  # every reading of it was a look down (the longer dwell)
 
 
 @dataclass(slots=True)
@@ -247,10 +252,11 @@ class TimelineFolder:
             return self._switch(pid, conn, state, now)
         cand = conn.candidate
         if cand is None or cand.state is not state or cand.from_track:
-            conn.candidate = _Candidate(state, now, now, from_track=False)
+            conn.candidate = _Candidate(state, now, now, from_track=False, down=obs.looking_down)
         else:
             cand.seen_until = now
             cand.readings += 1
+            cand.down = cand.down and obs.looking_down
         return self._confirm(pid, conn)
 
     def _confirm(self, pid: ParticipantId, conn: _Connection) -> list[Span]:
@@ -263,6 +269,8 @@ class TimelineFolder:
     def _held(self, conn: _Connection, cand: _Candidate) -> bool:
         """Has the candidate held for its dwell (see the module's rules on the beat)?"""
         dwell = self._dwell(cand.state)
+        if cand.down and cand.state is State.LOOKING_AWAY:
+            dwell = self._s.looking_down_dwell_s
         span = cand.seen_until - cand.since
         if span >= dwell:
             return True

@@ -10,6 +10,9 @@ from detectors import Reading, Verdict
 from meetbot.domain.events import Observation, ParticipantId
 from meetbot.domain.states import State
 
+# the detector's reason for a head bowed down (detectors.judgement)
+LOOKING_DOWN = "head_down"
+
 # Spelled out rather than State(verdict.value): a verdict added to detectors later and not mapped
 # here becomes `unknown` (never a guess, never a ValueError mid-meeting); a test covers them all.
 _STATES: dict[Verdict, State] = {
@@ -32,4 +35,5 @@ def to_observation(participant: ParticipantId, reading: Reading) -> Observation:
         yaw=reading.yaw,
         pitch=reading.pitch,
         reason=reading.reason,
+        looking_down=reading.reason == LOOKING_DOWN,
     )
