@@ -133,6 +133,18 @@ async def test_members_cannot_invite_and_bad_links_are_one_line(region: Region) 
     assert region.claims.all() == []
 
 
+async def test_a_pasted_zoom_link_is_planned_in_the_web_clients_form(region: Region) -> None:
+    # Birch joins Janus by its chapter file; the link says this meeting is on Zoom.
+    link = [
+        {"name": "link", "type": 3, "value": "https://us02web.zoom.us/j/85012345678?pwd=Ab1"},
+        {"name": "start", "type": 3, "value": "2031-05-07T07:30"},
+    ]
+    said = text(await region.run(BIRCH_CH, LEO, "invite", link))
+    assert said.startswith("meetbot will join Birch's meeting at Wed 07 May 2031 at 07:30")
+    (row,) = region.claims.all("Birch")
+    assert (row.url, row.room) == ("https://us02web.zoom.us/wc/join/85012345678?pwd=Ab1", None)
+
+
 async def test_each_channel_sees_only_its_chapter(region: Region) -> None:
     # Bart is on Alder's roster: in Birch's channel he is nobody.
     assert text(await region.run(BIRCH_CH, BART, "myscore")) == NOT_ON_ROSTER

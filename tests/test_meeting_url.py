@@ -112,7 +112,7 @@ def test_config_check_refuses_a_name_the_chosen_page_refuses(
     assert main(["config", "check", str(free)]) == 0
 
 
-def test_an_invitation_is_refused_for_a_chapter_that_joins_through_a_browser(
+def test_an_invitation_with_janus_api_link_is_refused_for_a_chapter_on_a_janus_page(
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / "region"
@@ -121,7 +121,8 @@ def test_an_invitation_is_refused_for_a_chapter_that_joins_through_a_browser(
     engine = create_engine(f"sqlite:///{tmp_path / 'fleet.sqlite3'}")
     try:
         claims = Claims(engine)
-        with pytest.raises(ConfigError, match=r"joins through the janus_videoroom web client"):
+        # The chapter opens Janus's demo page in Chromium: Janus's WebSocket API is no page.
+        with pytest.raises(ConfigError, match=r"is not a meeting link meetbot can join"):
             invite(load_folder(folder, env={}), claims, "Web", "wss://h.example/janus#1234")
         assert claims.all() == []  # nothing planned for a worker to fail on
     finally:

@@ -14,6 +14,11 @@ from meetbot.cli import numbers
 from meetbot.errors import ConfigError, StoppedWhileJoining
 
 MAX_MINUTES = 24 * 60  # a meeting, not a service: a longer watch is a typo
+LINK_HELP = (
+    "the meeting's link as the invitation shows it: Google Meet, Microsoft Teams, Zoom, Jitsi "
+    "(meet.jit.si or meeting.jitsi_hosts) or Janus (wss://host/janus#ROOM); sets "
+    "meeting.platform and meeting.url, rewritten to what the web client opens directly"
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,6 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--config", required=True, help="chapter TOML file")
     parser.add_argument("--room", type=int, help="VideoRoom id (overrides meeting.room)")
+    parser.add_argument("--link", help=LINK_HELP)
     end = parser.add_mutually_exclusive_group()
     end.add_argument("--until", help="leave at this local time, HH:MM in the chapter timezone")
     end.add_argument("--minutes", type=float, help="leave after this many minutes")
@@ -62,7 +68,7 @@ def _join(args: argparse.Namespace) -> int:
     if args.room is not None:
         numbers.count("--room", args.room)
     overrides = {"meeting.room": args.room} if args.room is not None else None
-    settings = config.load(args.config, overrides=overrides)
+    settings = config.load(args.config, overrides=overrides, link=args.link)
     config.check_discord_secrets(settings)
     until_s = until_seconds(args.until, args.minutes, settings.chapter.timezone)
     # Ctrl-C (or SIGTERM from a service manager) ends the meeting: saved, reported, posted.

@@ -7,6 +7,7 @@ import asyncio
 import json
 
 from meetbot import config
+from meetbot.cli.join import LINK_HELP
 from meetbot.config.schema import JANUS
 from meetbot.errors import ConfigError
 
@@ -24,13 +25,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--config", required=True, help="the chapter file")
     parser.add_argument("--seconds", type=float, default=30.0, help="how long to watch")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    parser.add_argument("--link", help=LINK_HELP)
     parser.set_defaults(func=_probe)
 
 
 def _probe(args: argparse.Namespace) -> int:
     if not 1 <= args.seconds <= 600:
         raise ConfigError("--seconds must be between 1 and 600")
-    settings = config.load(args.config)
+    settings = config.load(args.config, link=args.link)
     if settings.meeting.platform == JANUS:
         raise ConfigError(
             f"{args.config}: probe checks browser profiles; meeting.platform is 'janus'"

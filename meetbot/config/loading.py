@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from meetbot.config import links
 from meetbot.config.conversion import EnvText, Refused, convert, dotted
 from meetbot.config.paths import default_config_text, input_file
 from meetbot.config.schema import Secrets, Settings
@@ -37,9 +38,15 @@ def load(
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
     require_discord: bool = False,
+    link: str | None = None,
 ) -> Settings:
-    """Build Settings. `overrides` are dotted keys from the command line ({"meeting.room": 7})."""
+    """Build Settings. `overrides` are dotted keys from the command line ({"meeting.room": 7});
+    `link` a pasted meeting link that sets meeting.platform and meeting.url (config.links),
+    read with the chapter's own [meeting] (its jitsi_hosts, its platform for Janus links)."""
     env = os.environ if env is None else env
+    if link is not None:
+        meeting = load(chapter_file, env=env, overrides=overrides).meeting
+        overrides = {**links.resolve(link, meeting).overrides(), **(overrides or {})}
     layers: list[tuple[str, dict[str, Any]]] = [(DEFAULTS, _parse(default_config_text(), DEFAULTS))]
     source = ""
     if chapter_file is not None:

@@ -7,6 +7,7 @@ default.toml (a test keeps the two in step).
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -42,6 +43,9 @@ PLATFORMS = (JANUS, *BROWSER_PLATFORMS)
 URL_SCHEMES = {JANUS: ("ws", "wss", "http", "https")} | {
     name: ("http", "https") for name in BROWSER_PLATFORMS
 }
+
+# meeting.jitsi_hosts: a server's name as a link shows it (no scheme, port or path).
+HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 
 # What the bot says when it joins, in the meeting's chat or its log, unless the chapter words it.
 ANNOUNCE = N_(
@@ -82,6 +86,7 @@ class MeetingSettings:
     ice_servers: tuple[str, ...] = ()  # e.g. "stun:stun.example.org:3478"; none by default
     audio_level_average: int = 40  # Janus audio_level_average (0-127, lower = louder)
     audio_active_packets: int = 50  # packets (20 ms) of level above average to say "talking"
+    jitsi_hosts: tuple[str, ...] = ()  # self-hosted Jitsi servers a pasted link may name
 
     def __post_init__(self) -> None:
         check(
@@ -116,6 +121,11 @@ class MeetingSettings:
             # With a host, only the scheme is echoed: a meeting link may carry its passcode.
             shown = f"{parts.scheme}://…" if parts.hostname else self.url[:40]
             refuse("url", wanted, shown)
+        hosts = tuple(h.strip().lower().rstrip(".") for h in self.jitsi_hosts)
+        for host in hosts:
+            if not HOST_NAME.fullmatch(host):
+                refuse("jitsi_hosts", 'host names only, e.g. ["jitsi.example.org"]', host)
+        object.__setattr__(self, "jitsi_hosts", hosts)
 
 
 class Capture(StrEnum):

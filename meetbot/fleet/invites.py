@@ -9,40 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-import urllib.parse
 import zoneinfo
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from meetbot.config import links
 from meetbot.config.schedule import Occurrence
-from meetbot.config.schema import JANUS
 from meetbot.errors import ConfigError
 from meetbot.fleet.chapters import Chapters
 from meetbot.fleet.claims import Claims, State
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """A Janus meeting link: its WebSocket API and the VideoRoom, e.g. wss://host/janus#1234
-    or wss://host/janus?room=1234."""
-
-    url: str
-    room: int
-
-    @classmethod
-    def parse(cls, text: str) -> Link:
-        parts = urllib.parse.urlsplit(text.strip())
-        room = parts.fragment or urllib.parse.parse_qs(parts.query).get("room", [""])[0]
-        if parts.scheme not in ("ws", "wss") or not parts.netloc or not room.isdigit():
-            raise ConfigError(
-                f"{text!r} is not a meeting link meetbot can join; give the Janus address with "
-                "its room, e.g. wss://meet.example.org/janus#1234"
-            )
-        query = urllib.parse.urlencode(
-            [(k, v) for k, v in urllib.parse.parse_qsl(parts.query) if k != "room"]
-        )
-        url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
-        return cls(url, int(room))
+from meetbot.fleet.occurrences import URL_MAX
 
 
 def parse_start(text: str | None, timezone: str, now: datetime) -> datetime:
@@ -76,14 +51,15 @@ def invite(
 ) -> Occurrence:
     """Plan a one-off meeting of `chapter` at `link`; the scheduler queues it when due."""
     settings = chapters.get(chapter)
-    if settings.meeting.platform != JANUS:
-        # A Janus link would reach the worker as the page Chromium opens and fail it there.
-        raise ConfigError(
-            f"chapter {chapter!r} joins through the {settings.meeting.platform} web client; an "
-            "invitation takes a Janus link only, so set [meeting] url in its chapter file instead"
-        )
     now = now or datetime.now(UTC)
-    where = Link.parse(link)
+    # The link picks the platform (a Teams link for a Janus chapter joins Teams); the worker
+    # reads the stored link again the same way (jobs.settings_for).
+    where = links.resolve(link, settings.meeting)
+    if len(where.url) > URL_MAX:
+        raise ConfigError(
+            f"that link is {len(where.url)} characters long, more than the {URL_MAX} the fleet "
+            "keeps; paste the meeting's own join link, not a redirect around it"
+        )
     begins = parse_start(start, settings.chapter.timezone, now).replace(microsecond=0)
     if begins < now - timedelta(minutes=5):
         raise ConfigError(f"start {start!r} is in the past; give a time still to come")
@@ -92,7 +68,7 @@ def invite(
         occurrence,
         join_before_s=settings.schedule.join_before_min * 60,
         url=where.url,
-        room=where.room,
+        room=where.room,  # None: the chapter's room (a web client's link names its meeting)
         one_off=True,
     )
     return occurrence

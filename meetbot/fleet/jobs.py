@@ -25,6 +25,7 @@ from typing import Self
 
 from meetbot import app, proc
 from meetbot.clock import MonotonicClock
+from meetbot.config import links
 from meetbot.config.schema import Settings
 from meetbot.domain.record import SessionRecord
 from meetbot.errors import MeetbotError, SessionNotFound
@@ -83,8 +84,13 @@ def settings_for(context: JobContext, row: Row) -> Settings:
     settings = context.chapters.get(row.chapter)
     if row.url or row.room is not None:  # a one-off invite names its own meeting
         meeting = settings.meeting
+        # The stored link is in the bot's form already; reading it again names its platform.
+        found = links.recognise(row.url, meeting.jitsi_hosts) if row.url else None
         meeting = dataclasses.replace(
-            meeting, url=row.url or meeting.url, room=meeting.room if row.room is None else row.room
+            meeting,
+            platform=meeting.platform if found is None else found.platform,
+            url=row.url or meeting.url,
+            room=meeting.room if row.room is None else row.room,
         )
         settings = dataclasses.replace(settings, meeting=meeting)
     return settings

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from meetbot.store.database import add_missing_columns, ddl_lock
 
+URL_MAX = 500  # characters of an invitation's link (a Teams link with its context is ~350)
 metadata = sa.MetaData()
 table = sa.Table(
     "fleet_occurrences",
@@ -25,7 +26,7 @@ table = sa.Table(
     sa.Column("starts_at", sa.Float, nullable=False),  # UTC epoch seconds
     sa.Column("length_s", sa.Float, nullable=False),
     sa.Column("enqueue_at", sa.Float, nullable=False),  # starts_at - join_before
-    sa.Column("url", sa.String(500), nullable=False, default=""),  # one-off: the invite's link
+    sa.Column("url", sa.String(URL_MAX), nullable=False, default=""),  # one-off: the invite's link
     sa.Column("room", sa.Integer, nullable=True),
     sa.Column("one_off", sa.Boolean, nullable=False, default=False),
     sa.Column("state", sa.String(16), nullable=False, index=True),

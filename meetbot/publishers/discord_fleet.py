@@ -78,7 +78,7 @@ class FleetCommands(MeetbotCommands):
 
     @app_commands.command(name="invite", description="Organisers: bring the bot to a meeting")
     @app_commands.describe(
-        link="The meeting link, e.g. wss://meet.example.org/janus#1234",
+        link="The meeting link: Google Meet, Teams, Zoom, Jitsi, or Janus wss://host/janus#1234",
         start="HH:MM today in the chapter's time zone, or 2026-03-03T07:00 (default: now)",
     )
     async def invite(
