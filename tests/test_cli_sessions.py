@@ -65,6 +65,8 @@ def test_report_files_are_in_the_chapters_language(
     markdown = (tmp_path / stored[-1] / "report.md").read_text(encoding="utf-8")
     assert "## Informazioni su questi dati" in markdown
     assert "martedì 3 marzo 2026" in markdown
+    sheet = (tmp_path / stored[-1] / "attendees.csv").read_text(encoding="utf-8")
+    assert sheet.startswith("persona,ruolo,presenze,ritardi,uscita_anticipata,")
 
 
 def test_report_print_keeps_individual_figures_back_as_the_chapter_says(

@@ -6,6 +6,10 @@ aiortc connector, or a real Chromium on Janus's own demo page). Each scripted be
 show up where it should: in the JSON summary (same schema as `meetbot analyze --json`, whichever
 the bot), in the HTML report, in the private cards and the lead comparison.
 
+The Janus demo runs in a German chapter (MEETBOT_CHAPTER__LANGUAGE=de), the browser one in an
+English one: the announcement, the recap, the cards and the report must be in the chapter's
+language.
+
 Both run one minute, the shortest that holds on a busy machine: the first turn (the chair's)
 starts 8% into the meeting, and the people take seconds to connect and be seen there (five in
 the browser demo); at 0.75 min what is left of the chair's turn fell under the demo chapter's
@@ -40,22 +44,50 @@ STATE_TOLERANCE_S = 3.0
 TURN_TOLERANCE_S = 2.0
 
 
+# What each language's demo must say (the chapter's language: tests/test_reports_languages.py
+# checks every message of every language; this checks that the demo uses it).
+SAYS = {
+    "en": {
+        "announce": "meetbot: Hi, I'm meetbot.",
+        "recap": "# Meeting recap — ",
+        "card": "# Your meeting on ",
+        "observed": '<th class="n">Observed</th>',
+        "camera off": "camera off",
+        "comparison": "2 sessions side by side",
+    },
+    "de": {
+        "announce": "meetbot: Hallo, ich bin meetbot.",
+        "recap": "# Rückblick auf das Treffen — ",
+        "card": "# Ihr Treffen am ",
+        "observed": '<th class="n">Beobachtet</th>',
+        "camera off": "Kamera aus",
+        "comparison": "2 Treffen im Vergleich",
+    },
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Ran:
     platform: str  # meetbot demo --platform
+    language: str  # chapter.language
     summary: dict[str, Any]  # what --json printed
+    console: str  # what it said meanwhile (stderr with --json)
     home: Path
 
 
-@pytest.fixture(scope="module", params=["janus", "web"])
+@pytest.fixture(scope="module", params=[("janus", "de"), ("web", "en")], ids=["janus", "web"])
 def demo_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Ran:
-    platform: str = request.param
+    platform, language = request.param
     problem = sandbox_problem() if platform == "janus" else browser_problem()
     if problem:
         pytest.skip(problem)
     home = tmp_path_factory.mktemp(f"demo-{platform}-home")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEETBOT_")}
-    env |= {"MEETBOT_HOME": str(home), "MEETBOT_SANDBOX": "1"}
+    env |= {
+        "MEETBOT_HOME": str(home),
+        "MEETBOT_SANDBOX": "1",
+        "MEETBOT_CHAPTER__LANGUAGE": language,
+    }
     command = [sys.executable, "-m", "meetbot", "demo", "--minutes", str(MINUTES), "--json"]
     done = subprocess.run(
         [*command, "--platform", platform],
@@ -66,7 +98,7 @@ def demo_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    return Ran(platform, json.loads(done.stdout), home)
+    return Ran(platform, language, json.loads(done.stdout), done.stderr, home)
 
 
 def scripted(name: str) -> Script:
@@ -173,24 +205,35 @@ def test_everyone_there_was_observed_nearly_throughout(demo_run: Ran) -> None:
             assert seconds.get("unknown", 0.0) <= 0.25 * connected, (p["name"], seconds)
 
 
+def test_the_demo_speaks_the_chapters_language(demo_run: Ran) -> None:
+    """The announcement, the recap and every member card, as `meetbot demo` prints them."""
+    says = SAYS[demo_run.language]
+    lines = demo_run.console.splitlines()
+    assert sum(line.startswith(says["announce"]) for line in lines) == 2  # both meetings
+    assert sum(line.startswith(says["recap"]) for line in lines) == 2
+    assert sum(line.startswith(says["card"]) for line in lines) == 6
+
+
 def test_report_cards_and_comparison_are_written(demo_run: Ran) -> None:
     summary, home = demo_run.summary, demo_run.home
     folder = home / "reports" / summary["session_id"]
     html = (folder / "report.html").read_text(encoding="utf-8")
     for name in ("Ava Attentive", "Eve Late", "Gina Guest"):
         assert name in html
-    assert '<th class="n">Observed</th>' in html  # each person's observed share
+    says = SAYS[demo_run.language]
+    assert f'<html lang="{demo_run.language}">' in html
+    assert says["observed"] in html  # each person's observed share
     cards = sorted(p.stem for p in (folder / "cards").glob("*.md"))
     assert cards == ["ava-attentive", "ben-wanderer", "cara-camera", "dan-desk", "eve-late",
                      "finn-early"]  # fmt: skip
-    assert "camera off" in (folder / "cards" / "cara-camera.md").read_text(encoding="utf-8")
+    assert says["camera off"] in (folder / "cards" / "cara-camera.md").read_text(encoding="utf-8")
     # Each member's own pictures beside their card, never one member's under another's name.
     pictures = sorted(p.name for p in (folder / "cards").glob("*.png"))
     assert "cara-camera-your-meeting.png" in pictures
     assert all(p.split("-your-")[0] in cards for p in pictures)
     assert (folder / "comparison.png").read_bytes().startswith(b"\x89PNG")
     comparison = (folder / "comparison.md").read_text(encoding="utf-8")
-    assert "2 sessions side by side" in comparison
+    assert says["comparison"] in comparison
     recaps = list((home / "reports").glob("*recap*"))
     assert recaps, "the recap went to the console outbox folder"
     public = recaps[0].read_text(encoding="utf-8")

@@ -6,6 +6,8 @@ caught here instead (tests/english_left.py).
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import replace
 
@@ -142,3 +144,22 @@ def test_a_region_view_writes_numbers_for_the_locale() -> None:
     (row,) = [line for line in post.body.splitlines() if line.startswith("Alder")]
     assert re.fullmatch(r"Alder +\d+ +\d+\xa0% +\d,\d +(\d+\xa0%|—)", row)
     assert post.title == "Regionsansicht — 1 Chapter im Vergleich"
+
+
+@pytest.mark.parametrize("tag", OTHERS)
+def test_the_csv_has_no_english_left(tag: str) -> None:
+    sheet = reports.csv_report(records.chapter_session(), timezone=records.TIMEZONE, language=tag)
+    # Column names and cell words join their words with underscores: read them as words.
+    assert leftovers(sheet.replace("_", " "), tag) == []
+
+
+def test_a_german_csv_names_its_columns_in_german_and_keeps_numbers_machine_readable() -> None:
+    sheet = reports.csv_report(records.chapter_session(), timezone=records.TIMEZONE, language="de")
+    rows = list(csv.DictReader(io.StringIO(sheet)))
+    grace = next(r for r in rows if r["person"] == records.CAMERA_OFF)
+    assert grace["kamera_aus_s"] == "360.0"  # a point before the decimal, in every language
+    assert grace["aufmerksamkeitswert"] == "60.7"
+    assert grace["rolle"] == "Mitglied"
+    hiro = next(r for r in rows if r["person"] == "Hiro Tanaka")
+    assert hiro["hinweis_zum_wert"] == "nicht_genügend_daten"
+    assert hiro["früher_gegangen"] == "ja"

@@ -35,7 +35,7 @@ def write_report_files(
         "report.md": reports.markdown_report(
             record, history, timezone=tz, min_group=group, language=lang
         ),
-        "attendees.csv": reports.csv_report(record, timezone=tz),
+        "attendees.csv": reports.csv_report(record, timezone=tz, language=lang),
     }
     paths = []
     with writable(folder):
