@@ -101,7 +101,7 @@ def member_card(
             ),
             footer=lang.gettext("Only you can see this."),
         )
-    pictures = card_pictures(record, attendee, history, timezone=timezone)
+    pictures = card_pictures(record, attendee, history, timezone=timezone, lang=lang)
     words = attendance_words(attendee, wording.md_name, lang)
     lines = [lang.gettext("Attendance: **{attendance}**", attendance=words), ""]
     trend = Field(lang.gettext("Trend"), _trend(record, attendee, history, lang))

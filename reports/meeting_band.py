@@ -15,6 +15,7 @@ from meetbot.domain.intervals import Interval
 from meetbot.domain.record import SessionRecord, Turn
 from meetbot.domain.scoring import Stretch
 from meetbot.domain.states import State, TurnKind
+from meetbot.language import ENGLISH, Language
 from reports import canvas, palette, wording
 
 # Tick spacing candidates (minutes): the smallest that gives at most MAX_TICKS labels.
@@ -46,11 +47,11 @@ def short_name(name: str) -> str:
     return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
 
 
-def turn_label(turn: Turn) -> str:
+def turn_label(turn: Turn, lang: Language = ENGLISH) -> str:
     if turn.kind is TurnKind.CHAIR:
-        return "chair"
+        return lang.gettext("chair")
     # The colour says "feature" (see the legend): the label is the name alone.
-    return short_name(turn.person) if turn.person else "unidentified"
+    return short_name(turn.person) if turn.person else lang.gettext("unidentified")
 
 
 def draw_turns(

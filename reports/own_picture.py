@@ -18,6 +18,7 @@ from meetbot.domain import intervals
 from meetbot.domain.record import Attendee, SessionRecord, Turn
 from meetbot.domain.scoring import LISTENED_TO, others_turns
 from meetbot.domain.states import Attendance, State
+from meetbot.language import ENGLISH, Language
 from reports import canvas, listening_minutes, meeting_band, palette, wording
 from reports.member_trend import Point, recent_scores
 from reports.post import Attachment
@@ -36,19 +37,23 @@ def card_pictures(
     history: Sequence[SessionRecord],
     *,
     timezone: str = "UTC",
+    lang: Language = ENGLISH,
 ) -> tuple[Attachment, ...]:
-    """The attachments of `attendee`'s private card: whichever of the two pictures apply."""
+    """The attachments of `attendee`'s private card, labelled in `lang`: whichever of the two
+    pictures apply."""
     out = []
-    meeting = meeting_figure(record, attendee, timezone=timezone)
+    meeting = meeting_figure(record, attendee, timezone=timezone, lang=lang)
     if meeting is not None:
         out.append(Attachment(MEETING_NAME, canvas.png(meeting)))
-    trend = trend_figure(recent_scores(record, attendee, history), timezone=timezone)
+    trend = trend_figure(recent_scores(record, attendee, history), timezone=timezone, lang=lang)
     if trend is not None:
         out.append(Attachment(TREND_NAME, canvas.png(trend)))
     return tuple(out)
 
 
-def meeting_figure(record: SessionRecord, a: Attendee, *, timezone: str = "UTC") -> Figure | None:
+def meeting_figure(
+    record: SessionRecord, a: Attendee, *, timezone: str = "UTC", lang: Language = ENGLISH
+) -> Figure | None:
     """Their meeting, or None when there is nothing of theirs to draw (not scored as a
     member, or the per-second states are no longer kept)."""
     if a.score is None or a.attendance in (Attendance.OPTED_OUT, Attendance.ABSENT):
@@ -82,7 +87,9 @@ def meeting_figure(record: SessionRecord, a: Attendee, *, timezone: str = "UTC")
             record.turns,
             px_per_minute=px_per_minute,
             faded=lambda t: not scored_on(t),
-            label=lambda t: "you" if t.person == a.person else meeting_band.turn_label(t),
+            label=lambda t: (
+                lang.gettext("you") if t.person == a.person else meeting_band.turn_label(t, lang)
+            ),
             first=lambda t: t.person == a.person,
         )
         band.tick_params(axis="x", labelbottom=False, length=0)
@@ -96,14 +103,14 @@ def meeting_figure(record: SessionRecord, a: Attendee, *, timezone: str = "UTC")
             )
         drawn = meeting_band.draw_strip(strip, 0.0, 0.5, stretches)
         strip.set_ylim(-0.5, 0.5)
-        strip.set_yticks([0.0], ["you"])
+        strip.set_yticks([0.0], [lang.gettext("you")])
         strip.tick_params(axis="y", length=0)
         strip.spines["left"].set_visible(False)
-        date = wording.long_date(record.started_at, timezone)
+        date = wording.long_date(record.started_at, timezone, lang)
         fig.text(
             left / WIDTH_IN,
             0.97,
-            f"Your meeting on {date}",
+            lang.gettext("Your meeting on {date}", date=date),
             fontsize=10,
             fontweight="bold",
             va="top",
@@ -111,15 +118,14 @@ def meeting_figure(record: SessionRecord, a: Attendee, *, timezone: str = "UTC")
         fig.text(
             left / WIDTH_IN,
             0.905,
-            canvas.safe_text(_summary_line(a)),
+            canvas.safe_text(_summary_line(a, lang)),
             fontsize=8.5,
             va="top",
             color="#333333",
         )
-        handles = [palette.state_patch(s) for s in STATE_ORDER if s in drawn]
-        handles.append(
-            Patch(facecolor=COUNTED, alpha=COUNTED_ALPHA, label="others' turns you were scored on")
-        )
+        handles = [palette.state_patch(s, lang) for s in STATE_ORDER if s in drawn]
+        counted_label = lang.gettext("others' turns you were scored on")
+        handles.append(Patch(facecolor=COUNTED, alpha=COUNTED_ALPHA, label=counted_label))
         strip.legend(
             handles=handles,
             loc="upper left",
@@ -133,18 +139,26 @@ def meeting_figure(record: SessionRecord, a: Attendee, *, timezone: str = "UTC")
         return fig
 
 
-def _summary_line(a: Attendee) -> str:
+def _summary_line(a: Attendee, lang: Language) -> str:
     score = a.score
     if score is None or score.value is None:
         judged = wording.minutes_pair(
-            score.observable_s if score else 0.0, score.others_turns_s if score else 0.0
+            score.observable_s if score else 0.0, score.others_turns_s if score else 0.0, lang
         )
-        return f"Not enough data for a score: {judged} of others' turns could be judged."
-    judged = wording.minutes_pair(score.attentive_s, score.observable_s)
-    return f"Attentive for {judged} of the shaded time (others' turns that could be judged)."
+        return lang.gettext(
+            "Not enough data for a score: {judged} of others' turns could be judged.",
+            judged=judged,
+        )
+    judged = wording.minutes_pair(score.attentive_s, score.observable_s, lang)
+    return lang.gettext(
+        "Attentive for {judged} of the shaded time (others' turns that could be judged).",
+        judged=judged,
+    )
 
 
-def trend_figure(points: Sequence[Point], *, timezone: str = "UTC") -> Figure | None:
+def trend_figure(
+    points: Sequence[Point], *, timezone: str = "UTC", lang: Language = ENGLISH
+) -> Figure | None:
     """Their scores over recent sessions (oldest first, this one last); None with fewer than
     two scores, where a line would say nothing."""
     if sum(p.score is not None for p in points) < 2:
@@ -167,7 +181,8 @@ def trend_figure(points: Sequence[Point], *, timezone: str = "UTC") -> Figure | 
             )
         for x, value in zip(xs, values, strict=True):
             if math.isnan(value):
-                ax.text(x, 4, "no score", ha="center", fontsize=7.5, color="#888888")
+                no_score = lang.gettext("no score")
+                ax.text(x, 4, no_score, ha="center", fontsize=7.5, color="#888888")
             else:
                 ax.annotate(
                     str(int(value + 0.5)),
@@ -181,11 +196,15 @@ def trend_figure(points: Sequence[Point], *, timezone: str = "UTC") -> Figure | 
         ax.set_yticks([0, 50, 100])
         ax.grid(axis="y", color="#EEEEEE", linewidth=0.6)
         ax.set_xlim(-0.4, len(xs) - 0.6)
-        labels = [wording.short_date(p.started_at, timezone) for p in points]
-        labels[-1] += "\n(this one)"
+        labels = [wording.short_date(p.started_at, timezone, lang) for p in points]
+        labels[-1] += "\n" + lang.gettext("(this one)")
         ax.set_xticks(xs, labels, fontsize=7.5)
         ax.set_title(
-            f"Your listening score, last {wording.plural(len(points), 'meeting')}",
+            lang.ngettext(
+                "Your listening score, last {count} meeting",
+                "Your listening score, last {count} meetings",
+                len(points),
+            ),
             loc="left",
             fontsize=9.5,
             fontweight="bold",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from matplotlib.patches import Patch
 
 from meetbot.domain.states import State, TurnKind
+from meetbot.language import ENGLISH, N_, Language
 
 # States: what a person was doing.
 ENGAGED = "#009e73"  # bluish green
@@ -35,11 +36,11 @@ STATE_COLOURS: dict[State, str] = {
     State.UNKNOWN: UNKNOWN,
 }
 STATE_WORDS: dict[State, str] = {
-    State.ENGAGED: "engaged",
-    State.LOOKING_AWAY: "looking away",
-    State.ABSENT: "away from camera",
-    State.CAMERA_OFF: "camera off",
-    State.UNKNOWN: "could not tell",
+    State.ENGAGED: N_("engaged"),
+    State.LOOKING_AWAY: N_("looking away"),
+    State.ABSENT: N_("away from camera"),
+    State.CAMERA_OFF: N_("camera off"),
+    State.UNKNOWN: N_("could not tell"),
 }
 TURN_COLOURS: dict[TurnKind, str] = {
     TurnKind.MEMBER: MEMBER_TURN,
@@ -47,21 +48,22 @@ TURN_COLOURS: dict[TurnKind, str] = {
     TurnKind.CHAIR: CHAIR_TURN,
 }
 TURN_WORDS: dict[TurnKind, str] = {
-    TurnKind.MEMBER: "member turn",
-    TurnKind.FEATURE: "feature",
-    TurnKind.CHAIR: "chair",
+    TurnKind.MEMBER: N_("member turn"),
+    TurnKind.FEATURE: N_("feature"),
+    TurnKind.CHAIR: N_("chair"),
 }
 
 
-def state_patch(state: State) -> Patch:
+def state_patch(state: State, lang: Language = ENGLISH) -> Patch:
     hatch = UNKNOWN_HATCH if state is State.UNKNOWN else None
     return Patch(
         facecolor=STATE_COLOURS[state],
         edgecolor="#bbbbbb" if hatch else STATE_COLOURS[state],
         hatch=hatch,
-        label=STATE_WORDS[state],
+        label=lang.gettext(STATE_WORDS[state]),
     )
 
 
-def turn_patch(kind: TurnKind) -> Patch:
-    return Patch(facecolor=TURN_COLOURS[kind], edgecolor="none", label=TURN_WORDS[kind])
+def turn_patch(kind: TurnKind, lang: Language = ENGLISH) -> Patch:
+    label = lang.gettext(TURN_WORDS[kind])
+    return Patch(facecolor=TURN_COLOURS[kind], edgecolor="none", label=label)

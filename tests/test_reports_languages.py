@@ -14,12 +14,16 @@ from dataclasses import replace
 import pytest
 import records
 from english_left import leftovers
+from figure_facts import all_axes, figure_texts
 from html_text import visible
+from matplotlib.figure import Figure
 
 import reports
-from meetbot.language import shipped
-from reports import Post
+from meetbot.language import Language, shipped
+from reports import Post, own_picture
+from reports.member_trend import recent_scores
 from reports.region import region_comparison
+from reports.summary import find
 
 OTHERS = [tag for tag in shipped() if tag != "en"]
 CARD_PEOPLE = (
@@ -163,3 +167,28 @@ def test_a_german_csv_names_its_columns_in_german_and_keeps_numbers_machine_read
     hiro = next(r for r in rows if r["person"] == "Hiro Tanaka")
     assert hiro["hinweis_zum_wert"] == "nicht_genügend_daten"
     assert hiro["früher_gegangen"] == "ja"
+
+
+def words_in(fig: Figure) -> str:
+    """Every word drawn in a picture: titles, legends, tick labels and free text."""
+    parts = figure_texts(fig)
+    for ax in all_axes(fig):
+        parts += [ax.title, *ax.legend, *ax.xticks, *ax.yticks, *ax.texts]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("tag", OTHERS)
+def test_the_pictures_on_a_card_have_no_english_left(tag: str) -> None:
+    session, lang = records.chapter_session(), Language.of(tag)
+    drawn = []
+    for person in CARD_PEOPLE[:5]:  # scored, camera off, accommodated, late, not enough data
+        attendee = find(session, person)
+        assert attendee is not None
+        meeting = own_picture.meeting_figure(
+            session, attendee, timezone=records.TIMEZONE, lang=lang
+        )
+        points = recent_scores(session, attendee, records.earlier_sessions())
+        trend = own_picture.trend_figure(points, timezone=records.TIMEZONE, lang=lang)
+        drawn += [words_in(fig) for fig in (meeting, trend) if fig is not None]
+    assert len(drawn) >= 8
+    assert leftovers("\n".join(drawn), tag) == []
