@@ -103,6 +103,27 @@ def test_real_photo_scores_count_precision_recall_and_identities() -> None:
     assert len(r["ambiguous"]) == 1
 
 
+def test_bowed_heads_are_scored_as_their_own_group() -> None:
+    def bowed(label: str, verdict: Verdict, subject: str) -> realfaces.Judged:
+        j = _judged(label, verdict, subject)
+        return realfaces.Judged({**j.entry, "pitch": "down"}, j.reading)
+
+    away, engaged = Verdict.LOOKING_AWAY, Verdict.ENGAGED
+    r = realfaces.score([
+        bowed("looking_away", away, "a"), bowed("looking_away", engaged, "b"),
+        bowed("engaged", engaged, "c"), bowed("ambiguous", away, "d"),
+        _judged("looking_away", away, "e"), _judged("engaged", away, "f"),
+    ])  # fmt: skip
+    assert r["bowed_photos"] == 3  # the ambiguous one is not scored
+    assert r["bowed_looking_away_recall"] == 0.5
+    assert (
+        r["bowed_looking_away_precision"] == 1.0
+    )  # the level engaged face called away is not in it
+    assert r["bowed_engaged_recall"] == 1.0
+    assert r["looking_away_recall"] == 0.6667
+    assert "bowed_looking_away_recall" in realfaces.TARGETS
+
+
 def test_calibration_fits_the_gain_a_face_needs(astronaut: syn.PosableFace) -> None:
     raw = DetectorSettings(yaw_gain=1.0)
     m = calibrate.measure(skimage.data.astronaut(), raw, yaws=(-30.0, 30.0), pitches=())

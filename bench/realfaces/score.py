@@ -5,6 +5,9 @@ baseline yet (first sight is the hardest case: nothing learned about the person)
 accuracy per label, per lighting and per face size, looking-away precision and recall, and
 accuracy per identity (a person with many photos must not hide a person with one).
 "Ambiguous" photos are judged and listed, never scored.
+Bowed heads (photos labelled `"pitch": "down"`: heads bowed over a phone, a keyboard or notes,
+and people looking up from them at the camera) are also scored as their own group, looking-away
+precision and recall and engaged recall within it: they are the hard case for head pose.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ TARGETS = {
     "engaged_recall": 0.97,
     "looking_away_recall": 0.90,
     "absent_accuracy": 1.0,
+    "bowed_looking_away_recall": 0.90,
 }
 
 
@@ -90,16 +94,25 @@ def _rate(items: list[bool]) -> float:
     return round(sum(items) / len(items), 4) if items else float("nan")
 
 
+def _looking_away(scored: list[Judged]) -> tuple[float, float]:
+    """(precision, recall) of looking away; precision 1.0 when nothing was called away."""
+    said_away = [j for j in scored if j.reading.verdict is Verdict.LOOKING_AWAY]
+    away = [j for j in scored if j.label == "looking_away"]
+    precision = _rate([j.label == "looking_away" for j in said_away]) if said_away else 1.0
+    return precision, _rate([j.right for j in away])
+
+
 def score(judged: list[Judged]) -> dict[str, Any]:
     scored = [j for j in judged if j.label in SCORED]
+    bowed = [j for j in scored if j.entry.get("pitch") == "down"]
+    bowed_precision, bowed_recall = _looking_away(bowed)
+    precision, recall = _looking_away(scored)
     by: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     for j in scored:
         by["label"][j.label].append(j.right)
         by["lighting"][str(j.entry.get("lighting"))].append(j.right)
         by["face_size"][size_band(int(j.entry.get("face_px") or 0))].append(j.right)
         by["identity"][str(j.entry.get("subject") or "-")].append(j.right)
-    said_away = [j for j in scored if j.reading.verdict is Verdict.LOOKING_AWAY]
-    away = [j for j in scored if j.label == "looking_away"]
     per_identity = {k: _rate(v) for k, v in sorted(by["identity"].items())}
     return {
         "photos": len(judged),
@@ -108,10 +121,12 @@ def score(judged: list[Judged]) -> dict[str, Any]:
         "accuracy_by_label": {k: _rate(v) for k, v in sorted(by["label"].items())},
         "accuracy_by_lighting": {k: _rate(v) for k, v in sorted(by["lighting"].items())},
         "accuracy_by_face_size": {k: _rate(v) for k, v in sorted(by["face_size"].items())},
-        "looking_away_precision": _rate([j.label == "looking_away" for j in said_away])
-        if said_away
-        else 1.0,
-        "looking_away_recall": _rate([j.right for j in away]),
+        "looking_away_precision": precision,
+        "looking_away_recall": recall,
+        "bowed_photos": len(bowed),
+        "bowed_looking_away_precision": bowed_precision,
+        "bowed_looking_away_recall": bowed_recall,
+        "bowed_engaged_recall": _rate([j.right for j in bowed if j.label == "engaged"]),
         "engaged_recall": _rate(by["label"]["engaged"]),
         "absent_accuracy": _rate(by["label"]["absent"]),
         "identities": len(per_identity),
@@ -146,6 +161,9 @@ def print_report(r: dict[str, Any]) -> None:
     for name, target in TARGETS.items():
         ok = r[name] >= target
         print(f"{name:34s} {r[name]:>9} {'>= ' + str(target):>8s}  {'yes' if ok else 'NO'}")
+    print(f"bowed heads: {r['bowed_photos']} scored photos, looking-away precision "
+          f"{r['bowed_looking_away_precision']} recall {r['bowed_looking_away_recall']}, "
+          f"engaged recall {r['bowed_engaged_recall']}")  # fmt: skip
     for key in ("accuracy_by_label", "accuracy_by_lighting", "accuracy_by_face_size"):
         print(f"{key.replace('_', ' ')}: {r[key]}")
     low = {k: v for k, v in r["accuracy_by_identity"].items() if v < 1}
