@@ -37,6 +37,12 @@ FORMULA_EXEMPT = N_(
     "chair's remarks and your own turn do not count."
 )
 
+# Note-taking is attention (timeline.looking_down_dwell_s); said on every scored card.
+LOOKING_DOWN = N_(
+    "Looking down for a few seconds, as when you write a note, counts as attentive; a head "
+    "that stays down longer counts as looking away."
+)
+
 ATTENDANCE_WORDS = {
     Attendance.PRESENT: N_("present"),
     Attendance.LATE: N_("present"),
@@ -216,6 +222,7 @@ def _explain(a: Attendee, lang: Language) -> list[str]:
         )
     ]
     lines.append(lang.gettext(FORMULA_EXEMPT if score.camera_exempt else FORMULA))
+    lines.append(lang.gettext(LOOKING_DOWN))
     return lines
 
 
