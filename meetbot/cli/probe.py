@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from pathlib import Path
 
 from meetbot import config
 from meetbot.cli.join import LINK_HELP
@@ -26,6 +27,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="how long to watch")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
     parser.add_argument("--link", help=LINK_HELP)
+    parser.add_argument(
+        "--save-page",
+        metavar="DIR",
+        help="write an outline of each join screen (and the one it failed on) to DIR, private "
+        "to you, for mending the platform profile: the page's structure and its controls' "
+        "words, never names, chat or pictures",
+    )
     parser.set_defaults(func=_probe)
 
 
@@ -40,6 +48,7 @@ def _probe(args: argparse.Namespace) -> int:
     # Imported here: Playwright and aiortc load only when a meeting is joined.
     from meetbot.connectors.browser.probe import describe, probe
 
-    result = asyncio.run(probe(settings, args.seconds, config.data_dir()))
+    save_page = Path(args.save_page) if args.save_page else None
+    result = asyncio.run(probe(settings, args.seconds, config.data_dir(), save_page))
     print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else describe(result))
     return 0 if result["admitted"] else 1

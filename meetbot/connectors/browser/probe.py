@@ -18,6 +18,7 @@ from meetbot.clock import MonotonicClock
 from meetbot.config.schema import Settings
 from meetbot.connectors.base import Valve
 from meetbot.connectors.browser.connector import BrowserConnector
+from meetbot.connectors.browser.outline import PageOutlines, outlining
 from meetbot.domain.events import (
     Event,
     ParticipantId,
@@ -71,10 +72,16 @@ class Tally:
             return
 
 
-async def probe(settings: Settings, seconds: float, home: Path) -> dict[str, Any]:
-    """Join, watch `seconds`, leave; what the profile saw, JSON-ready."""
+async def probe(
+    settings: Settings, seconds: float, home: Path, save_page: Path | None = None
+) -> dict[str, Any]:
+    """Join, watch `seconds`, leave; what the profile saw, JSON-ready. With `save_page`, an
+    outline of each join screen goes there (outline.py: structure, no people, no pictures)."""
     tally = Tally()
     connector = BrowserConnector(settings, MonotonicClock(), home=home)
+    if save_page is not None:
+        names = [n for m in settings.roster for n in (m.name, *m.aliases, *m.substitutes)]
+        connector.tab_type = outlining(PageOutlines(save_page, names))
     async with connector:
         clock = MonotonicClock()
         connector.clock = clock
