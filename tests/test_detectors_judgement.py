@@ -7,10 +7,12 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from detectors import DetectorSettings
 from detectors.baseline import Baseline, Offsets
+from detectors.gaze import eye_direction, eyes_shut
 from detectors.judgement import judge
 from detectors.plausibility import assess_fit
 from meetbot import config
@@ -76,6 +78,33 @@ def test_a_bow_is_judged_with_the_pitch_gain_and_a_raised_head_without() -> None
     # read 19° down from the level: 20.9° once the gain restores it, beyond the threshold
     assert verdict(0.0, S.pitch_level_deg - 19.0, (0.0, 0.0)) == (True, "head_down")
     assert verdict(0.0, S.pitch_level_deg + 19.0, (0.0, 0.0)) == (False, "facing")
+
+
+def _eyes(width: float, gap: float) -> np.ndarray:
+    """478 landmarks whose two eyes are `width` px wide with lids `gap` px apart, irises
+    centred (only the eye points matter to detectors.gaze)."""
+    lm = np.zeros((478, 3))
+    for (left, right, top, bottom), iris, x0 in (((33, 133, 159, 145), 468, 100.0),
+                                                 ((362, 263, 386, 374), 473, 200.0)):  # fmt: skip
+        lm[left, :2], lm[right, :2] = (x0, 100.0), (x0 + width, 100.0)
+        lm[top, :2], lm[bottom, :2] = (
+            (x0 + width / 2, 100.0 - gap / 2),
+            (x0 + width / 2, 100.0 + gap / 2),
+        )
+        lm[iris, :2] = (x0 + width / 2, 100.0)
+    return lm
+
+
+def test_shut_eyes_are_told_from_eyes_too_small_to_read() -> None:
+    # lids 5% of the eye's width apart on a 30 px eye: shut (lowered over a phone, or a blink)
+    assert eyes_shut(_eyes(30.0, 1.5))
+    assert eye_direction(_eyes(30.0, 1.5)) is None
+    # the same lids on a 5 px eye: nothing can be read, and nothing is said to be shut
+    assert not eyes_shut(_eyes(5.0, 0.25))
+    assert eye_direction(_eyes(5.0, 0.25)) is None
+    # open eyes are read, not shut
+    assert not eyes_shut(_eyes(30.0, 9.0))
+    assert eye_direction(_eyes(30.0, 9.0)) is not None
 
 
 def test_a_head_bowed_a_little_stays_engaged_whatever_the_eyes() -> None:
