@@ -17,6 +17,7 @@ from aiohttp import web
 from playwright.async_api import async_playwright
 
 from meetbot import config
+from meetbot.cli import main
 from meetbot.clock import MonotonicClock
 from meetbot.config.schema import BrowserSettings, Capture
 from meetbot.connectors.browser import launch
@@ -24,6 +25,7 @@ from meetbot.connectors.browser.connector import BrowserConnector
 from meetbot.connectors.browser.outline import PageOutlines, outlining
 from meetbot.connectors.browser.profiles import Action, Profile, Roster, Step, Tiles
 from meetbot.errors import ConnectError
+from tests.test_join_failures import closed_port
 
 pytestmark = pytest.mark.skipif(
     shutil.which("chromium") is None, reason="chromium is not installed; run scripts/setup"
@@ -50,8 +52,11 @@ IN_MEETING = f"""
     <div role="list" aria-label="Participants">
       <div role="listitem" aria-label="Ana Souza, Meeting host">Ana Souza
         <button aria-label="More actions for Ana Souza">more_vert</button></div>
+      <div role="listitem">Rita Alves
+        <button aria-label="More actions for Rita Alves">more_vert</button></div>
     </div>
-    <div role="log" aria-label="Chat"><div class="message">my referral for Bob</div></div>
+    <div role="log" aria-label="Chat"><div class="message">my referral for Bob
+      <button aria-label="React to Rita's message">add_reaction</button></div></div>
     <textarea placeholder="Send a message to everyone">secret draft</textarea>
   </aside>
   <div role="toolbar" aria-label="Call controls">
@@ -82,7 +87,18 @@ PRE_JOIN = f"""<!doctype html><html><body>
     document.getElementById("v1").srcObject = canvas.captureStream(5);
   }};
 </script></body></html>"""
-PEOPLE_AND_WORDS = ("Ana", "Souza", "Bruno", "Lima", "Carla", "Dias", "referral", "Bob")
+PEOPLE_AND_WORDS = (
+    "Ana",
+    "Souza",
+    "Bruno",
+    "Lima",
+    "Rita",
+    "Alves",
+    "Carla",
+    "Dias",
+    "referral",
+    "Bob",
+)
 PIXEL_TRACES = ("base64", "data:image", PIXELS[:12], "secret draft")
 
 
@@ -221,3 +237,23 @@ async def test_the_screen_a_join_fails_on_is_outlined(tmp_path: Path, meeting_pa
     assert names[-2:] == ["03-join-ask-to-join-failed.json", "03-join-ask-to-join-failed.txt"]
     failed = (tmp_path / "screens" / "03-join-ask-to-join-failed.txt").read_text("utf-8")
     assert '"Join now"' in failed  # what the page offered instead: the mend is one selector
+
+
+def test_probe_save_page_outlines_the_page_that_did_not_open(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chapter = tmp_path / "chapter.toml"
+    url = f"http://127.0.0.1:{closed_port()}/videocalltest.html"
+    chapter.write_text(
+        '[chapter]\nname = "Lab"\n'
+        f'[meeting]\nplatform = "janus_videocall"\nurl = "{url}"\ndisplay_name = "meetbot"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "kit"
+    assert main(["probe", "--config", str(chapter), "--save-page", str(out)]) == 2
+    assert "is unreachable" in capsys.readouterr().err
+    assert [p.name for p in private(out)] == [
+        "01-page-did-not-open.json",
+        "01-page-did-not-open.txt",
+    ]
+    assert "h1  " in (out / "01-page-did-not-open.txt").read_text(encoding="utf-8")
