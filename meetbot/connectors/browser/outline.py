@@ -66,7 +66,13 @@ class PageOutlines:
         script = page_script("outline.js")
         try:
             async with asyncio.timeout(OUTLINE_S):
-                outline = await page.main_frame.evaluate(script)
+                try:
+                    outline = await page.main_frame.evaluate(script)
+                except PlaywrightError:
+                    # The page was navigating (a redirect, Chromium's own error page after a
+                    # failed load): outline where it landed.
+                    await page.wait_for_load_state("domcontentloaded")
+                    outline = await page.main_frame.evaluate(script)
                 frames = []
                 for frame in page.frames[1 : 1 + MAX_FRAMES]:
                     try:
