@@ -178,6 +178,14 @@ class BrowserConnector:
                     await tab.step(answer, "join")
                 left = deadline - loop.time()
                 if left <= 0:
+                    if tab.link_open is False and not lobby_seen:
+                        # Not the meeting's fault: organisers would look at the wrong thing.
+                        raise ConnectError(
+                            f"the {self.profile.name} page could not reach the bot within "
+                            f"{timeout:g} s: its link to 127.0.0.1 never opened (Chromium's "
+                            "Local Network Access or the page's security policy refused it); "
+                            "run meetbot probe and report its output"
+                        )
                     where = "still in the lobby" if lobby_seen else "the meeting never showed"
                     raise ConnectError(
                         f"not admitted to the meeting within {timeout:g} s ({where}); ask the "
@@ -210,7 +218,8 @@ class BrowserConnector:
 
     async def _settle_in(self, tab: MeetingTab) -> None:
         """Camera and microphone off where joining could not do it, the announcement in the
-        chat (or the log, for clients without one), then the gallery."""
+        chat (or the log, for clients without one), the gallery, then the participant list
+        (after the chat: in Meet and Teams both share one side panel)."""
         await tab.run_steps(self.profile.media_off, "camera and microphone off")
         if self.profile.chat:
             try:
@@ -226,6 +235,13 @@ class BrowserConnector:
             )
         for step in self.profile.gallery:
             await tab.step(step, "gallery")
+        if self.profile.participants_open:
+            # Presence comes from the list when it is open, else from the tiles; a list that
+            # cannot be opened costs the tiles-only view, never the meeting.
+            try:
+                await tab.run_steps(self.profile.participants_open, "participant list")
+            except ConnectError as exc:
+                log.warning("the participant list did not open (presence from tiles): %s", exc)
 
     async def _attend(self, tab: MeetingTab, room: Room) -> Signal | None:
         """Follow the page until it ends the meeting (a Signal) or is lost (None)."""

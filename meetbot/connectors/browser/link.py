@@ -59,6 +59,7 @@ class PageLink:
         self.path = "/" + secrets.token_urlsafe(16)
         self.port = 0
         self.received = 0  # pictures, for probe and the bench
+        self.opened = False  # the page reached it (Chromium may refuse: Local Network Access)
         self._runner: web.AppRunner | None = None
         self._ws: web.WebSocketResponse | None = None  # the page's socket, once open
 
@@ -90,6 +91,7 @@ class PageLink:
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=8 * 1024 * 1024)
         await ws.prepare(request)
+        self.opened = True
         self._ws = ws  # a reloaded page opens a new one: commands go to the newest
         try:
             await self._read(ws)

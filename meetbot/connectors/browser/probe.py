@@ -97,6 +97,7 @@ async def probe(
             task.cancel()
         room = connector.room
         tab = connector.tab
+        link = None if tab is None else tab.link_open  # gone once the browser is closed
         share = room.observed_share() if room is not None else {}
     profile = connector.profile
     return {
@@ -108,6 +109,7 @@ async def probe(
         "ended_by": None if connector.ended_by is None else connector.ended_by.value,
         "seconds": round(watched, 1),
         "pictures_from_page": 0 if tab is None else tab.pictures,
+        "page_link": _page_link(link),
         "people": [
             {
                 "name": name,
@@ -120,6 +122,12 @@ async def probe(
             for who, name in sorted(tally.names.items(), key=lambda item: item[1])
         ],
     }
+
+
+def _page_link(opened: bool | None) -> str:
+    if opened is None:
+        return "bindings"
+    return "open" if opened else "blocked"
 
 
 def _chat(announced: bool, has_chat: bool) -> str:
@@ -135,6 +143,13 @@ def describe(result: dict[str, Any]) -> str:
         f"{'admitted' if result['admitted'] else 'NOT admitted'}; capture {result['capture']}; "
         f"announcement in the chat: {result['chat']}",
         f"watched {result['seconds']} s; {result['pictures_from_page']} pictures from the page",
+        f"page link: {result['page_link']}"
+        + (
+            " (Chromium refused the page's socket to 127.0.0.1: pictures and events come over "
+            "Playwright's bindings, slower, and pictures cannot be paused)"
+            if result["page_link"] == "blocked"
+            else ""
+        ),
     ]
     for p in result["people"]:
         share = "" if p["observed_share"] is None else f", on screen {p['observed_share']:.0%}"

@@ -98,9 +98,13 @@ class MeetingTab:
                 str(self._folder),
                 executable_path=executable,
                 headless=self.browser.headless,
-                args=launch.flags(),
+                args=self.chromium_flags(),
                 viewport={"width": 1280, "height": 900},
             )
+            # Chromium's Local Network Access: a page from a public origin may open the link
+            # to 127.0.0.1 only with this permission (core.js falls back to the bindings if
+            # it is refused anyway).
+            await self._context.grant_permissions(["local-network-access"])
         except BaseException as exc:
             # Failed, or cancelled mid-launch (Ctrl-C while joining): no Chromium, no profile
             # folder and no socket stay behind.
@@ -112,6 +116,15 @@ class MeetingTab:
         self._context.on("close", lambda _: self._lost("the browser closed"))
         self.browser_pid = launch.main_pid(self._folder)
         return self
+
+    def chromium_flags(self) -> list[str]:
+        """Chromium's command line for this tab (the LNA test adds an address override)."""
+        return launch.flags()
+
+    @property
+    def link_open(self) -> bool | None:
+        """Has the page opened its link to Python? None when it uses the bindings anyway."""
+        return None if self._link is None else self._link.opened
 
     async def __aexit__(
         self,
@@ -171,6 +184,7 @@ class MeetingTab:
             "link": self._link.url if self._link is not None else "",
             # Room drops the levels unless they are the speech source: the page then never polls.
             "levelsMs": LEVELS_MS if self.sampling.speech_from_audio else 0,
+            "frame": self.profile.frame,
         }
         tiles = self.profile.tiles
         facts: ProfileFacts = {
@@ -180,6 +194,7 @@ class MeetingTab:
             "speaking": tiles.speaking,
             "nextPage": tiles.next_page,
             "participants": self.profile.participants,
+            "participantName": self.profile.participant_name,
             "ended": list(self.profile.ended),
             "removed": list(self.profile.removed),
             "pageSize": self.browser.page_size or tiles.page_size,

@@ -19,6 +19,7 @@ class PageConfig(TypedDict):
     perSample: int
     link: str  # the link's ws:// URL; "" for Playwright bindings
     levelsMs: int  # 0: never poll audio levels
+    frame: str  # the iframe the client lives in ("" = the top frame): where the scripts run
 
 
 class ProfileFacts(TypedDict):
@@ -30,6 +31,7 @@ class ProfileFacts(TypedDict):
     speaking: str
     nextPage: str
     participants: str
+    participantName: str
     ended: list[str]
     removed: list[str]
     pageSize: int

@@ -5,15 +5,26 @@
 // each remote video `fps` times a second (or the rendered tiles, in tiles mode), downscaled to
 // `maxWidth` and JPEG-encoded, and reports audio levels and track ended/muted. Pictures (binary)
 // and JSON messages go to Python over a loopback WebSocket (cfg.link; the Playwright bindings
-// __meetbotFrame and __meetbotEvent when there is none). wire.d.ts types every message.
+// __meetbotFrame and __meetbotEvent when there is none, or when the page may not open it).
+// wire.d.ts types every message.
 // Nothing is stored: a frame exists only until Python has it.
 // Platform profiles (loaded after this) read page facts and post through window.__meetbot.
 (() => {
   if (window.__meetbot) return;
   const cfg = Object.assign(
-    { fps: 1, maxWidth: 640, quality: 0.85, capture: "tracks", perSample: 2, levelsMs: 0, link: "" },
+    { fps: 1, maxWidth: 640, quality: 0.85, capture: "tracks", perSample: 2, levelsMs: 0, link: "", frame: "" },
     window.__meetbotConfig || {},
   );
+  // Playwright runs init scripts in every frame; meeting pages carry hidden ones (sign-in, RPC,
+  // captcha). One frame speaks for the meeting: the top one, or the profile's `frame` for a
+  // client that lives in an iframe. Elsewhere there is no bridge, so no profile script runs.
+  let host = null;
+  try {
+    host = window.frameElement; // null when cross-origin to its parent
+  } catch (e) {
+    host = null;
+  }
+  if (cfg.frame ? !(host && host.matches(cfg.frame)) : window !== window.top) return;
   // Frames are sent `perSample` times per sampling period, so the sampler always finds a
   // fresh one whatever its phase; it keeps only the newest.
   const sendEveryMs = 1000 / (cfg.fps * cfg.perSample);
@@ -26,12 +37,39 @@
   // taken or encoded until resumed, and the first frame after a resume is sent at once.
   const paused = new Set();
   const wanted = new Set();
+  const viaBindings = (text) => {
+    if (typeof window.__meetbotEvent === "function") window.__meetbotEvent(text);
+  };
+  // A socket that closes before it ever opened was refused: Chromium's Local Network Access
+  // (a public page may not reach 127.0.0.1 without a permission) or the page's own CSP. The
+  // bindings carry everything from then on, so the page never goes silent; only pause/resume
+  // commands, which come over the socket, are lost.
+  const blocked = (why) => {
+    link = null;
+    for (const text of waiting.splice(0)) viaBindings(text);
+    post({ type: "log", message: `page link blocked (${why}): Playwright's bindings carry it` });
+  };
   if (cfg.link) {
-    link = new NativeSocket(cfg.link);
+    try {
+      link = new NativeSocket(cfg.link);
+    } catch (e) {
+      link = null;
+    }
+  }
+  if (link) {
+    let opened = false;
     link.binaryType = "arraybuffer";
     link.addEventListener("open", () => {
+      opened = true;
       for (const text of waiting.splice(0)) link.send(text);
     });
+    // Local Network Access closes the socket (1006); a page's CSP only fires "error".
+    const socket = link;
+    const refused = (why) => {
+      if (!opened && link === socket) blocked(why);
+    };
+    link.addEventListener("error", () => refused("error before it opened"));
+    link.addEventListener("close", (ev) => refused(`closed with ${ev.code}`));
     link.addEventListener("message", (ev) => {
       if (typeof ev.data !== "string") return;
       let command;
@@ -58,10 +96,11 @@
     if (link) {
       if (link.readyState === 1) link.send(text);
       else if (waiting.length < 2000) waiting.push(text);
-    } else if (typeof window.__meetbotEvent === "function") {
-      window.__meetbotEvent(text);
+    } else {
+      viaBindings(text);
     }
   };
+  if (cfg.link && !link) blocked("refused at once");
   const hooks = { remoteDescription: [], track: [] };
   const pcs = [];
   let pcSeq = 0;

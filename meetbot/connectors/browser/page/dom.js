@@ -9,14 +9,26 @@
   const p = window.__meetbotProfile || {};
   if (!bridge || !p.tile || window.__meetbotDom) return;
   window.__meetbotDom = true;
-  // A label is an element's text, or a field's value (a client that keeps a name in an input).
-  const text = (el) => ((el && (el instanceof HTMLInputElement ? el.value : el.textContent)) || "").trim();
+  // Names and page text compared as people read them: runs of whitespace as one space, and
+  // typographic apostrophes as plain ones (live copy says "can’t", profiles write "can't").
+  const clean = (s) => (s || "").replace(/[\u2018\u2019\u02bc]/g, "'").replace(/\s+/g, " ").trim();
+  // A name source: "selector" (that element's text, or a field's value: a client that keeps a
+  // name in an input), "selector@attribute", or "@attribute" (the element's own). List entries
+  // and tiles hold icons, "(you)" and roles besides the name: the source picks the name alone.
+  const nameIn = (el, source) => {
+    const at = source.indexOf("@");
+    const selector = at < 0 ? source : source.slice(0, at);
+    const target = el && (selector ? el.querySelector(selector) : el);
+    if (!target) return "";
+    if (at >= 0) return clean(target.getAttribute(source.slice(at + 1)));
+    return clean(target instanceof HTMLInputElement ? target.value : target.textContent);
+  };
   const has = (el, selector) => !!selector && (el.matches(selector) || !!el.querySelector(selector));
 
   function tiles() {
     const out = [];
     for (const tile of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll(p.tile))) {
-      const name = text(tile.querySelector(p.name));
+      const name = nameIn(tile, p.name || "");
       const video = tile.querySelector(p.video);
       if (name && video && tile.offsetParent !== null) out.push({ key: name, name, video, tile });
     }
@@ -64,11 +76,15 @@
       if (id) owners[id] = t.name;
       if (has(t.tile, p.speaking)) speaking.push(t.name);
     }
-    const roster = p.participants
-      ? [...document.querySelectorAll(p.participants)].map(text).filter(Boolean)
+    // No entry at all is no list (closed, or not drawn yet), never "nobody is here": null, and
+    // Python goes by the tiles. An entry whose name is empty (a call's peer field after a
+    // hang-up) is a list that names nobody.
+    const entries = p.participants ? [...document.querySelectorAll(p.participants)] : [];
+    const roster = entries.length
+      ? entries.map((el) => nameIn(el, p.participantName || "")).filter(Boolean)
       : null;
-    const body = (document.body && document.body.innerText) || "";
-    const says = (phrases) => (phrases || []).filter((s) => body.includes(s));
+    const body = clean(document.body && document.body.innerText);
+    const says = (phrases) => (phrases || []).filter((s) => body.includes(clean(s)));
     bridge.post({
       type: "dom",
       tiles: shown.map((t) => t.name),

@@ -91,6 +91,7 @@ interface PageConfig {
   perSample: number;
   link: string;
   levelsMs: number;
+  frame: string;
 }
 /** window.__meetbotProfile (to_page.ProfileFacts): the profile's selectors and page facts. */
 interface ProfileFacts {
@@ -100,6 +101,7 @@ interface ProfileFacts {
   speaking: string;
   nextPage: string;
   participants: string;
+  participantName: string;
   ended: string[];
   removed: string[];
   pageSize: number;

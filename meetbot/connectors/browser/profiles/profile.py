@@ -45,7 +45,7 @@ class Tiles:
     """How the gallery is drawn: each tile holds a video and a name label."""
 
     tile: str  # one per person on screen
-    name: str  # inside a tile: the element whose text is the display name
+    name: str  # inside a tile: where the display name is (a name source, see Profile)
     video: str = "video"  # inside a tile: the rendered video
     speaking: str = ""  # inside a tile: present while that person speaks (""= no signal)
     next_page: str = ""  # button that shows the next page of tiles ("" = page script pages)
@@ -72,8 +72,14 @@ class Profile:
     # cannot join with them off, e.g. a call answered with both on)
     gallery: tuple[Step, ...] = ()  # switch to the largest gallery view
     chat: tuple[Step, ...] = ()  # post the announcement; () = the client has no chat
-    participants: str = ""  # a participant-list entry (DOM roster); its text is a name
-    participants_open: tuple[Step, ...] = ()  # open the participant list
+    participants: str = ""  # a participant-list entry (DOM roster)
+    # inside an entry: where the name is. A name source is "selector" (that element's text),
+    # "selector@attribute" or "@attribute" (the element's own); "" = the entry's whole text.
+    participant_name: str = ""
+    participants_open: tuple[Step, ...] = ()  # open the participant list once in
+    # The iframe the client lives in (Zoom's iframe#webclient): the page scripts run there
+    # instead of in the top frame ("" = the top frame; every other frame is ignored).
+    frame: str = ""
     name_pattern: str = ""  # display names the page accepts ("" = any)
     experimental: bool = True  # written from public behaviour, not verified here
     notes: tuple[str, ...] = field(default=())
@@ -85,6 +91,12 @@ class Profile:
             re.compile(self.name_pattern)
         if "{url}" not in self.url:
             raise ConfigError(f"profile {self.name}: url must contain {{url}}")
+        for source in (self.tiles.name, self.participant_name):
+            if source.count("@") > 1:
+                raise ConfigError(
+                    f"profile {self.name}: name source {source!r} has more than one @; write "
+                    '"selector", "selector@attribute" or "@attribute"'
+                )
 
     def page_url(self, url: str, room: int) -> str:
         return self.url.format(url=url, room=room)

@@ -1,0 +1,153 @@
+"""The bridge on pages built like the real platforms' (tests/meeting_page.py), in a real
+Chromium: a public origin (Chromium's Local Network Access), hidden iframes, a participant list
+that must be opened and whose entries are more than names, a security policy that refuses the
+page's socket, and what the bot's own microphone and camera send.
+
+No Janus and no WebRTC: the page's tiles play canvas streams, so this runs outside the sandbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from meetbot.clock import MonotonicClock
+from meetbot.config.schema import Settings
+from meetbot.connectors.browser.connector import BrowserConnector
+from meetbot.connectors.browser.tab import MeetingTab
+from meetbot.domain.events import ParticipantJoined, ParticipantLeft
+from meetbot.domain.states import TrackKind
+from meetbot.errors import ConnectError
+from meetbot.lab import demo
+from meetbot.lab.recorder import DrainingSink, EventRecorder
+from tests.meeting_page import EVERYONE, ON_CAMERA, PROFILE, MeetingPage, served
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium: run scripts/setup"),
+]
+module = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def site() -> AsyncIterator[MeetingPage]:
+    async with served() as page:
+        yield page
+
+
+def settings_for(url: str, **meeting: Any) -> Settings:
+    base = demo.settings(demo.PERSONAS)
+    fields: dict[str, Any] = {
+        "platform": "janus_videocall",  # any browser platform: the test swaps in its profile
+        "url": url,
+        "display_name": "meetbot",
+        "join_timeout_s": 20.0,
+    }
+    fields.update(meeting)
+    return dataclasses.replace(base, meeting=dataclasses.replace(base.meeting, **fields))
+
+
+def public(port: int) -> type[MeetingTab]:
+    """A tab whose Chromium takes the page's server for a public address, as a real
+    platform's is: Local Network Access then guards the page's socket to 127.0.0.1."""
+
+    class PublicTab(MeetingTab):
+        def chromium_flags(self) -> list[str]:
+            return [
+                *super().chromium_flags(),
+                f"--ip-address-space-overrides=127.0.0.1:{port}=public",
+            ]
+
+    return PublicTab
+
+
+def bot_on(settings: Settings, home: Path, tab: type[MeetingTab]) -> BrowserConnector:
+    bot = BrowserConnector(settings, MonotonicClock(), home=home)
+    bot.profile = PROFILE  # the test page's table, as a platform's profile module holds one
+    bot.tab_type = tab
+    return bot
+
+
+async def attend(bot: BrowserConnector, names: frozenset[str], settle_s: float) -> EventRecorder:
+    """Run the joined bot until everyone in `names` arrived and each person on camera sent ten
+    pictures, then `settle_s` longer (long enough for flapping at 2 Hz to show)."""
+    events = EventRecorder()
+    async with asyncio.TaskGroup() as group:
+        sink = DrainingSink(group)
+        watching = group.create_task(bot.run(events.emit, sink))
+        await events.wait_for(
+            lambda seen: (
+                {e.display_name for e in seen if isinstance(e, ParticipantJoined)} >= names
+            ),
+            timeout_s=30,
+        )
+        ids = {e.display_name: e.participant for e in events.of(ParticipantJoined)}
+        for name in ON_CAMERA:
+            await sink.wait_for_frames(ids[name], TrackKind.VIDEO, 10, timeout_s=30)
+        await asyncio.sleep(settle_s)
+        watching.cancel()
+    return events
+
+
+@module
+async def test_a_public_page_with_iframes_and_a_closed_list(
+    site: MeetingPage, tmp_path: Path
+) -> None:
+    """A page from a public origin, with a hidden sign-in iframe and its participant list
+    closed: the page's socket to the bot opens (Local Network Access granted), pictures of
+    both people on camera stream, the list is opened and read by name (Cy, off camera, is
+    there; "Bob O’Neil" as "Bob O'Neil", no icon, "(you)" or "Meeting host" in a name), and
+    the iframe's look-alike entry never makes anyone leave and rejoin."""
+    settings = settings_for(site.url(frame=True, listed=True))
+    bot = bot_on(settings, tmp_path / "home", public(site.port))
+    await bot.__aenter__()
+    try:
+        assert bot.tab is not None
+        assert bot.tab.link_open is True  # Local Network Access: the permission was granted
+        events = await attend(bot, EVERYONE, settle_s=3.0)
+    finally:
+        await bot.__aexit__(None, None, None)
+    joined = [e.display_name for e in events.of(ParticipantJoined)]
+    assert sorted(joined) == sorted(EVERYONE)  # each once, by name alone
+    assert not events.of(ParticipantLeft)  # no iframe's list emptied the room
+
+
+@module
+async def test_a_page_that_refuses_the_socket_still_reaches_the_bot(
+    site: MeetingPage, tmp_path: Path
+) -> None:
+    """The page's policy refuses the socket to 127.0.0.1: messages and pictures come over
+    Playwright's bindings instead, and with no list open the tiles say who is here (a list
+    that is not shown is not "nobody is here")."""
+    settings = settings_for(site.url(csp=True))
+    bot = bot_on(settings, tmp_path / "home", MeetingTab)
+    await bot.__aenter__()
+    try:
+        assert bot.tab is not None
+        events = await attend(bot, ON_CAMERA, settle_s=1.0)
+        assert bot.tab is not None
+        assert bot.tab.link_open is False  # refused: the bindings carried it all
+    finally:
+        await bot.__aexit__(None, None, None)
+    assert sorted(e.display_name for e in events.of(ParticipantJoined)) == sorted(ON_CAMERA)
+    assert not events.of(ParticipantLeft)
+
+
+@module
+async def test_a_page_that_cannot_reach_the_bot_says_so(site: MeetingPage, tmp_path: Path) -> None:
+    """The meeting never shows and the page's socket never opened: the join names the page's
+    link, not the meeting, as what failed."""
+    settings = settings_for(site.url(csp=True), join_timeout_s=2.0)
+    profile = dataclasses.replace(PROFILE, admitted="#nothing-like-this")
+    bot = BrowserConnector(settings, MonotonicClock(), home=tmp_path / "home")
+    bot.profile = profile
+    with pytest.raises(ConnectError, match="could not reach the bot") as failed:
+        await bot.__aenter__()
+    assert "never showed" not in str(failed.value)
