@@ -132,6 +132,14 @@ def test_tiles_alone_never_say_someone_left() -> None:
     )
 
 
+def test_the_bot_knows_its_own_name_as_the_page_reads_it() -> None:
+    """dom.js collapses whitespace and reads ’ as ': a bot named so is still itself."""
+    reader = DomReader("Chapter\u2019s  bot", roster=True)
+    assert reader.read(dom(roster=["Chapter's bot", "Amy"]), {}, 0.0) == (
+        Arrived("name:Amy", "Amy"),
+    )
+
+
 def test_with_the_signalling_as_roster_the_page_only_names_tracks() -> None:
     reader = DomReader(BOT, roster=False)
     message = dom(roster=["Amy"], speaking=["Amy"], owners={"p1:1": "Amy"})

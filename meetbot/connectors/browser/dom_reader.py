@@ -30,7 +30,8 @@ LONGEST_TICK_S = 5.0  # a longer silence of the page counts this much (it was no
 
 class DomReader:
     def __init__(self, own_name: str, *, roster: bool) -> None:
-        self.own_name = own_name
+        # as page/dom.js reads names: whitespace collapsed, typographic apostrophes plain
+        self.own_name = " ".join(own_name.replace("\u2019", "'").replace("\u2018", "'").split())
         self.roster = roster  # the page's list and tiles say who is here (else the signalling)
 
     def read(self, message: Dom, here: Mapping[str, str], at: float) -> tuple[Change, ...]:
