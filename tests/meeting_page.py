@@ -41,6 +41,7 @@ PROFILE = Profile(
     participant_name="@aria-label",
     participants_open=(Step("people", Action.CLICK, "#people-button", optional=True),),
     scripts=("dom.js",),
+    unchecked_media="the test page has no microphone or camera of its own",
     experimental=False,
 )
 

@@ -20,6 +20,7 @@ from playwright.async_api import Page
 
 from meetbot.clock import MonotonicClock
 from meetbot.connectors.browser.connector import BrowserConnector
+from meetbot.connectors.browser.own_media import Media
 from meetbot.connectors.browser.probe import describe, probe
 from meetbot.domain.events import ParticipantJoined
 from meetbot.errors import ConnectError
@@ -136,6 +137,9 @@ async def test_probe_says_the_announcement_was_posted(lab: Lab, tmp_path: Path) 
     assert [p["name"] for p in found["people"]] == ["Sam"]
     assert found["people"][0]["pictures_per_s"] > 0.5, found
     assert "announcement in the chat: posted" in describe(found)
+    # the page shows the bot muted with its camera off, and its link to the bot open
+    assert found["microphone_and_camera"] == Media.OFF.value
+    assert "page link: open" in describe(found)
 
 
 @module

@@ -20,6 +20,7 @@ import pytest_asyncio
 
 from meetbot.clock import MonotonicClock
 from meetbot.config.schema import Settings
+from meetbot.connectors.browser import profiles
 from meetbot.connectors.browser.connector import BrowserConnector
 from meetbot.connectors.browser.tab import MeetingTab
 from meetbot.domain.events import ParticipantJoined, ParticipantLeft
@@ -104,7 +105,8 @@ async def test_a_public_page_with_iframes_and_a_closed_list(
     closed: the page's socket to the bot opens (Local Network Access granted), pictures of
     both people on camera stream, the list is opened and read by name (Cy, off camera, is
     there; "Bob O’Neil" as "Bob O'Neil", no icon, "(you)" or "Meeting host" in a name), and
-    the iframe's look-alike entry never makes anyone leave and rejoin."""
+    the iframe's look-alike entry never makes anyone leave and rejoin. The bot's own
+    microphone sends silence and its camera black, should a profile miss a toggle."""
     settings = settings_for(site.url(frame=True, listed=True))
     bot = bot_on(settings, tmp_path / "home", public(site.port))
     await bot.__aenter__()
@@ -112,11 +114,15 @@ async def test_a_public_page_with_iframes_and_a_closed_list(
         assert bot.tab is not None
         assert bot.tab.link_open is True  # Local Network Access: the permission was granted
         events = await attend(bot, EVERYONE, settle_s=3.0)
+        own = await bot.tab.page.evaluate(OWN_DEVICES)
     finally:
         await bot.__aexit__(None, None, None)
     joined = [e.display_name for e in events.of(ParticipantJoined)]
     assert sorted(joined) == sorted(EVERYONE)  # each once, by name alone
     assert not events.of(ParticipantLeft)  # no iframe's list emptied the room
+    assert own["brightest"] <= 40, own  # black (Chromium's own fake camera: a test pattern)
+    assert own["loudest"] < 0.01, own  # silent (Chromium's own fake microphone: a beep)
+    assert own["language"] == "en-US", own
 
 
 @module
@@ -151,3 +157,54 @@ async def test_a_page_that_cannot_reach_the_bot_says_so(site: MeetingPage, tmp_p
     with pytest.raises(ConnectError, match="could not reach the bot") as failed:
         await bot.__aenter__()
     assert "never showed" not in str(failed.value)
+
+
+def test_every_profile_checks_the_bot_is_muted_or_says_why_not() -> None:
+    """Once in, every shipped profile looks for the page showing the bot muted with its camera
+    off, or names why it cannot."""
+    for name in profiles.NAMES:
+        profile = profiles.load(name)
+        assert profile.muted or profile.unchecked_media, name
+
+
+def test_meet_links_ask_for_english() -> None:
+    """The profiles' labels and phrases are English: Meet's link gets hl=en, replacing
+    whatever language it asked for and keeping its other parameters."""
+    meet = profiles.load("meet")
+    assert meet.page_url("https://meet.google.com/abc-defg-hij", 0).endswith("?hl=en")
+    asked = meet.page_url("https://meet.google.com/abc-defg-hij?authuser=1&hl=de", 0)
+    assert asked == "https://meet.google.com/abc-defg-hij?authuser=1&hl=en"
+
+
+# In the bot's page: what its own microphone and camera would send, as a platform's client
+# would take them (the brightest pixel of a camera frame, the loudest sample of the microphone).
+OWN_DEVICES = """async () => {
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+  const video = document.createElement("video");
+  video.muted = true;
+  video.srcObject = stream;
+  await video.play();
+  const audio = new AudioContext();
+  const analyser = audio.createAnalyser();
+  audio.createMediaStreamSource(stream).connect(analyser);
+  await new Promise((done) => setTimeout(done, 700));
+  const canvas = new OffscreenCanvas(video.videoWidth, video.videoHeight);
+  const g = canvas.getContext("2d");
+  g.drawImage(video, 0, 0);
+  let brightest = 0;
+  const pixels = g.getImageData(0, 0, canvas.width, canvas.height).data;
+  for (let i = 0; i < pixels.length; i += 4) {
+    brightest = Math.max(brightest, pixels[i], pixels[i + 1], pixels[i + 2]);
+  }
+  // Chromium's fake microphone beeps once a second: listen for two seconds.
+  const samples = new Float32Array(analyser.fftSize);
+  let loudest = 0;
+  for (let i = 0; i < 50; i++) {
+    analyser.getFloatTimeDomainData(samples);
+    for (const s of samples) loudest = Math.max(loudest, Math.abs(s));
+    await new Promise((done) => setTimeout(done, 40));
+  }
+  for (const track of stream.getTracks()) track.stop();
+  await audio.close();
+  return { brightest, loudest, language: navigator.language };
+}"""

@@ -1,6 +1,7 @@
 """The browser bridge: meetbot in a platform's own web client, through a real Chromium.
 
-- `launch`: Debian's Chromium through Playwright, its flags and private profile folder.
+- `launch`: Debian's Chromium through Playwright, its flags, private profile folder, English UI
+  and fake devices fed silence and black.
 - `tab.MeetingTab`: one browser with the meeting page, the page scripts, the profile's steps.
 - `page/`: the scripts injected into the page: `core.js` (any WebRTC client: tracks, pictures,
   audio levels), `janus_tap.js` (Janus VideoRoom signalling), `dom.js` (tiles, labels, lists);
@@ -12,6 +13,7 @@
   `janus_tap` the Janus VideoRoom signalling, `dom_reader` the page's participant list and tiles
   (and, in tiles mode, how long each person is on screen).
 - `room.Room`: the page's messages as domain events; `Room.apply` is where the changes land.
+- `own_media`: once in, does the page show the bot muted with its camera off?
 - `connector.BrowserConnector`: the Connector, with recovery.
 
 Imported by name, like the other connectors: Playwright loads only when a browser is used.

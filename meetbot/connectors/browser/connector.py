@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Self
 
 from meetbot.config.schema import Capture, Settings
 from meetbot.connectors.base import Clock, Connector, Emit, TrackSink
-from meetbot.connectors.browser import janus_tap, profiles, wire
+from meetbot.connectors.browser import janus_tap, own_media, profiles, wire
 from meetbot.connectors.browser.arrivals import Arrival, Lost, PictureReady
+from meetbot.connectors.browser.own_media import Media
 from meetbot.connectors.browser.people import Signal
 from meetbot.connectors.browser.profiles import Action, Step
 from meetbot.connectors.browser.room import Room
@@ -60,6 +61,7 @@ class BrowserConnector:
         self.home = home
         self.ended_by: Signal | None = None
         self.announced = False  # the announcement reached the meeting chat
+        self.media = Media.NOT_CHECKED  # the bot's own microphone and camera, once in
         self.room: Room | None = None  # the current stay's view (probe reads it)
         self.tab: MeetingTab | None = None
         self.admitted = asyncio.Event()  # set once the bot is in the meeting
@@ -221,6 +223,7 @@ class BrowserConnector:
         chat (or the log, for clients without one), the gallery, then the participant list
         (after the chat: in Meet and Teams both share one side panel)."""
         await tab.run_steps(self.profile.media_off, "camera and microphone off")
+        self.media = await own_media.check(tab, self.profile)
         if self.profile.chat:
             try:
                 await tab.run_steps(self.profile.chat, "chat", self.announce)

@@ -3,7 +3,9 @@
 The browser's profile, cache and storage live in MEETBOT_HOME/browser with 0700 permissions: a
 throw-away folder per meeting, or one kept folder (browser.keep_profile) so an organiser can
 sign a bot account in once. meetbot never stores a password. The bot never publishes a real
-camera or microphone: Chromium gets fake devices, and every profile joins with both off.
+camera or microphone: Chromium gets fake devices fed silence and black (`fake_devices`), every
+profile joins with both off and checks so once in. The UI is pinned to English (`--lang`, the
+context's locale), the language the profiles' selectors and phrases are written in.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import wave
 from pathlib import Path
 
 from meetbot import proc
@@ -30,6 +33,8 @@ FLAGS = (
     "--no-default-browser-check",
     "--disable-quic",
     "--disable-gpu",
+    # The profiles read English labels and phrases: the UI must not follow the machine's locale.
+    "--lang=en-US",
     # Fake devices and an auto-accepted permission prompt: the bot never sends a real
     # camera or microphone, and never waits on a dialog.
     "--use-fake-ui-for-media-stream",
@@ -73,6 +78,35 @@ def flags(*, root: bool | None = None) -> list[str]:
     if os.geteuid() == 0 if root is None else root:
         out.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
     return out
+
+
+LOCALE = "en-US"
+# The bot's fake camera: small (Chromium scales it to what the page asks) and one frame (looped).
+BLACK_W, BLACK_H = 160, 120
+
+
+def fake_devices(folder: Path) -> list[str]:
+    """Flags feeding the bot's fake microphone silence and its fake camera black, from two tiny
+    files generated here into its private profile folder (`folder`). Chromium's own fakes beep
+    and show a moving test pattern: a mute or camera toggle a profile missed would broadcast
+    them to the meeting. Nothing recorded: the files are made of zeros at each launch."""
+    silence = folder / "silence.wav"
+    with wave.open(str(silence), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(bytes(2 * 16000))  # one second, looped
+    black = folder / "black.y4m"
+    luma, chroma = BLACK_W * BLACK_H, (BLACK_W // 2) * (BLACK_H // 2)
+    black.write_bytes(
+        f"YUV4MPEG2 W{BLACK_W} H{BLACK_H} F10:1 Ip A1:1 C420jpeg\nFRAME\n".encode()
+        + bytes([16]) * luma  # black in video range
+        + bytes([128]) * (2 * chroma)  # no colour
+    )
+    return [
+        f"--use-file-for-fake-audio-capture={silence}",
+        f"--use-file-for-fake-video-capture={black}",
+    ]
 
 
 def profile_dir(home: Path, settings: BrowserSettings, platform: str) -> tuple[Path, bool]:

@@ -106,6 +106,7 @@ async def probe(
         "admitted": connector.admitted.is_set(),
         "capture": connector.capture.value,
         "chat": _chat(connector.announced, bool(profile.chat)),
+        "microphone_and_camera": connector.media.value,
         "ended_by": None if connector.ended_by is None else connector.ended_by.value,
         "seconds": round(watched, 1),
         "pictures_from_page": 0 if tab is None else tab.pictures,
@@ -143,6 +144,7 @@ def describe(result: dict[str, Any]) -> str:
         f"{'admitted' if result['admitted'] else 'NOT admitted'}; capture {result['capture']}; "
         f"announcement in the chat: {result['chat']}",
         f"watched {result['seconds']} s; {result['pictures_from_page']} pictures from the page",
+        f"the bot's microphone and camera: {result['microphone_and_camera']}",
         f"page link: {result['page_link']}"
         + (
             " (Chromium refused the page's socket to 127.0.0.1: pictures and events come over "

@@ -100,6 +100,7 @@ class MeetingTab:
                 headless=self.browser.headless,
                 args=self.chromium_flags(),
                 viewport={"width": 1280, "height": 900},
+                locale=launch.LOCALE,
             )
             # Chromium's Local Network Access: a page from a public origin may open the link
             # to 127.0.0.1 only with this permission (core.js falls back to the bindings if
@@ -118,8 +119,10 @@ class MeetingTab:
         return self
 
     def chromium_flags(self) -> list[str]:
-        """Chromium's command line for this tab (the LNA test adds an address override)."""
-        return launch.flags()
+        """Chromium's command line for this tab (the LNA test adds an address override): the
+        bot's microphone and camera send silence and black."""
+        assert self._folder is not None
+        return [*launch.flags(), *launch.fake_devices(self._folder)]
 
     @property
     def link_open(self) -> bool | None:

@@ -37,6 +37,7 @@ PROFILE = Profile(
         Step("turn the microphone off", Action.CLICK, '#toggleaudio:has-text("Disable")'),
         Step("turn the camera off", Action.CLICK, '#togglevideo:has-text("Disable")'),
     ),
+    muted=('#toggleaudio:has-text("Enable audio")', '#togglevideo:has-text("Enable video")'),
     chat=(Step("post the announcement", Action.FILL_TEXT, "#datasend:enabled"),),
     leave=(Step("hang up", Action.CLICK, '#call:has-text("Hangup")', optional=True),),
     tiles=Tiles(tile="#videocall", name="#peer", video="#videoright video", page_size=1),

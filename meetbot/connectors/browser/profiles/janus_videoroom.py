@@ -38,6 +38,7 @@ def profile(page: str = "videoroomtest.html", name: str = "janus_videoroom") -> 
         scripts=("janus_tap.js", "dom.js"),
         refused=".bootbox .bootbox-body",
         ended=("The room has been destroyed",),
+        unchecked_media="subscriber mode: the page never publishes a microphone or camera",
         leave=(Step("stop", Action.CLICK, "#start", optional=True),),
         name_pattern="[A-Za-z0-9]+",
         experimental=False,

@@ -30,6 +30,10 @@ PROFILE = Profile(
     ),
     lobby=':text("Asking to join meeting")',
     admitted="#new-toolbox, .toolbox-content",
+    muted=(
+        '[aria-label*="microphone" i][aria-pressed="true"]',
+        '[aria-label*="camera" i][aria-pressed="true"]',
+    ),
     refused=':text("The meeting has not started"), :text("Your knock to join was rejected")',
     removed=("You have been kicked", "kicked out of the meeting"),
     ended=("The meeting has been ended",),

@@ -15,6 +15,7 @@ from meetbot.connectors.browser.profiles.profile import Action, Profile, Roster,
 PROFILE = Profile(
     name="meet",
     url="{url}",
+    language_param="hl",
     capture=Capture.TRACKS,
     roster=Roster.DOM,
     join=(
@@ -30,6 +31,10 @@ PROFILE = Profile(
     ),
     lobby=':text("Asking to be let in")',
     admitted='[aria-label="Leave call"]',
+    muted=(
+        '[aria-label*="Turn on microphone"]',
+        '[aria-label*="Turn on camera"]',
+    ),
     refused=':text("You can\'t join this call"), :text("Check your meeting code")',
     removed=("You've been removed from the meeting",),
     ended=("The call has ended", "You left the meeting"),

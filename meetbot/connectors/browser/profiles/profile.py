@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from meetbot.config.schema import Capture
 from meetbot.errors import ConfigError
@@ -70,6 +71,11 @@ class Profile:
     leave: tuple[Step, ...] = ()
     media_off: tuple[Step, ...] = ()  # once in: camera and microphone off (clients that
     # cannot join with them off, e.g. a call answered with both on)
+    # Once in, each of these is visible only while the bot's microphone and camera are off
+    # (the page's own toggles): the bot checks it is muted. A profile that cannot check says
+    # why in `unchecked_media` (every shipped profile does one or the other: a test holds it).
+    muted: tuple[str, ...] = ()
+    unchecked_media: str = ""
     gallery: tuple[Step, ...] = ()  # switch to the largest gallery view
     chat: tuple[Step, ...] = ()  # post the announcement; () = the client has no chat
     participants: str = ""  # a participant-list entry (DOM roster)
@@ -80,6 +86,7 @@ class Profile:
     # The iframe the client lives in (Zoom's iframe#webclient): the page scripts run there
     # instead of in the top frame ("" = the top frame; every other frame is ignored).
     frame: str = ""
+    language_param: str = ""  # the link's parameter for the client's UI language ("hl"): English
     name_pattern: str = ""  # display names the page accepts ("" = any)
     experimental: bool = True  # written from public behaviour, not verified here
     notes: tuple[str, ...] = field(default=())
@@ -99,7 +106,18 @@ class Profile:
                 )
 
     def page_url(self, url: str, room: int) -> str:
-        return self.url.format(url=url, room=room)
+        page = self.url.format(url=url, room=room)
+        if not self.language_param:
+            return page
+        # The selectors and phrases are English: the link asks for English whatever it said.
+        parts = urlsplit(page)
+        query = [
+            (key, value)
+            for key, value in parse_qsl(parts.query, keep_blank_values=True)
+            if key != self.language_param
+        ]
+        query.append((self.language_param, "en"))
+        return urlunsplit(parts._replace(query=urlencode(query)))
 
     def check_name(self, display_name: str, where: str = "") -> None:
         """One-line error when the page would refuse the bot's display name (`config check`

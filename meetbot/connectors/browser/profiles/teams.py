@@ -30,6 +30,7 @@ PROFILE = Profile(
     ),
     lobby=':text("Someone in the meeting should let you in soon")',
     admitted='[data-tid="hangup-main-btn"], #hangup-button',
+    muted=('button[aria-label*="Unmute"]', 'button[aria-label*="Turn camera on"]'),
     refused=':text("Sorry, but you were denied access to the meeting")',
     removed=("You've been removed from this meeting", "Someone removed you from the meeting"),
     ended=("The meeting has ended", "Meeting ended"),

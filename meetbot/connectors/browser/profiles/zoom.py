@@ -28,6 +28,10 @@ PROFILE = Profile(
     ),
     lobby=':text("Please wait, the meeting host will let you in soon")',
     admitted='[aria-label*="Leave"], .footer__leave-btn',
+    muted=(
+        'button[aria-label*="unmute my microphone" i]',
+        'button[aria-label*="start my video" i]',
+    ),
     refused=':text("Invalid meeting ID"), :text("This meeting ID is not valid")',
     removed=("You have been removed from this meeting by the host",),
     ended=("This meeting has been ended by host",),
