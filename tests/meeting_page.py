@@ -7,6 +7,8 @@ loopback for the bridge tests that need no Janus (no WebRTC: its tiles play canv
   ligatures, "(you)" and "Meeting host" beside the name, and the name in aria-label.
 - A hidden sign-in iframe whose own entry matches the list's selector, as Google's account
   chooser does (`frame=1`).
+- A wrapper page holding the meeting in iframe#client (`wrapped_url`), as Zoom's launcher
+  holds its web client in iframe#webclient.
 - A content security policy allowing sockets to its own origin only (`csp=1`): the bridge's
   link to 127.0.0.1 is then refused, as Chromium's Local Network Access refuses it.
 
@@ -97,11 +99,24 @@ class MeetingPage:
 
     port: int
 
+    def wrapped_url(self) -> str:
+        """A page that holds the meeting in iframe#client, as Zoom's holds its web client."""
+        return f"http://127.0.0.1:{self.port}/wrapper"
+
     def url(self, *, frame: bool = False, listed: bool = False, csp: bool = False) -> str:
         return (
             f"http://127.0.0.1:{self.port}/meeting?frame={int(frame)}&list={int(listed)}"
             f"&csp={int(csp)}"
         )
+
+
+async def _wrapper(request: web.Request) -> web.Response:
+    html = (
+        '<!doctype html><html><body><div id="banner">a launcher around the meeting</div>'
+        '<iframe id="client" src="/meeting" style="width:1000px;height:700px"></iframe>'
+        "</body></html>"
+    )
+    return web.Response(text=html, content_type="text/html")
 
 
 async def _meeting(request: web.Request) -> web.Response:
@@ -115,6 +130,7 @@ async def _meeting(request: web.Request) -> web.Response:
 async def served() -> AsyncIterator[MeetingPage]:
     app = web.Application()
     app.router.add_get("/meeting", _meeting)
+    app.router.add_get("/wrapper", _wrapper)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:

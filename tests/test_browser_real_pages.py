@@ -159,6 +159,28 @@ async def test_a_page_that_cannot_reach_the_bot_says_so(site: MeetingPage, tmp_p
     assert "never showed" not in str(failed.value)
 
 
+@module
+async def test_a_client_in_an_iframe_is_read_in_that_frame(
+    site: MeetingPage, tmp_path: Path
+) -> None:
+    """A profile naming the iframe its client lives in: the page scripts run there (the tiles
+    are read), and the top page, which has none, reports nothing."""
+    settings = settings_for(site.wrapped_url())
+    profile = dataclasses.replace(PROFILE, frame="iframe#client")
+    reports: list[dict[str, Any]] = []
+    async with MeetingTab(
+        profile, settings.meeting, settings.browser, settings.sampling, tmp_path / "home"
+    ) as tab:
+        await tab.open()
+        async with asyncio.timeout(20):
+            while len(reports) < 4:
+                arrival = await tab.queue.get()
+                if isinstance(arrival, dict) and arrival.get("type") == "dom":
+                    reports.append(arrival)
+        assert tab.link_open is True
+    assert all(sorted(r["tiles"]) == sorted(ON_CAMERA) for r in reports), reports
+
+
 def test_every_profile_checks_the_bot_is_muted_or_says_why_not() -> None:
     """Once in, every shipped profile looks for the page showing the bot muted with its camera
     off, or names why it cannot."""
