@@ -52,3 +52,17 @@ def test_a_chapters_own_announcement_is_kept_in_any_language(tmp_path: Path) -> 
     assert config.load(path, env={}).meeting.announce == "Bonjour à tous !"
     own = Settings(ChapterSection("Rio", language="it"), meeting=MeetingSettings(announce="Ciao"))
     assert own.meeting.announce == "Ciao"
+
+
+def test_a_roster_entry_may_name_its_own_shipped_language(tmp_path: Path) -> None:
+    roster = '[[roster]]\nname = "Ana"\nlanguage = "pt_br"\n[[roster]]\nname = "Ben"\n'
+    s = config.load(chapter_file(tmp_path, roster), env={})
+    assert [m.language for m in s.roster] == ["pt_br", ""]  # "": the chapter's language
+    with pytest.raises(
+        ConfigError, match=r"roster\[1\]\.language must be a language meetbot "
+    ) as e:
+        config.load(chapter_file(tmp_path, roster + 'language = "nl"\n'), env={})
+    said = str(e.value)
+    assert "\n" not in said
+    assert "de, es, fr" in said
+    assert "got 'nl'" in said

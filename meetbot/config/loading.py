@@ -20,6 +20,7 @@ from meetbot.config.conversion import EnvText, Refused, convert, dotted
 from meetbot.config.paths import default_config_text, input_file
 from meetbot.config.schema import Secrets, Settings
 from meetbot.errors import ConfigError
+from meetbot.language import canonical, shipped
 
 ENV_PREFIX = "MEETBOT_"
 DEFAULTS = "config/default.toml"  # the first layer, as messages name it
@@ -243,6 +244,11 @@ def _check_meaning(s: Settings, where: str, origins: Mapping[str, str]) -> None:
             names[key] = member.name
         if member.discord_id is not None and member.discord_id <= 0:
             raise ConfigError(f"{where}: roster[{i}].discord_id must be a positive number")
+        if member.language and canonical(member.language) is None:
+            raise ConfigError(
+                f"{where}: roster[{i}].language must be a language meetbot ships "
+                f"({', '.join(shipped())}), got {member.language!r}"
+            )
     roster_names = {m.name for m in s.roster}
     for i, item in enumerate(s.agenda):
         if item.speaker not in roster_names:

@@ -20,6 +20,9 @@ class Member:
     opted_out: bool = False  # never analysed, never stored beyond "opted out"
     # Display names of people who regularly stand in for this member (PALMS "substitute").
     substitutes: tuple[str, ...] = ()
+    # BCP 47 tag of a shipped language for their private card, when their Discord client's
+    # language is not one meetbot speaks; empty: the chapter's.
+    language: str = ""
 
 
 @dataclass(frozen=True, slots=True)
