@@ -62,8 +62,10 @@ class ChapterFake:
     opted_out: set[str] = field(default_factory=set)
     fail: Exception | None = None
 
-    async def member_card(self, person: str, session: str | None) -> Post:
-        self.calls.append(("member_card", person, session or ""))
+    async def member_card(
+        self, person: str, session: str | None, language: str | None = None
+    ) -> Post:
+        self.calls.append(("member_card", person, session or "", language or ""))
         if self.fail:
             raise self.fail
         if session == "nope":
@@ -105,10 +107,11 @@ class Bot:
         requests: int = 1,
         dm: bool = False,
         roles: tuple[int, ...] = (),
+        locale: str = "en-US",
     ) -> list[Recorded]:
         """Dispatch one /meetbot command; return its `requests` requests once they arrived."""
         iid = str(10_000 + next(_ids))
-        payload = interaction(iid, who, command, options or [], dm=dm, roles=roles)
+        payload = interaction(iid, who, command, options or [], dm=dm, roles=roles, locale=locale)
 
         def mine(reqs: list[Recorded]) -> list[Recorded]:
             # The callback names the interaction id; follow-ups its token.
@@ -126,6 +129,7 @@ def interaction(
     *,
     dm: bool = False,
     roles: tuple[int, ...] = (),
+    locale: str = "en-US",
 ) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "id": iid,
@@ -140,7 +144,7 @@ def interaction(
             "type": 1,
             "options": [{"name": command, "type": 1, "options": options}],
         },
-        "locale": "en-US",
+        "locale": locale,  # the member's Discord client's language
         "app_permissions": "0",
         "entitlements": [],
         "authorizing_integration_owners": {"0": str(GUILD_ID)},
@@ -193,7 +197,7 @@ async def test_myscore_answers_the_caller_privately_with_their_own_card(bot: Bot
     (embed,) = answer.payload["embeds"]
     assert embed["title"] == "Your card — Ana Alves"
     assert "41 of 47 minutes" in embed["description"]
-    assert bot.data.calls == [("member_card", "Ana Alves", "")]
+    assert bot.data.calls == [("member_card", "Ana Alves", "", "en")]
 
 
 async def test_myscore_passes_the_session_and_reports_an_unknown_one(bot: Bot) -> None:
@@ -203,7 +207,7 @@ async def test_myscore_passes_the_session_and_reports_an_unknown_one(bot: Bot) -
     assert answer.payload is not None
     assert answer.payload["content"].startswith("no session starts with 'nope'")
     assert answer.payload["flags"] & EPHEMERAL
-    assert bot.data.calls == [("member_card", "Ben Brook", "nope")]
+    assert bot.data.calls == [("member_card", "Ben Brook", "nope", "en")]
 
 
 async def test_someone_not_on_the_roster_gets_a_polite_refusal_and_no_data(bot: Bot) -> None:
@@ -371,3 +375,27 @@ async def test_myscore_attaches_the_members_own_pictures_only_to_their_private_r
     assert all(png.startswith(b"\x89PNG") for _, png in card.files)
     # Nothing else was sent anywhere: the deferral and this one private follow-up.
     assert len(reqs) == 2
+
+
+async def test_each_member_reads_their_card_in_their_own_language() -> None:
+    # An English chapter; Ben's roster entry asks for French, Cara's for nothing.
+    data = StoreChapterData(MemoryStore([session(w) for w in range(3)]), SETTINGS)
+    roster = (ROSTER[0], replace(ROSTER[1], language="fr"), ROSTER[2])
+    async with serve() as fake, make_client() as client:
+        await client.login("bot-token-for-tests")
+        build_tree(client, data, roster, language=SETTINGS.chapter.language)
+        bot = Bot(fake, ChapterFake(), client._connection)
+
+        async def title(who: int, locale: str) -> str:
+            (card,) = followups(await bot.run(who, "myscore", requests=2, locale=locale))
+            assert isinstance(card.payload, dict)
+            return str(card.payload["embeds"][0]["title"])
+
+        # The Discord client's language comes first: a German client in an English chapter.
+        assert await title(ANA, "de") == "Ihr Treffen am Montag, 19. Januar 2026"
+        assert await title(ANA, "es-ES") == "Su reunión del lunes, 19 de enero de 2026"
+        # ... even over the roster entry: Ben's client is English, so English it is.
+        assert await title(BEN, "en-GB") == "Your meeting on Monday 19 January 2026"
+        # A client language meetbot does not ship: the roster entry's, then the chapter's.
+        assert await title(BEN, "ja") == "Votre réunion du lundi 19 janvier 2026"
+        assert await title(CARA, "ja") == "Your meeting on Monday 19 January 2026"

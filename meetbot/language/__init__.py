@@ -22,7 +22,7 @@ from babel.numbers import format_decimal, format_percent
 
 from meetbot.language.catalogs import SOURCE, canonical, folder, shipped, translations
 
-__all__ = ["ENGLISH", "N_", "SOURCE", "Language", "canonical", "shipped"]
+__all__ = ["ENGLISH", "N_", "SOURCE", "Language", "canonical", "reader", "shipped"]
 
 # English keeps the day-first dates meetbot has always printed (Babel's "en" is US order); every
 # other language uses its locale's own full and medium forms (CLDR).
@@ -89,6 +89,21 @@ class Language:
 
 
 ENGLISH = Language(SOURCE)
+
+
+def reader(client: str | None, own: str, chapter: str) -> str:
+    """The language a member reads their private card in: their client's (Discord's locale,
+    'de', 'es-ES', 'en-GB') when meetbot ships it, else their roster entry's `own`, else the
+    `chapter`'s. The client comes first because the member chose it themselves, on the device
+    they read on; `own` serves those whose client speaks a language meetbot does not ship."""
+    for tag in (client, own):
+        if tag:
+            # A regional client ('es-ES', 'en-GB') reads its language's catalog; 'pt-BR' keeps
+            # its own, and 'pt-PT' is not taken for Brazilian Portuguese.
+            found = canonical(tag) or canonical(tag.split("-")[0])
+            if found is not None:
+                return found
+    return chapter
 
 
 @functools.cache

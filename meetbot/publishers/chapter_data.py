@@ -45,10 +45,12 @@ class StoreChapterData:
         self._language = settings.chapter.language
         self._min_group = settings.reports.min_group_for_detail
 
-    async def member_card(self, person: str, session: str | None) -> Post:
-        return await asyncio.to_thread(self._member_card, person, session)
+    async def member_card(
+        self, person: str, session: str | None, language: str | None = None
+    ) -> Post:
+        return await asyncio.to_thread(self._member_card, person, session, language)
 
-    def _member_card(self, person: str, session: str | None) -> Post:
+    def _member_card(self, person: str, session: str | None, language: str | None) -> Post:
         record = self._store.load(session) if session else self._latest()
         history = [
             r
@@ -56,7 +58,7 @@ class StoreChapterData:
             if r.session_id != record.session_id and r.started_at < record.started_at
         ][:TREND_SESSIONS]
         return reports.member_card(
-            record, person, history, timezone=self._timezone, language=self._language
+            record, person, history, timezone=self._timezone, language=language or self._language
         )
 
     async def comparison(self, sessions: int) -> Post:

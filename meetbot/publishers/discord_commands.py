@@ -20,6 +20,7 @@ from discord import app_commands
 from meetbot.domain.chapter import Member
 from meetbot.domain.states import Role
 from meetbot.errors import SessionNotFound
+from meetbot.language import SOURCE, reader
 from meetbot.publishers.discord_limits import DEFAULT_LIMITS, Limits, split
 from meetbot.publishers.discord_wire import send_kwargs
 from reports.post import Post
@@ -47,8 +48,11 @@ SOMETHING_WRONG = (
 class ChapterData(Protocol):
     """What the commands need from the store and the report renderers."""
 
-    async def member_card(self, person: str, session: str | None) -> Post:
-        """`person`'s private card for `session` (an id or prefix; None = the latest).
+    async def member_card(
+        self, person: str, session: str | None, language: str | None = None
+    ) -> Post:
+        """`person`'s private card for `session` (an id or prefix; None = the latest), in
+        `language` (a shipped tag; None = the chapter's).
 
         Raises SessionNotFound, with a message fit for the member, for an unknown session;
         any other error is answered with a generic apology and logged."""
@@ -88,6 +92,7 @@ class ChapterView:
     lead_role: str = "Chapter Lead"
     compare_last: int = 6
     name: str = ""
+    language: str = SOURCE  # the chapter's: a member's card falls back to it
 
 
 # Which chapter an interaction belongs to (one bot serving a region: by its channel).
@@ -102,12 +107,13 @@ class MeetbotCommands(app_commands.Group):
         *,
         lead_role: str = "Chapter Lead",
         compare_last: int = 6,
+        language: str = SOURCE,
         resolve: Resolve | None = None,
     ) -> None:
         super().__init__(name="meetbot", description="Your attendance and listening figures")
         if resolve is None:
             assert data is not None, "give one chapter's data, or resolve"
-            one = ChapterView(data, tuple(roster), lead_role, compare_last)
+            one = ChapterView(data, tuple(roster), lead_role, compare_last, language=language)
             resolve = lambda _: one  # noqa: E731
         self._resolve = resolve
 
@@ -136,8 +142,10 @@ class MeetbotCommands(app_commands.Group):
             await interaction.response.send_message(NOT_ON_ROSTER, ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
+        view = self._view(interaction)
+        language = reader(interaction.locale.value, member.language, view.language)
         try:
-            post = await self._view(interaction).data.member_card(member.name, session)
+            post = await view.data.member_card(member.name, session, language)
         except SessionNotFound as exc:  # the member's own typo: say so; anything else is ours
             await interaction.followup.send(str(exc), ephemeral=True)
             return
@@ -242,7 +250,11 @@ def build_tree(
     *,
     lead_role: str = "Chapter Lead",
     compare_last: int = 6,
+    language: str = SOURCE,
 ) -> app_commands.CommandTree[discord.Client]:
     tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
-    tree.add_command(MeetbotCommands(data, roster, lead_role=lead_role, compare_last=compare_last))
+    commands = MeetbotCommands(
+        data, roster, lead_role=lead_role, compare_last=compare_last, language=language
+    )
+    tree.add_command(commands)
     return tree

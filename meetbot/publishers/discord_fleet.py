@@ -61,6 +61,7 @@ class FleetCommands(MeetbotCommands):
                     s.discord.lead_role,
                     s.reports.compare_last,
                     s.chapter.name,
+                    s.chapter.language,
                 ),
             )
             for s in chapters

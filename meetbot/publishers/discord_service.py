@@ -151,6 +151,7 @@ async def run_bot(
             settings.roster,
             lead_role=settings.discord.lead_role,
             compare_last=settings.reports.compare_last,
+            language=settings.chapter.language,
         )
 
     def deliveries(client: discord.Client) -> list[Delivery]:
