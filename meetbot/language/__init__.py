@@ -22,7 +22,7 @@ from babel.numbers import format_decimal, format_percent
 
 from meetbot.language.catalogs import SOURCE, canonical, folder, shipped, translations
 
-__all__ = ["ENGLISH", "N_", "SOURCE", "Language", "canonical", "reader", "shipped"]
+__all__ = ["ENGLISH", "N_", "SOURCE", "Language", "canonical", "reader", "shipped", "spoken"]
 
 # English keeps the day-first dates meetbot has always printed (Babel's "en" is US order); every
 # other language uses its locale's own full and medium forms (CLDR).
@@ -97,13 +97,17 @@ def reader(client: str | None, own: str, chapter: str) -> str:
     `chapter`'s. The client comes first because the member chose it themselves, on the device
     they read on; `own` serves those whose client speaks a language meetbot does not ship."""
     for tag in (client, own):
-        if tag:
-            # A regional client ('es-ES', 'en-GB') reads its language's catalog; 'pt-BR' keeps
-            # its own, and 'pt-PT' is not taken for Brazilian Portuguese.
-            found = canonical(tag) or canonical(tag.split("-")[0])
-            if found is not None:
-                return found
+        found = spoken(tag) if tag else None
+        if found is not None:
+            return found
     return chapter
+
+
+def spoken(tag: str) -> str | None:
+    """The shipped language a client's locale reads, or None: a regional locale ('es-ES',
+    'en-GB') reads its language's catalog; 'pt-BR' keeps its own, and 'pt-PT' is not taken for
+    Brazilian Portuguese."""
+    return canonical(tag) or canonical(tag.split("-")[0])
 
 
 @functools.cache

@@ -20,7 +20,7 @@ from discord import app_commands
 from meetbot.domain.chapter import Member
 from meetbot.domain.states import Role
 from meetbot.errors import SessionNotFound
-from meetbot.language import SOURCE, reader
+from meetbot.language import N_, SOURCE, reader
 from meetbot.publishers.discord_limits import DEFAULT_LIMITS, Limits, split
 from meetbot.publishers.discord_wire import send_kwargs
 from reports.post import Post
@@ -110,7 +110,7 @@ class MeetbotCommands(app_commands.Group):
         language: str = SOURCE,
         resolve: Resolve | None = None,
     ) -> None:
-        super().__init__(name="meetbot", description="Your attendance and listening figures")
+        super().__init__(name="meetbot", description=N_("Your attendance and listening figures"))
         if resolve is None:
             assert data is not None, "give one chapter's data, or resolve"
             one = ChapterView(data, tuple(roster), lead_role, compare_last, language=language)
@@ -133,9 +133,9 @@ class MeetbotCommands(app_commands.Group):
         return True
 
     @app_commands.command(
-        name="myscore", description="Your own card for a session; only you see it"
+        name="myscore", description=N_("Your own card for a session; only you see it")
     )
-    @app_commands.describe(session="Session id or its first characters (default: the latest)")
+    @app_commands.describe(session=N_("Session id or its first characters (default: the latest)"))
     async def myscore(self, interaction: discord.Interaction, session: str | None = None) -> None:
         member = self._caller(interaction)
         if member is None:
@@ -151,8 +151,8 @@ class MeetbotCommands(app_commands.Group):
             return
         await reply(interaction, post)
 
-    @app_commands.command(name="compare", description="Leads: compare recent sessions")
-    @app_commands.describe(sessions="How many recent sessions (default from the config)")
+    @app_commands.command(name="compare", description=N_("Leads: compare recent sessions"))
+    @app_commands.describe(sessions=N_("How many recent sessions (default from the config)"))
     async def compare(
         self,
         interaction: discord.Interaction,
@@ -171,7 +171,9 @@ class MeetbotCommands(app_commands.Group):
             return
         await reply(interaction, post)
 
-    @app_commands.command(name="optout", description="Stop being analysed from the next meeting")
+    @app_commands.command(
+        name="optout", description=N_("Stop being analysed from the next meeting")
+    )
     async def optout(self, interaction: discord.Interaction) -> None:
         await self._set_opt_out(
             interaction,
@@ -180,7 +182,7 @@ class MeetbotCommands(app_commands.Group):
             "/meetbot forget deletes what is already stored, /meetbot optin undoes this.",
         )
 
-    @app_commands.command(name="optin", description="Be analysed again (undo optout)")
+    @app_commands.command(name="optin", description=N_("Be analysed again (undo optout)"))
     async def optin(self, interaction: discord.Interaction) -> None:
         await self._set_opt_out(
             interaction,
@@ -199,8 +201,10 @@ class MeetbotCommands(app_commands.Group):
         await self._view(interaction).data.set_opt_out(member.name, opted_out)
         await interaction.response.send_message(done, ephemeral=True)
 
-    @app_commands.command(name="forget", description="Delete everything meetbot stored about you")
-    @app_commands.describe(confirm="True to delete it all now; this cannot be undone")
+    @app_commands.command(
+        name="forget", description=N_("Delete everything meetbot stored about you")
+    )
+    @app_commands.describe(confirm=N_("True to delete it all now; this cannot be undone"))
     async def forget(self, interaction: discord.Interaction, confirm: bool) -> None:
         member = self._caller(interaction)
         if member is None:

@@ -28,6 +28,7 @@ from discord import app_commands
 
 from meetbot.config.schema import Settings
 from meetbot.errors import ConfigError
+from meetbot.language import N_
 from meetbot.publishers.chapter_data import SessionStore, StoreChapterData
 from meetbot.publishers.delivery import DISCORD, backoff, destination
 from meetbot.publishers.discord_bot import DiscordBotPublisher
@@ -77,10 +78,12 @@ class FleetCommands(MeetbotCommands):
     def _settings(self, interaction: discord.Interaction) -> Settings:
         return self._by_channel[interaction.channel_id or 0][0]
 
-    @app_commands.command(name="invite", description="Organisers: bring the bot to a meeting")
+    @app_commands.command(name="invite", description=N_("Organisers: bring the bot to a meeting"))
     @app_commands.describe(
-        link="The meeting link: Google Meet, Teams, Zoom, Jitsi, or Janus wss://host/janus#1234",
-        start="HH:MM today in the chapter's time zone, or 2026-03-03T07:00 (default: now)",
+        link=N_(
+            "The meeting link: Google Meet, Teams, Zoom, Jitsi, or Janus wss://host/janus#1234"
+        ),
+        start=N_("HH:MM today in the chapter's time zone, or 2026-03-03T07:00 (default: now)"),
     )
     async def invite(
         self, interaction: discord.Interaction, link: str, start: str | None = None
@@ -102,7 +105,7 @@ class FleetCommands(MeetbotCommands):
             ephemeral=True,
         )
 
-    @app_commands.command(name="next", description="When the bot comes to this chapter next")
+    @app_commands.command(name="next", description=N_("When the bot comes to this chapter next"))
     async def next(self, interaction: discord.Interaction) -> None:
         settings = self._settings(interaction)
         when = await self._invitations.next_visit(settings.chapter.name)

@@ -28,6 +28,7 @@ from meetbot.publishers.base import DeliveryReceipt
 from meetbot.publishers.delivery import deliver_pending
 from meetbot.publishers.discord_bot import make_client
 from meetbot.publishers.discord_commands import ChapterData, build_tree
+from meetbot.publishers.discord_translator import CatalogTranslator
 from meetbot.publishers.discord_wire import api_base_from_env, gateway_from_env
 from meetbot.publishers.outbox import Outbox
 
@@ -53,6 +54,7 @@ async def start(
     """Log in and register the commands; failures become one clear line."""
     try:
         await client.login(token)
+        await tree.set_translator(CatalogTranslator())  # descriptions in each client's language
         if guild_id is None:
             return await tree.sync()
         # The commands are defined globally; a copy in one server shows up there at once.
