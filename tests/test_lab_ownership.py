@@ -129,7 +129,7 @@ print("spawned", flush=True)
 
 def test_lab_servers_start_while_pyav_threads_convert_frames() -> None:
     """A lab server spawned while PyAV threads make and free scalers, many times in a row, never
-    hangs: no Python runs between fork and exec. With a `preexec_fn` the forked child froze in
+    hangs: no Python runs between fork and exec. With a pre-exec function the forked child froze in
     `sws_freeContext` (a fresh machine's gate hung four times on it), within a few dozen spawns
     here; the child runs in its own session so that a child stuck that way is killed with it."""
     if shutil.which("redis-server") is None:

@@ -25,9 +25,9 @@ def owned(argv: Sequence[str], parent: int | None = None) -> list[str]:
 
     The child runs no Python between fork and exec: util-linux's `setpriv` sets the
     parent-death signal and a shell sets the core limit, then each execs the next. A
-    `preexec_fn` would run Python in a child forked while decoder threads are alive, and a
+    pre-exec function would run Python in a child forked while decoder threads are alive, and a
     decoder object freed there can wait forever on a thread the child does not have (PyAV's
-    `sws_freeContext`; see Python's warning on `preexec_fn`).
+    `sws_freeContext`; see the warning on subprocess's pre-exec function).
 
     The shell checks that its parent is still `parent`, now that the signal is armed: a parent
     that died before would never send it. Strictly, the signal comes when the parent's forking
